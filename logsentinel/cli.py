@@ -1,0 +1,176 @@
+"""Command line: ``logsentinel check`` and ``logsentinel replay``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .check import run_check
+from .config import Config, ConfigError, default_config, load_config
+from .expect import diff_events, load_expected
+from .library import load_library
+from .matching import ENGINES, Matcher
+from .replay import Progress, replay
+from .timestamps import get_zone
+
+
+def _add_check(sub) -> None:
+    p = sub.add_parser("check", help="load, compile and test every signature")
+    p.add_argument("dirs", nargs="*", default=["patterns"], metavar="DIR",
+                   help="patterns folders or files (default: patterns)")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
+    p.add_argument("--no-redos", action="store_true", help="skip the catastrophic-backtracking test")
+    p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.set_defaults(func=cmd_check)
+
+
+def _add_replay(sub) -> None:
+    p = sub.add_parser("replay", help="replay captured logs and print events as JSON Lines")
+    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz)")
+    p.add_argument("--patterns", action="append", metavar="DIR", help="patterns folder (repeatable)")
+    p.add_argument("-c", "--config", metavar="FILE", help="config file (sources, host, patterns)")
+    p.add_argument("--host", help="host name to put in events (default: config, then this machine)")
+    p.add_argument("--timezone", metavar="TZ", help="zone for timestamps without one (e.g. Europe/Rome)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
+    p.add_argument("--expect", metavar="FILE", help="compare with these expected events; exit 1 if different")
+    p.add_argument("--stats", action="store_true", help="print per-signature statistics on stderr")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="matching engine (default: hyperscan when installed)")
+    p.set_defaults(func=cmd_replay)
+
+
+def cmd_check(args) -> int:
+    result = run_check([Path(d) for d in args.dirs], engine=args.engine, redos=not args.no_redos)
+    for prob in result.problems:
+        print(prob, file=sys.stderr if prob.level == "error" else sys.stdout)
+    n_sig, n_files = len(result.library.signatures), len(result.library.files)
+    if result.errors:
+        print(f"check failed: {len(result.errors)} problem(s) in {n_files} file(s), "
+              f"{n_sig} signature(s) loaded", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        n_ex = sum(len(s.examples_match) + len(s.examples_no_match) + len(s.examples_resolve)
+                   for s in result.library.signatures)
+        print(f"ok: {n_sig} signatures in {n_files} files, {n_ex} examples passed")
+    return 0
+
+
+def _replay_config(args) -> Config:
+    config = load_config(args.config) if args.config else default_config()
+    if args.patterns:
+        config.patterns = [Path(p) for p in args.patterns]
+    if args.host:
+        config.host = args.host
+    return config
+
+
+def cmd_replay(args) -> int:
+    try:
+        config = _replay_config(args)
+        if args.timezone:
+            get_zone(args.timezone)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"--timezone: {exc}", file=sys.stderr)
+        return 2
+    lib = load_library(config.patterns)
+    if lib.errors:
+        for prob in lib.errors:
+            print(prob, file=sys.stderr)
+        print("replay refused: fix the signatures above (logsentinel check shows all problems)", file=sys.stderr)
+        return 2
+    files = [Path(f) for f in args.files]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        matcher = Matcher(lib.signatures, engine=args.engine)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    collected: list[dict] = []
+    out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
+
+    def emit(ev) -> None:
+        d = ev.to_dict()
+        if args.expect:
+            collected.append(d)
+        out.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+    progress = Progress(sum(f.stat().st_size for f in files))
+    try:
+        stats = replay(files, config, matcher, emit, timezone=args.timezone, progress=progress)
+    finally:
+        progress.close()
+        if out is not sys.stdout:
+            out.close()
+        else:
+            out.flush()
+    if args.stats:
+        _print_stats(stats, matcher)
+    if args.expect:
+        try:
+            expected = load_expected(Path(args.expect))
+        except (OSError, ValueError) as exc:
+            print(f"--expect: {exc}", file=sys.stderr)
+            return 2
+        diff = diff_events(expected, collected, label=args.expect)
+        if diff:
+            sys.stderr.write(diff)
+            return 1
+        print(f"ok: {len(collected)} events as expected", file=sys.stderr)
+    return 0
+
+
+def _print_stats(stats, matcher: Matcher) -> None:
+    ms = matcher.stats
+    err = sys.stderr
+    rate = ms.lines / stats.seconds if stats.seconds else 0.0
+    err.write(f"replayed {stats.files} file(s), {ms.lines} lines, {stats.bytes_read / 1e6:.1f} MB in "
+              f"{stats.seconds:.2f}s ({rate:,.0f} lines/s, engine {matcher.engine}); scan {ms.scan_seconds:.2f}s\n")
+    if stats.replaced or stats.cut_lines:
+        err.write(f"undecodable sequences replaced: {stats.replaced}; lines cut at max_line_bytes: {stats.cut_lines}\n")
+    err.write(f"{'signature':<44} {'hits':>7} {'events':>6} {'resolves':>8} {'beats':>6} {'cands':>7} {'ms':>8} {'timeouts':>8}\n")
+    never = []
+    for sig in matcher.signatures:
+        st = ms.per_signature.get(sig.id)
+        if st is None or (st.hits + st.resolves + st.heartbeats) == 0:
+            never.append(sig.id)
+        if st is None:
+            continue
+        err.write(f"{sig.id:<44} {st.hits:>7} {stats.events.get(sig.id, 0):>6} {st.resolves:>8} "
+                  f"{st.heartbeats:>6} {st.candidates:>7} {st.seconds * 1000:>8.1f} {st.timeouts:>8}\n")
+    if never:
+        err.write(f"never matched ({len(never)}): {', '.join(never)}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="logsentinel", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"logsentinel {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_check(sub)
+    _add_replay(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,46 @@
+"""Parse and format human durations such as ``30m``, ``2h``, ``1h30m`` or ``45s``."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+
+
+def parse_duration(value: object) -> float:
+    """Return seconds for a duration written as ``90``, ``90s``, ``30m``, ``1h30m``...
+
+    Raises ValueError with a readable message for anything else.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like 30m or 2h, got {value!r}")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError(f"duration must not be negative, got {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration like 30m or 2h, got {value!r}")
+    text = value.strip().lower()
+    pos, total = 0, 0.0
+    for m in _PART.finditer(text):
+        if text[pos:m.start()].strip():
+            break
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if not text or pos == 0 or text[pos:].strip():
+        raise ValueError(f"expected a duration like 30m, 2h or 1h30m, got {value!r}")
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """Inverse of parse_duration for whole seconds: 5400 -> '1h30m'."""
+    seconds = int(round(seconds))
+    if seconds == 0:
+        return "0s"
+    out = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        n, seconds = divmod(seconds, size)
+        if n:
+            out.append(f"{n}{unit}")
+    return "".join(out)

@@ -1,0 +1,225 @@
+"""Turn a signature regex into a *superset* pattern for scanning whole blocks of log text.
+
+The fast matcher scans many records at once (hyperscan, or one combined ``re`` pattern) and
+only confirms candidates with the exact regex. For that, every record the exact regex matches
+must also produce a match of the prefilter pattern somewhere inside it. This module builds such
+a pattern from the regex's parse tree:
+
+* constructs a block scanner cannot honour are widened: lookarounds are dropped, backreferences
+  become "anything", atomic groups and possessive or lazy repeats become plain groups and
+  greedy repeats, ``\\A``/``\\Z`` become ``^``/``$`` (the block is scanned in multi-line mode);
+* a bounded repeat with a large upper bound, such as ``[^\\n]{0,200}``, loses its bound
+  (hyperscan compiles ``x{0,200}`` over Unicode classes into very large automata);
+* nullable elements at the start and end are dropped and a trailing ``x{2,}`` becomes ``x{2}``,
+  which keeps the candidate set the same (a record containing ``AB*`` contains ``A``) while
+  sparing the scanner one callback per extra character of ``(?P<rest>.*)``.
+
+Named groups become non-capturing groups. Returns None when Python's parser cannot read the
+regex (syntax that only the ``regex`` module knows): such a regex is checked on every record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+try:  # Python >= 3.11
+    import re._constants as C
+    import re._parser as P
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as C  # type: ignore
+    import sre_parse as P  # type: ignore
+
+_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT}
+if hasattr(C, "POSSESSIVE_REPEAT"):
+    _REPEATS.add(C.POSSESSIVE_REPEAT)
+_ATOMIC = getattr(C, "ATOMIC_GROUP", None)
+_ZERO_WIDTH = {C.AT, C.ASSERT, C.ASSERT_NOT}
+_CATEGORIES = {
+    C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D",
+    C.CATEGORY_SPACE: r"\s", C.CATEGORY_NOT_SPACE: r"\S",
+    C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W",
+}
+_AT = {
+    C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: "^", C.AT_END: "$", C.AT_END_STRING: "$",
+    C.AT_BOUNDARY: r"\b", C.AT_NON_BOUNDARY: r"\B",
+}
+_FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.DOTALL, "s"))
+WIDEN_ABOVE = 4
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    pattern: str       # superset pattern in the chosen dialect
+    caseless: bool     # whole pattern case-insensitive (global (?i))
+    dotall: bool       # whole pattern with . matching newlines (global (?s))
+
+
+class Unsupported(Exception):
+    pass
+
+
+def superset(source: str, dialect: str = "python") -> Prefilter | None:
+    """The superset block-scanning pattern of ``source`` or None (see module doc)."""
+    try:
+        parsed = P.parse(source)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    flags = parsed.state.flags
+    items = _trim(list(parsed.data))
+    if not items:
+        return None
+    try:
+        body = "".join(_emit(op, av, dialect) for op, av in items)
+    except Unsupported:
+        return None
+    if not body:
+        return None
+    return Prefilter(body, bool(flags & re.IGNORECASE), bool(flags & re.DOTALL))
+
+
+def scoped(pf: Prefilter) -> str:
+    """The pattern with its global flags written as a scoped group, for combining with others."""
+    letters = ("i" if pf.caseless else "") + ("s" if pf.dotall else "")
+    return f"(?{letters}:{pf.pattern})" if letters else f"(?:{pf.pattern})"
+
+
+# ---- trimming ----------------------------------------------------------------------------
+
+def _nullable(op, av) -> bool:
+    if op in _ZERO_WIDTH:
+        return True
+    if op in _REPEATS:
+        return av[0] == 0 or _seq_nullable(av[2])
+    if op == C.SUBPATTERN:
+        return _seq_nullable(av[3])
+    if op == _ATOMIC:
+        return _seq_nullable(av)
+    if op == C.BRANCH:
+        return any(_seq_nullable(alt) for alt in av[1])
+    if op in (C.GROUPREF, C.GROUPREF_EXISTS):
+        return True
+    return False
+
+
+def _seq_nullable(seq) -> bool:
+    return all(_nullable(op, av) for op, av in seq)
+
+
+def _trim(items: list) -> list:
+    """Drop nullable elements at both ends; shorten a repeat at either end to its minimum."""
+    depth = 0
+    for end in (-1, 0):
+        while items:
+            op, av = items[end]
+            if _nullable(op, av):
+                items.pop(end)
+                continue
+            if op == C.SUBPATTERN and not (av[1] or av[2]) and depth < 20:
+                items[end:end + 1 if end == 0 else None] = list(av[3])  # unwrap, trim again
+                depth += 1
+                continue
+            if op in _REPEATS and av[1] != av[0]:
+                items[end] = (C.MAX_REPEAT, (av[0], av[0], av[2]))
+            break
+    return items
+
+
+# ---- emitting ----------------------------------------------------------------------------
+
+def _char(c: int, dialect: str, in_class: bool = False) -> str:
+    ch = chr(c)
+    if ch.isascii() and (ch.isalnum() or ch == "_"):
+        return ch
+    if ch in "\n\t\r":
+        return {"\n": r"\n", "\t": r"\t", "\r": r"\r"}[ch]
+    if ch.isascii() and 0x21 <= c <= 0x7E:
+        return "\\" + ch
+    if not ch.isascii() and ch.isprintable() and not ch.isspace():
+        return ch
+    if dialect == "hyperscan":
+        return f"\\x{{{c:x}}}"
+    if c < 0x100:
+        return f"\\x{c:02x}"
+    return f"\\u{c:04x}" if c < 0x10000 else f"\\U{c:08x}"
+
+
+def _group(text: str) -> str:
+    return f"(?:{text})"
+
+
+def _emit_seq(seq, dialect: str) -> str:
+    return "".join(_emit(op, av, dialect) for op, av in seq)
+
+
+def _emit(op, av, dialect: str) -> str:
+    if op == C.LITERAL:
+        return _char(av, dialect)
+    if op == C.NOT_LITERAL:
+        return f"[^{_char(av, dialect, True)}]"
+    if op == C.ANY:
+        return "."
+    if op == C.IN:
+        return _emit_class(av, dialect)
+    if op == C.BRANCH:
+        return _group("|".join(_emit_seq(alt, dialect) for alt in av[1]))
+    if op == C.SUBPATTERN:
+        _group_no, add, dele, body = av
+        on = "".join(letter for flag, letter in _FLAG_LETTERS if add & flag)
+        off = "".join(letter for flag, letter in _FLAG_LETTERS if dele & flag)
+        flags = on + (f"-{off}" if off else "")
+        return f"(?{flags}:{_emit_seq(body, dialect)})"
+    if op in _REPEATS:
+        lo, hi, body = av
+        inner = _emit_seq(body, dialect)
+        if not inner:
+            return ""
+        if len(body) != 1 or body[0][0] in (C.BRANCH,) or body[0][0] in _REPEATS:
+            inner = _group(inner)
+        elif body[0][0] == C.SUBPATTERN:
+            pass
+        if hi != C.MAXREPEAT and hi > WIDEN_ABOVE:
+            hi = C.MAXREPEAT  # x{0,200} -> x*: a superset that block scanners compile far faster
+        if hi == C.MAXREPEAT:
+            q = "*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}"
+        elif lo == hi:
+            q = "" if lo == 1 else f"{{{lo}}}"
+            if lo == 0:
+                return ""
+        elif lo == 0 and hi == 1:
+            q = "?"
+        else:
+            q = f"{{{lo},{hi}}}"
+        return inner + q
+    if op == C.AT:
+        return _AT.get(av, "")
+    if op in (C.ASSERT, C.ASSERT_NOT):
+        return ""
+    if op == C.GROUPREF:
+        return "(?s:.*)"
+    if op == C.GROUPREF_EXISTS:
+        _cond, yes, no = av
+        alts = [_emit_seq(yes, dialect), _emit_seq(no, dialect) if no else ""]
+        return _group("|".join(alts)) if all(alts) else _group(alts[0] or alts[1]) + "?"
+    if op == _ATOMIC:
+        return _group(_emit_seq(av, dialect))
+    raise Unsupported(str(op))
+
+
+def _emit_class(items, dialect: str) -> str:
+    out = []
+    negate = False
+    for op, av in items:
+        if op == C.NEGATE:
+            negate = True
+        elif op == C.LITERAL:
+            out.append(_char(av, dialect, True))
+        elif op == C.RANGE:
+            out.append(f"{_char(av[0], dialect, True)}-{_char(av[1], dialect, True)}")
+        elif op == C.CATEGORY and av in _CATEGORIES:
+            out.append(_CATEGORIES[av])
+        else:
+            raise Unsupported(str(op))
+    if not out:
+        raise Unsupported("empty class")
+    return "[" + ("^" if negate else "") + "".join(out) + "]"

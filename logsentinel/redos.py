@@ -1,0 +1,104 @@
+"""Find regexes that can backtrack catastrophically, by trying them on adversarial text.
+
+A regex is run, under the ``regex`` module's timeout, against strings built to make nested or
+overlapping quantifiers try every way of splitting the input: long runs of one character (or
+two alternating), after each literal of the regex, ending with a character that makes the
+match fail. A linear regex answers in microseconds; one that takes longer than the budget on
+a few thousand characters would stall the sidecar on a long record.
+"""
+
+from __future__ import annotations
+
+import regex
+
+try:
+    import re._constants as C
+    import re._parser as P
+except ImportError:  # pragma: no cover
+    import sre_constants as C  # type: ignore
+    import sre_parse as P  # type: ignore
+
+PUMP_LENGTH = 3000
+BUDGET_S = 0.25
+_BASE_CHARS = " a0A\t.-:/_\\x"
+_ENDINGS = ("\x00", "!", "\n")
+
+
+def _walk(items, chars: set, literals: list, run: list):
+    for op, av in items:
+        if op == C.LITERAL:
+            run.append(chr(av))
+            chars.add(chr(av))
+            continue
+        if len(run) >= 2:
+            literals.append("".join(run))
+        run.clear()
+        if op == C.IN:
+            for sub_op, sub_av in av:
+                if sub_op == C.LITERAL:
+                    chars.add(chr(sub_av))
+                elif sub_op == C.RANGE:
+                    chars.add(chr(sub_av[0]))
+                    chars.add(chr(sub_av[1]))
+        elif op == C.BRANCH:
+            for alt in av[1]:
+                _walk(alt, chars, literals, [])
+        elif op == C.SUBPATTERN:
+            _walk(av[3], chars, literals, [])
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) or getattr(C, "POSSESSIVE_REPEAT", None) == op:
+            _walk(av[2], chars, literals, [])
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            _walk(av[1], chars, literals, [])
+    if len(run) >= 2:
+        literals.append("".join(run))
+
+
+def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
+    """Strings likely to expose exponential or polynomial backtracking in ``source``."""
+    chars, literals = set(_BASE_CHARS), []
+    try:
+        _walk(P.parse(source).data, chars, literals, [])
+    except Exception:  # syntax only the regex module knows: use the base set
+        pass
+    chars.discard("\n")
+    pumps = [c * length for c in sorted(chars)]
+    pattern_chars = sorted(c for c in chars if c not in _BASE_CHARS)[:12]
+    for a in pattern_chars + [" ", "a"]:
+        for b in pattern_chars + [" ", "a"]:
+            if a < b:
+                pumps.append((a + b) * (length // 2))
+    prefixes = [""] + literals[:6]
+    out = []
+    for prefix in prefixes:
+        for pump in pumps:
+            for end in _ENDINGS[:1] if prefix else _ENDINGS:
+                out.append(prefix + pump + end)
+    return out
+
+
+def find_slow_input(compiled: regex.Pattern, source: str, budget_s: float = BUDGET_S) -> str | None:
+    """A short description of an input on which ``compiled`` times out, or None."""
+    for text in adversarial_inputs(source):
+        try:
+            compiled.search(text, timeout=budget_s)
+        except TimeoutError:
+            return _describe(text)
+    return None
+
+
+def _describe(text: str) -> str:
+    body = text[:-1]
+    for size in (1, 2):
+        unit = body[-size:]
+        run = len(body) - len(body.rstrip(unit)) if size == 1 else 0
+        if size == 2:
+            n = 0
+            while body.endswith(unit * (n + 1)):
+                n += 1
+                if n > 2000:
+                    break
+            run = n * 2
+        if run >= 100:
+            prefix = body[: len(body) - run]
+            return f"{prefix!r} + {run} x {unit!r}"
+    return repr(text[:40]) + "..."
