@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from .durations import format_duration
-from .events import Event, cut_message, dedup_key, event_id
+from .events import MESSAGE_MAX_CHARS, Event, cut_message, dedup_key, event_id
 from .matching import MatchedRecord
 from .records import Record
+from .redact import DEFAULT as DEFAULT_REDACTOR
+from .redact import Redactor
 from .signatures import Signature
 from .timeutil import iso
 
@@ -44,8 +46,9 @@ class AbsentState:
 class Detector:
     """Holds open events, threshold windows and absence timers for one host."""
 
-    def __init__(self, signatures: list[Signature], host: str):
+    def __init__(self, signatures: list[Signature], host: str, redactor: Redactor = DEFAULT_REDACTOR):
         self.host = host
+        self.redactor = redactor
         self.signatures = {s.id: s for s in signatures}
         self.open: dict[str, Event] = {}
         self.pending: dict[str, list[int]] = {}    # threshold hit times per dedup key
@@ -145,6 +148,7 @@ class Detector:
         return out
 
     def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
+        fields = self.redactor.fields(fields)
         key = dedup_key(sig, self.host, fields)
         ev = self.open.get(key)
         if ev is not None:
@@ -170,7 +174,8 @@ class Detector:
             signature=sig.id, title=sig.title, application=sig.application, category=sig.category,
             priority=sig.priority, response_time_s=sig.response_time_s, status="firing",
             detected_at=t, first_seen=first, last_seen=t, count=count, host=self.host,
-            source=rec.source, path=rec.path, line=rec.line, message=cut_message(rec.text),
+            source=rec.source, path=rec.path, line=rec.line,
+            message=cut_message(self.redactor.text(rec.text[:MESSAGE_MAX_CHARS * 2])),
             fields=dict(fields), dedup_key=key, kind=kind)
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1

@@ -169,14 +169,20 @@ class Matcher:
         self.timeout = timeout
         self.stats = MatchStats()
         self._plans: dict[str, _Plan] = {}
+        self._shared: dict[tuple, _Plan] = {}
 
     def plan(self, source: str) -> _Plan:
+        """The scan plan for a source; sources admitting the same signatures share one."""
         plan = self._plans.get(source)
         if plan is None:
-            sigs = [s for s in self.signatures if s.applies_to(source)]
-            plan = _Plan(sigs, "python" if self.engine == "naive" else self.engine)
-            if self.engine == "naive":
-                plan.always = list(range(len(sigs)))
+            admitted = tuple(i for i, s in enumerate(self.signatures) if s.applies_to(source))
+            plan = self._shared.get(admitted)
+            if plan is None:
+                sigs = [self.signatures[i] for i in admitted]
+                plan = _Plan(sigs, "python" if self.engine == "naive" else self.engine)
+                if self.engine == "naive":
+                    plan.always = list(range(len(sigs)))
+                self._shared[admitted] = plan
             self._plans[source] = plan
         return plan
 
