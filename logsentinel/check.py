@@ -111,8 +111,8 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> lis
         for kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
             slow = find_slow_input(rx.compiled, rx.source)
             if slow is not None:
-                bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it takes over a quarter "
-                    f"second on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*",
+                bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
+                    f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*",
                     rx.line)
     return probs
 

@@ -148,7 +148,7 @@ class Detector:
         return out
 
     def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
-        fields = self.redactor.fields(fields)
+        fields = self.redactor.record(rec.text[:MESSAGE_MAX_CHARS * 2], fields)[1] if fields else fields
         key = dedup_key(sig, self.host, fields)
         ev = self.open.get(key)
         if ev is not None:

@@ -49,5 +49,17 @@ class Redactor:
     def fields(self, fields: dict) -> dict:
         return {k: self.text(v) if isinstance(v, str) else v for k, v in fields.items()}
 
+    def record(self, text: str, fields: dict) -> tuple[str, dict]:
+        """Masked record text, and fields masked too where the text's masking removed them
+        (a regex may capture a token that only its context shows to be secret)."""
+        masked = self.text(text)
+        out = {}
+        for key, value in fields.items():
+            if isinstance(value, str) and value and value in text and value not in masked:
+                out[key] = MASK
+            else:
+                out[key] = self.text(value) if isinstance(value, str) else value
+        return masked, out
+
 
 DEFAULT = Redactor.build()

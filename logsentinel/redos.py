@@ -9,6 +9,8 @@ a few thousand characters would stall the sidecar on a long record.
 
 from __future__ import annotations
 
+import time
+
 import regex
 
 try:
@@ -53,11 +55,58 @@ def _walk(items, chars: set, literals: list, run: list):
         literals.append("".join(run))
 
 
+def _sample(items) -> str:
+    """A short string matched by the sequence ``items`` (best effort)."""
+    out = []
+    for op, av in items:
+        if op == C.LITERAL:
+            out.append(chr(av))
+        elif op == C.IN:
+            for sub_op, sub_av in av:
+                if sub_op == C.NEGATE:
+                    out.append("x")
+                    break
+                if sub_op == C.LITERAL:
+                    out.append(chr(sub_av))
+                    break
+                if sub_op == C.RANGE:
+                    out.append(chr(sub_av[0]))
+                    break
+                if sub_op == C.CATEGORY:
+                    out.append({C.CATEGORY_DIGIT: "0", C.CATEGORY_SPACE: " "}.get(sub_av, "a"))
+                    break
+        elif op == C.ANY:
+            out.append("x")
+        elif op == C.BRANCH:
+            out.append(_sample(av[1][0]))
+        elif op == C.SUBPATTERN:
+            out.append(_sample(av[3]))
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) or getattr(C, "POSSESSIVE_REPEAT", None) == op:
+            out.append(_sample(av[2]) * av[0])
+    return "".join(out)
+
+
+def _prefixes(items, depth: int = 0) -> list[str]:
+    """Strings that match the regex up to each element: where a pump can be pushed in."""
+    out = []
+    for i, (op, av) in enumerate(items):
+        head = _sample(items[:i])
+        out.append(head)
+        if depth < 2 and op == C.BRANCH:
+            out.extend(head + p for alt in av[1] for p in _prefixes(alt, depth + 1))
+        elif depth < 2 and op == C.SUBPATTERN:
+            out.extend(head + p for p in _prefixes(av[3], depth + 1))
+    return out
+
+
 def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
     """Strings likely to expose exponential or polynomial backtracking in ``source``."""
     chars, literals = set(_BASE_CHARS), []
+    prefixes: list[str] = []
     try:
-        _walk(P.parse(source).data, chars, literals, [])
+        parsed = P.parse(source).data
+        _walk(parsed, chars, literals, [])
+        prefixes = _prefixes(list(parsed))
     except Exception:  # syntax only the regex module knows: use the base set
         pass
     chars.discard("\n")
@@ -67,7 +116,7 @@ def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
         for b in pattern_chars + [" ", "a"]:
             if a < b:
                 pumps.append((a + b) * (length // 2))
-    prefixes = [""] + literals[:6]
+    prefixes = list(dict.fromkeys([""] + literals[:6] + [p for p in prefixes if p][:24]))
     out = []
     for prefix in prefixes:
         for pump in pumps:
@@ -77,13 +126,25 @@ def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
 
 
 def find_slow_input(compiled: regex.Pattern, source: str, budget_s: float = BUDGET_S) -> str | None:
-    """A short description of an input on which ``compiled`` times out, or None."""
+    """A short description of an input on which ``compiled`` is far too slow, or None.
+
+    "Too slow" is over a fifth of the budget on a few thousand characters, twice in a row
+    (a linear regex needs well under a millisecond; a shared machine may pause once).
+    """
+    limit = budget_s / 5
     for text in adversarial_inputs(source):
-        try:
-            compiled.search(text, timeout=budget_s)
-        except TimeoutError:
+        if _too_slow(compiled, text, budget_s, limit) and _too_slow(compiled, text, budget_s, limit):
             return _describe(text)
     return None
+
+
+def _too_slow(compiled: regex.Pattern, text: str, budget_s: float, limit: float) -> bool:
+    t0 = time.perf_counter()
+    try:
+        compiled.search(text, timeout=budget_s)
+    except TimeoutError:
+        return True
+    return time.perf_counter() - t0 > limit
 
 
 def _describe(text: str) -> str:

@@ -1,0 +1,91 @@
+"""The fast matcher gives exactly the naive loop's result: every record against every signature
+whose sources admit it. Proven on random signatures and random logs, for each engine."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from logsentinel.matching import Matcher, _hs
+from logsentinel.prefilter import scoped, superset
+from logsentinel.records import Block, SourceSpec
+from strategies import log_lines, regex_source, signatures, usable
+
+ENGINES = ["python"] + (["hyperscan"] if _hs is not None else [])
+
+
+def _key(results):
+    return [(mr.record.line, mr.record.text, mr.record.time,
+             [(m.signature.id, m.kind, sorted(m.fields.items())) for m in mr.matches]) for mr in results]
+
+
+def _block(lines, source):
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    return Block(data, 1, "test.log", SourceSpec.build(source, timezone="UTC"), None)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sigs=signatures(), lines=log_lines(), source=st.sampled_from(["a", "b", "c"]))
+def test_scan_equals_naive(engine, sigs, lines, source):
+    block = _block(lines, source)
+    fast = Matcher(sigs, engine=engine, timeout=None).scan(block)
+    ref = Matcher(sigs, engine="naive", timeout=None).naive(block)
+    assert _key(fast) == _key(ref)
+
+
+@settings(max_examples=500, deadline=None)
+@given(source=regex_source, text=st.text(alphabet=st.sampled_from(list("error failed disk 0ÜΔ\n.-:aAx[]é")), max_size=60))
+def test_superset_pattern_never_misses(source, text):
+    """If the exact regex matches a record, its prefilter matches that record too."""
+    if not usable(source):
+        return
+    import regex
+    exact = regex.compile(source, flags=regex.V0, cache_pattern=False)
+    if exact.search(text) is None:
+        return
+    pf = superset(source, "python")
+    if pf is None:  # no superset form: the matcher confirms this regex on every record
+        return
+    assert re.search(scoped(pf), text, re.MULTILINE), (source, pf.pattern, text)
+    if _hs is not None:
+        hpf = superset(source, "hyperscan")
+        from logsentinel.matching import _hs_database
+        hits = []
+        _hs_database([(0, hpf)]).scan(text.encode("utf-8"), match_event_handler=lambda *a: hits.append(a))
+        assert hits, (source, hpf.pattern, text)
+
+
+def test_engines_agree_on_the_samples(library):
+    """On real logs with the real library, every engine finds the same matches."""
+    from conftest import SAMPLES
+    from logsentinel.config import load_config
+    from logsentinel.filesource import read_blocks
+    config = load_config(SAMPLES / "logsentinel.yaml")
+    for path in sorted((SAMPLES / "logs").iterdir()):
+        src = config.source_for(path)
+        blocks = list(read_blocks(path, src.spec(), src.encoding))
+        ref = [r for b in blocks for r in Matcher(library.signatures, "naive").naive(b)]
+        assert ref, path
+        for engine in ENGINES:
+            m = Matcher(library.signatures, engine)
+            assert _key([r for b in blocks for r in m.scan(b)]) == _key(ref), (engine, path)
+
+
+def test_slow_regex_is_counted_not_fatal():
+    """A regex that times out is counted and skipped; the record does not stall the matcher."""
+    from strategies import make_rx
+    from logsentinel.signatures import Signature
+    sig = Signature(id="slow", title="slow", priority="P3", response_time_s=1, category="anomaly",
+                    match=(make_rx(r"(?:a|a)+!"),))
+    fine = Signature(id="fine", title="fine", priority="P3", response_time_s=1, category="anomaly",
+                     match=(make_rx(r"error"),))
+    text = "2026-11-27 10:00:00 " + "a" * 5000 + " error"
+    block = _block([text], "a")
+    m = Matcher([sig, fine], engine="naive", timeout=0.01)
+    out = m.naive(block)
+    assert [mm.signature.id for r in out for mm in r.matches] == ["fine"]
+    assert m.stats.per_signature["slow"].timeouts == 1

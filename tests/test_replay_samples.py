@@ -1,0 +1,107 @@
+"""Replaying the bundled samples reproduces the reviewed expected events, every time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ROOT, SAMPLES, run_cli
+
+CONFIG = SAMPLES / "logsentinel.yaml"
+EXPECTED = SAMPLES / "expected" / "events.jsonl"
+LOGS = sorted((SAMPLES / "logs").iterdir())
+
+
+@pytest.fixture(scope="module")
+def replayed():
+    res = run_cli("replay", "-c", CONFIG, *LOGS, "--expect", EXPECTED)
+    assert res.returncode == 0, res.stderr
+    return [json.loads(line) for line in res.stdout.splitlines()]
+
+
+def test_samples_match_expected_twice_in_a_row(replayed):
+    again = run_cli("replay", "-c", CONFIG, *LOGS, "--expect", EXPECTED)
+    assert again.returncode == 0, again.stderr
+    assert [json.loads(line) for line in again.stdout.splitlines()] == replayed
+
+
+def test_every_event_validates_against_the_schema(replayed, event_schema):
+    assert replayed
+    for event in replayed:
+        event_schema.validate(event)
+
+
+def test_every_signature_fires_on_the_samples(replayed, library):
+    fired = {e["signature"] for e in replayed if e["status"] == "firing"}
+    assert fired == {s.id for s in library.signatures}
+
+
+def test_scenario_facts(replayed):
+    """What the samples were written to show, checked field by field."""
+    by_sig: dict[str, list[dict]] = {}
+    for e in replayed:
+        by_sig.setdefault(e["signature"], []).append(e)
+    # repeats fold: three failed saves make one event whose final count is 3
+    saves = by_sig["recording.db_save_failed"]
+    assert len({e["id"] for e in saves}) == 1 and saves[-1]["count"] == 3
+    # a threshold that trips: 3 CDR errors within 30 minutes; the two 429s at 13:05/13:20 do not
+    cdr = by_sig["webex.cdr_download_error"]
+    assert cdr[0]["kind"] == "threshold" and cdr[0]["count"] == 3
+    assert cdr[0]["first_seen"].startswith("2026-11-27T14:00:02")  # 15:00:02 local, not 13:05
+    assert cdr[-1]["count"] == 4
+    # a threshold that must not trip: the single api.imagicle.com timeout at 10:00 (09:00Z)
+    cloud = by_sig["cloud.api_unreachable"]
+    assert len({e["id"] for e in cloud}) == 1 and cloud[0]["first_seen"].startswith("2026-11-27T18:00")
+    # a resolve
+    assert [e["status"] for e in by_sig["webex.presence_failed"]] == ["firing", "resolved"]
+    assert [e["status"] for e in by_sig["ha.replication_problem"]] == ["firing", "resolved"]
+    # an absence: last CDR download 15:55 local, fired an hour later, resolved at 18:30
+    absent = by_sig["webex.cdr_not_downloaded"]
+    assert [(e["status"], e["kind"]) for e in absent] == [("firing", "absent"), ("resolved", "absent")]
+    assert absent[0]["detected_at"].startswith("2026-11-27T15:55:04")
+    assert absent[1]["resolved_at"].startswith("2026-11-27T17:30")
+    # the UTF-16 event log was read: its events carry the eventlog source
+    assert by_sig["voip.stack_crash"][0]["source"] == "eventlog"
+    # the gzip file was read
+    assert cloud[0]["path"].endswith("CloudConnector.log.1.gz")
+
+
+def test_no_secret_in_any_event(replayed):
+    from samples_token import FAKE_BEARER
+    text = json.dumps(replayed)
+    assert "invalid_grant" in text  # the record that carried the token was reported
+    assert FAKE_BEARER not in text and FAKE_BEARER[:20] not in text
+
+
+def test_each_file_replays_on_its_own():
+    for path in LOGS:
+        res = run_cli("replay", "-c", CONFIG, path)
+        assert res.returncode == 0, (path, res.stderr)
+        assert res.stdout.strip(), path
+
+
+def test_expect_shows_a_readable_diff(tmp_path):
+    lines = EXPECTED.read_text().splitlines()
+    changed = json.loads(lines[0])
+    changed["count"] = 99
+    bad = tmp_path / "expected.jsonl"
+    bad.write_text("\n".join([json.dumps(changed)] + lines[1:]) + "\n")
+    res = run_cli("replay", "-c", CONFIG, *LOGS, "--expect", bad)
+    assert res.returncode == 1
+    assert "events differ" in res.stderr and '"count": 99' in res.stderr and "+{" in res.stderr
+
+
+def test_stats_and_output_file(tmp_path):
+    out = tmp_path / "events.jsonl"
+    res = run_cli("replay", "-c", CONFIG, *LOGS, "--stats", "-o", out)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == ""
+    assert len(out.read_text().splitlines()) == len(EXPECTED.read_text().splitlines())
+    assert "recording.db_save_failed" in res.stderr and "lines/s" in res.stderr
+
+
+def test_readme_demo_command_runs():
+    """The README's first command replays the samples; keep it true."""
+    readme = (ROOT / "README.md").read_text()
+    assert "logsentinel replay -c samples/logsentinel.yaml samples/logs/*" in readme
