@@ -144,8 +144,12 @@ class Detector:
                 ev = self._heartbeat(m.signature, rec, t)
             if ev is not None:
                 out.append(ev)
-        self._next_due = self._compute_due()
         return out
+
+    def _lower_due(self, due: float) -> None:
+        """Keep ``_next_due`` a lower bound of every due time (recomputed when reached)."""
+        if due < self._next_due:
+            self._next_due = due
 
     def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
         fields = self.redactor.record(rec.text[:MESSAGE_MAX_CHARS * 2], fields)[1] if fields else fields
@@ -166,6 +170,7 @@ class Detector:
             while times and times[0] < horizon:
                 times.pop(0)
             if len(times) < sig.threshold.count:
+                self._lower_due(times[-1] + sig.threshold.within_s * 1000 + 1)
                 return None
             first, count, kind = times[0], len(times), "threshold"
             del self.pending[key]
@@ -179,6 +184,7 @@ class Detector:
             fields=dict(fields), dedup_key=key, kind=kind)
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
+        self._lower_due(self._event_due(ev))
         return ev.snapshot()
 
     def _resolve(self, sig: Signature, captured: dict, t: int) -> list[Event]:
@@ -203,6 +209,7 @@ class Detector:
         st.armed = True
         st.last = t if st.last is None else max(st.last, t)
         st.source, st.path, st.line = rec.source, rec.path, rec.line
+        self._lower_due(st.last + sig.absent.for_s * 1000)
         ev = self._absent_event(sig.id)
         if ev is None or ev.kind != "absent":
             return None

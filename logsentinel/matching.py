@@ -10,11 +10,14 @@ has no superset form is confirmed on every record of its sources.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .prefilter import scoped, superset
 from .records import Block, Record, iter_records, make_record, record_bounds, record_spans
@@ -122,7 +125,7 @@ class _Plan:
     def _hs_compile(self, exprs, sigs):
         """One database for all; if hyperscan refuses it, find and set aside the culprits."""
         try:
-            return _hs_database(exprs)
+            return _hs_database(exprs, cache=True)
         except Exception:  # hyperscan.error: which expression is named only in the text
             pass
         bad = {i for i, pf in exprs if not _hs_ok(pf)}
@@ -130,7 +133,7 @@ class _Plan:
             self.always.append(i)
             self.slow_regexes.append((sigs[i], "match"))
         kept = [(i, pf) for i, pf in exprs if i not in bad]
-        return _hs_database(kept) if kept else None
+        return _hs_database(kept, cache=True) if kept else None
 
 
 def _hs_flags(pf) -> int:
@@ -151,12 +154,53 @@ def _hs_ok(pf) -> bool:
         return False
 
 
-def _hs_database(exprs):
+def _hs_database(exprs, cache: bool = False):
+    patterns = [pf.pattern.encode("utf-8") for _i, pf in exprs]
+    ids = [i for i, _pf in exprs]
+    flags = [_hs_flags(pf) for _i, pf in exprs]
+    path = _cache_path(patterns, ids, flags) if cache else None
+    if path is not None:
+        try:
+            db = _hs.loadb(path.read_bytes(), mode=_hs.HS_MODE_BLOCK)
+            db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
+            db.scan(b"probe\n", match_event_handler=lambda *a: None)
+            return db
+        except Exception:  # absent, unreadable or from another hyperscan: compile again
+            pass
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(expressions=[pf.pattern.encode("utf-8") for _i, pf in exprs],
-               ids=[i for i, _pf in exprs], elements=len(exprs),
-               flags=[_hs_flags(pf) for _i, pf in exprs])
+    db.compile(expressions=patterns, ids=ids, elements=len(exprs), flags=flags)
+    if path is not None:
+        _cache_store(path, _hs.dumpb(db))
     return db
+
+
+def cache_dir() -> Path:
+    """Where compiled scan databases are kept (LOGSENTINEL_CACHE_DIR overrides)."""
+    env = os.environ.get("LOGSENTINEL_CACHE_DIR")
+    if env:
+        return Path(env)
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "logsentinel" / "cache"
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "logsentinel"
+
+
+def _cache_path(patterns, ids, flags) -> Path | None:
+    h = hashlib.sha256(repr((getattr(_hs, "__version__", ""), patterns, ids, flags)).encode())
+    return cache_dir() / f"hs-{h.hexdigest()[:32]}.db"
+
+
+def _cache_store(path: Path, data: bytes, keep: int = 16) -> None:
+    """Write atomically; keep the newest ``keep`` databases. A cache that fails is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        old = sorted(path.parent.glob("hs-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
+        for p in old:
+            p.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("cannot cache the scan database in %s: %s", path.parent, exc)
 
 
 class Matcher:
@@ -218,8 +262,11 @@ class Matcher:
             for rs, re_ in _all_bounds(block):
                 candidates.setdefault((rs, re_), set()).update(plan.always)
         out = []
+        data, pos, line = block.data, 0, block.first_line
         for bounds in sorted(candidates):
-            rec = make_record(block, *bounds)
+            line += data.count(b"\n", pos, bounds[0])  # count lines once, walking forward
+            pos = bounds[0]
+            rec = make_record(block, bounds[0], bounds[1], line)
             found = self._confirm(rec, sorted(candidates[bounds]), plan.sigs)
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))

@@ -166,9 +166,13 @@ def _build(block: Block, rs: int, re_: int, line: int, prev) -> Record:
     return Record(text, time, line, block.spec.name, block.path, own_time)
 
 
-def make_record(block: Block, rs: int, re_: int) -> Record:
-    """The record at offsets [rs, re_) of the block, dated (looking back if it has no time)."""
-    line = block.first_line + block.data.count(NL, 0, rs)
+def make_record(block: Block, rs: int, re_: int, line: int | None = None) -> Record:
+    """The record at offsets [rs, re_) of the block, dated (looking back if it has no time).
+
+    ``line`` may be given when the caller counts lines as it walks the block in order.
+    """
+    if line is None:
+        line = block.first_line + block.data.count(NL, 0, rs)
     return _build(block, rs, re_, line, lambda: time_before(block, rs))
 
 

@@ -76,3 +76,42 @@ def test_engines_give_identical_output(tmp_path):
         assert res.returncode == 0, res.stderr
         outs.add(res.stdout)
     assert len(outs) == 1
+
+
+def test_scan_database_cache_survives_corruption(tmp_path, monkeypatch):
+    """The compiled scan database is cached; a damaged cache file is recompiled, not fatal."""
+    import os
+    from conftest import SAMPLES
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LOGSENTINEL_CACHE_DIR", str(cache))
+    args = ("replay", "-c", SAMPLES / "logsentinel.yaml", *sorted((SAMPLES / "logs").iterdir()),
+            "--expect", SAMPLES / "expected" / "events.jsonl")
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    files = list(cache.glob("hs-*.db"))
+    if not files:  # no hyperscan wheel on this platform: nothing is cached
+        return
+    for f in files:
+        f.write_bytes(b"garbage")
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert all(os.path.getsize(f) > 1000 for f in cache.glob("hs-*.db"))
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+    from logsentinel.replay import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = Progress(1000, stream)
+        bar(500)
+        bar(1000)
+        bar.close()
+    assert "100.0%" in tty.getvalue() and "#" * 30 in tty.getvalue()
+    assert pipe.getvalue() == ""
