@@ -1,4 +1,4 @@
-"""Command line: ``logsentinel check`` and ``logsentinel replay``."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, replay, run, validate)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,68 @@ def _add_replay(sub) -> None:
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="matching engine (default: hyperscan when installed)")
     p.set_defaults(func=cmd_replay)
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="run the sidecar: tail the configured logs and send events")
+    p.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run)
+    v = sub.add_parser("validate", help="check a config file and the patterns it names")
+    v.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+    v.set_defaults(func=cmd_validate)
+
+
+def _load_for_run(path: str):
+    """(config, library) or (None, None) after printing every problem."""
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return None, None
+    lib = load_library(config.patterns)
+    if lib.errors:
+        for prob in lib.errors:
+            print(prob, file=sys.stderr)
+        return config, None
+    return config, lib
+
+
+def cmd_validate(args) -> int:
+    config, lib = _load_for_run(args.config)
+    if config is None or lib is None:
+        print(f"{args.config}: not valid", file=sys.stderr)
+        return 1
+    import glob
+    for src in config.sources:
+        n = sum(len(glob.glob(p, recursive=True)) for p in src.paths)
+        note = "" if n else "  (nothing matches yet: files created later are picked up)"
+        print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
+    print(f"ok: {len(lib.signatures)} signatures, {len(config.sources)} sources, {len(config.sinks)} sinks; "
+          f"host {config.host}, state {config.state}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .live import Sidecar
+    from .state import StateError
+    config, lib = _load_for_run(args.config)
+    if config is None or lib is None:
+        print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
+        return 2
+    if not config.sources:
+        print(f"{args.config}: no sources configured: nothing to watch", file=sys.stderr)
+        return 2
+    logging.getLogger("logsentinel").setLevel(min(logging.getLogger().level, logging.INFO))
+    try:
+        sidecar = Sidecar(config, lib, engine=args.engine)
+    except StateError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    sidecar.install_signal_handlers()
+    sidecar.run()
+    return 0
 
 
 def cmd_check(args) -> int:
@@ -160,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(sub)
     _add_replay(sub)
+    _add_run(sub)
     return parser
 
 

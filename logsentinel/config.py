@@ -42,7 +42,7 @@ class SourceConfig:
     timezone: str | None = None
     multiline_start: str | None = None
     every_line: bool = False
-    flush_after_s: float = 0.2
+    flush_after_s: float = 0.1
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     time_format: str | None = None
     start_at: str = "end"
@@ -171,10 +171,39 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(sinks, list) or not all(isinstance(s, dict) for s in sinks):
         err(data, "sinks", "expected a list of mappings, each with a 'type'")
         sinks = []
+    _validate_sinks(sinks, err, problems, path)
     if problems:
         raise ConfigError(problems)
     return Config(host=host, patterns=[rel(p) for p in pats], state=rel(state), sources=sources,
                   sinks=list(sinks), path=path, raw=data)
+
+
+SINK_KEYS = {
+    "jsonl": ({"path"}, {"name", "type"}),
+    "stdout": (set(), {"name", "type"}),
+}
+
+
+def _validate_sinks(sinks: list, err, problems: list, path: Path) -> None:
+    from .sinks.base import sink_name
+    names = set()
+    for i, sink in enumerate(sinks):
+        label = f"sinks[{i}]"
+        kind = sink.get("type")
+        if kind not in SINK_KEYS:
+            err(sink, "type", f"{label}: unknown sink type {kind!r}; choose from {', '.join(sorted(SINK_KEYS))}")
+            continue
+        required, optional = SINK_KEYS[kind]
+        for key in required:
+            if not sink.get(key):
+                err(sink, "type", f"{label}: a {kind} sink needs '{key}'")
+        for key in sink:
+            if key not in required | optional:
+                err(sink, key, f"{label}: unknown key for a {kind} sink" + _suggest(key, required | optional))
+        name = sink_name(sink, i)
+        if name in names:
+            err(sink, "type", f"{label}: two sinks named {name!r}: give one a 'name'")
+        names.add(name)
 
 
 def _source(item, i, err, rel, problems, path) -> SourceConfig | None:

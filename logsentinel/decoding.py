@@ -9,6 +9,7 @@ lines only. Undecodable bytes become U+FFFD and are counted; a line longer than
 
 from __future__ import annotations
 
+import base64
 import codecs
 from dataclasses import dataclass
 
@@ -110,6 +111,35 @@ class LineDecoder:
         self._partial, self._skipping = b"", False
         return out
 
+    def join_at(self, file_head: bytes) -> None:
+        """Start in the middle of a file: take the encoding from its first bytes, skip its BOM."""
+        if not self._sniffed:
+            self._sniff(file_head)
+        self._first = False
+
+    def snapshot(self) -> dict:
+        """Everything needed to go on after a restart from the same raw offset."""
+        dec = self._decoder.getstate() if self._decoder is not None else None
+        return {
+            "encoding": self.encoding, "sniffed": self._sniffed, "bom": self._bom,
+            "head": _b64(self._head), "partial": _b64(self._partial), "skipping": self._skipping,
+            "first": self._first, "decoder": [_b64(dec[0]), dec[1]] if dec is not None else None,
+            "replaced": self.stats.replaced, "cut_lines": self.stats.cut_lines,
+        }
+
+    @classmethod
+    def restore(cls, snap: dict, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> "LineDecoder":
+        dec = cls(snap["encoding"] if snap["sniffed"] else "auto", max_line_bytes)
+        dec._bom = snap["bom"]
+        dec._head = _unb64(snap["head"])
+        dec._partial = _unb64(snap["partial"])
+        dec._skipping = snap["skipping"]
+        dec._first = snap["first"]
+        if snap["decoder"] is not None and dec._decoder is not None:
+            dec._decoder.setstate((_unb64(snap["decoder"][0]), snap["decoder"][1]))
+        dec.stats = DecodeStats(snap.get("replaced", 0), snap.get("cut_lines", 0))
+        return dec
+
     def pending_bytes(self) -> int:
         return len(self._partial) + len(self._head)
 
@@ -169,3 +199,11 @@ class LineDecoder:
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n")
         return data
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))

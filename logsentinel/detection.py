@@ -232,6 +232,33 @@ class Detector:
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
         return ev
 
+    # ---- persistence ------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """The whole state as JSON-ready data (open events, threshold windows, absence timers)."""
+        return {
+            "clock": self.clock,
+            "fired": dict(self.fired),
+            "open": [dict(vars(ev)) for ev in self.open.values()],
+            "pending": {k: list(v) for k, v in self.pending.items()},
+            "absent": {sid: dict(vars(st)) for sid, st in self.absent.items()},
+        }
+
+    def restore(self, snap: dict) -> None:
+        """Take over a snapshot; state of signatures that no longer exist is dropped."""
+        self.clock = snap.get("clock")
+        self.fired = {k: v for k, v in snap.get("fired", {}).items() if k in self.signatures}
+        self.open = {}
+        for data in snap.get("open", []):
+            if data.get("signature") in self.signatures:
+                ev = Event(**data)
+                self.open[ev.dedup_key] = ev
+        self.pending = {k: list(v) for k, v in snap.get("pending", {}).items()
+                        if k.split("|", 1)[0] in self.signatures and self.signatures[k.split("|", 1)[0]].threshold}
+        for sid, data in snap.get("absent", {}).items():
+            if sid in self.absent:
+                self.absent[sid] = AbsentState(**data)
+        self._next_due = self._compute_due()
+
     # ---- end of input -----------------------------------------------------------------
     def finish(self) -> list[Event]:
         """Open events that changed since they were last reported (end of a replay)."""

@@ -13,6 +13,7 @@ must agree, and the tests prove that they do.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -96,6 +97,16 @@ class RecordCutter:
 
     def flush(self) -> Block | None:
         return self._emit(len(self.pending)) if self.pending else None
+
+    def snapshot(self) -> dict:
+        return {"pending": base64.b64encode(self.pending).decode("ascii"),
+                "first_line": self.first_line, "prev_time": self.prev_time}
+
+    @classmethod
+    def restore(cls, spec: SourceSpec, path: str, snap: dict) -> "RecordCutter":
+        cutter = cls(spec, path, snap["first_line"], snap["prev_time"])
+        cutter.pending = base64.b64decode(snap["pending"].encode("ascii"))
+        return cutter
 
     def _last_start(self) -> int:
         data, start = self.pending, self.spec.start

@@ -1,0 +1,147 @@
+"""The live sidecar: tail -> records -> matching -> detection -> outbox -> sinks.
+
+One loop reads what the suite wrote (woken by file-system hints, and sweeping every second
+anyway), turns it into blocks of records, matches and detects exactly as replay does, and
+commits offsets, detector state and new reports in one transaction. Sink threads deliver from
+the outbox. A clock tick each second drives absence timers and dedup windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .config import Config
+from .detection import Detector
+from .dispatch import Dispatcher
+from .library import Library
+from .matching import Matcher
+from .sinks import build_sinks
+from .state import State
+from .tail.hints import Hints
+from .tail.tailer import SourceTail
+
+log = logging.getLogger("logsentinel.run")
+
+POLL_INTERVAL_S = 1.0
+BACKLOG_BUDGET = 1 << 20
+
+
+@dataclass
+class RunStats:
+    loops: int = 0
+    commits: int = 0
+    events: int = 0
+    started: float = field(default_factory=time.time)
+
+
+class Sidecar:
+    """Owns the state, the tails, the detector and the dispatcher of one running sidecar."""
+
+    def __init__(self, config: Config, library: Library, clock=time.time, engine: str = "auto"):
+        self.config = config
+        self.library = library
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.stats = RunStats()
+        self.state = State(config.state)
+        first_start = self.state.get_meta("started") is None
+        self.matcher = Matcher(library.signatures, engine=engine)
+        for src in config.sources:
+            self.matcher.plan(src.name)  # compile before reading anything
+        self.detector = Detector(library.signatures, config.host)
+        snap = self.state.load_detector()
+        if snap:
+            self.detector.restore(snap)
+        self.tails = [SourceTail(src, src.spec(), self.state.load_files(src.name), first_start)
+                      for src in config.sources]
+        base = config.path.parent if config.path else config.state.parent
+        self.sinks = build_sinks(config.sinks, base)
+        self.dispatcher = Dispatcher(self.sinks, config.state)
+        self.hints: Hints | None = None
+
+    # ---- life cycle ----------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        def _stop(signum, _frame):
+            log.info("signal %s: stopping", signum)
+            self.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                signal.signal(sig, _stop)
+            except (ValueError, OSError):  # not the main thread / not on this platform
+                pass
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.wake.set()
+
+    def run(self) -> None:
+        log.info("logsentinel running on %s: %d signatures, %d sources, %d sinks, state %s",
+                 self.config.host, len(self.library.signatures), len(self.tails), len(self.sinks),
+                 self.config.state)
+        self.dispatcher.start()
+        self.hints = Hints([p for src in self.config.sources for p in src.paths], self.wake)
+        try:
+            while not self.stop_event.is_set():
+                busy = self.step()
+                if not busy:
+                    self.wake.wait(timeout=self._idle_timeout())
+                    self.wake.clear()
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        if self.hints is not None:
+            self.hints.stop()
+        self.dispatcher.stop(timeout=3.0)
+        for tail in self.tails:
+            tail.close()
+        self.state.close()
+        log.info("logsentinel stopped")
+
+    def _idle_timeout(self) -> float:
+        timeout = POLL_INTERVAL_S
+        now = time.monotonic()
+        for tail in self.tails:
+            for ff in tail.files.values():
+                if ff.cutter.pending:
+                    timeout = min(timeout, max(ff.last_data + tail.cfg.flush_after_s - now, 0.005))
+        return timeout
+
+    # ---- one pass ------------------------------------------------------------------------
+    def step(self) -> bool:
+        """Sweep, read, match, detect, commit. True while a backlog remains."""
+        self.stats.loops += 1
+        blocks = []
+        for tail in self.tails:
+            blocks += tail.sweep()
+            blocks += tail.read(BACKLOG_BUDGET)
+            blocks += tail.flush_quiet()
+        events = []
+        for block in blocks:
+            for matched in self.matcher.scan(block):
+                events += self.detector.process(matched)
+        events += self.detector.advance(int(self.clock() * 1000))
+        rows = [row for tail in self.tails for row in tail.dirty_rows()]
+        if rows or events or blocks:
+            with self.state.transaction() as db:
+                for row in rows:
+                    self.state.save_file(db, row)
+                self.state.save_detector(db, self.detector.snapshot())
+                for ev in events:
+                    self.state.enqueue(db, self.dispatcher.names, ev.to_dict())
+                self.state.set_meta(db, "started", "1")
+            for tail in self.tails:
+                tail.mark_clean()
+            self.stats.commits += 1
+        if events:
+            self.stats.events += len(events)
+            for ev in events:
+                log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count,
+                         ev.path, ev.line)
+            self.dispatcher.poke()
+        return any(tail.backlog() > 0 for tail in self.tails) and bool(blocks)
