@@ -33,6 +33,13 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
     return "utf-8", 0
 
 
+def _can_sniff(head: bytes) -> bool:
+    """Enough bytes to tell the encoding: four, or a whole BOM, or a UTF-8-looking line."""
+    if len(head) >= 4 or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return True
+    return b"\n" in head and b"\x00" not in head and not codecs.BOM_UTF8.startswith(head)
+
+
 def normal_encoding(name: str) -> str:
     """Canonical codec name, or ValueError for an unknown one ('auto' passes through)."""
     if name == "auto":
@@ -75,7 +82,7 @@ class LineDecoder:
         """Whole lines decoded from ``raw`` (and what was held back before)."""
         if not self._sniffed:
             self._head += raw
-            if len(self._head) < 4:
+            if not _can_sniff(self._head):
                 return b""
             raw, self._head = self._head, b""
             self._sniff(raw)

@@ -121,10 +121,15 @@ class SourceTail:
                 ff.gone = False
                 ff.dirty = True
             if ff.path != path:
+                # rotated by rename (and still matched, e.g. by app.log*): its writer has moved
+                # on, so read it to its end and release its last line and record now
                 log.info("%s: %s was renamed to %s", self.cfg.name, ff.path, path)
+                blocks += self._read(ff, budget=None)
+                blocks += self._finish(ff)
                 ff.path = path
                 ff.cutter.path = path
                 ff.dirty = True
+                self.stats.rotations += 1
             if st.st_size < ff.offset:
                 blocks += self._truncated(ff, st)
             elif st.st_size != ff.last_size and not self._same_head(ff, path):
@@ -185,10 +190,7 @@ class SourceTail:
         return self._restart(ff)
 
     def _restart(self, ff: FollowedFile) -> list[Block]:
-        blocks = []
-        block = ff.cutter.flush()
-        if block is not None:
-            blocks.append(block)
+        blocks = self._finish(ff)  # what was read of the old content is complete now
         ff.decoder = LineDecoder(self.cfg.encoding, self.cfg.max_line_bytes)
         ff.cutter = RecordCutter(self.spec, ff.path, 1, ff.cutter.prev_time)
         ff.offset = 0
