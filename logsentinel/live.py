@@ -127,8 +127,11 @@ class Sidecar:
                 events += self.detector.process(matched)
         events += self.detector.advance(int(self.clock() * 1000))
         rows = [row for tail in self.tails for row in tail.dirty_rows()]
-        if rows or events or blocks:
+        forgotten = [(tail.cfg.name, key) for tail in self.tails for key in tail.take_forgotten()]
+        if rows or events or blocks or forgotten:
             with self.state.transaction() as db:
+                for source, key in forgotten:
+                    self.state.forget_file(db, source, key)
                 for row in rows:
                     self.state.save_file(db, row)
                 self.state.save_detector(db, self.detector.snapshot())

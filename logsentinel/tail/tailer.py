@@ -30,6 +30,7 @@ from .fileio import HEAD_BYTES, count_lines, file_key, open_shared, read_head
 log = logging.getLogger("logsentinel.tail")
 
 READ_CHUNK = 1 << 20
+MAX_GONE = 256
 
 
 @dataclass
@@ -117,17 +118,18 @@ class SourceTail:
                 self._pick_up(key, path, st)
                 continue
             if ff.gone:
-                log.info("%s: %s is back (same file), going on at byte %d", self.cfg.name, path, ff.offset)
                 ff.gone = False
                 ff.dirty = True
+                if st.st_size >= ff.offset and self._same_head(ff, path):
+                    log.info("%s: %s is back (same file), going on at byte %d", self.cfg.name, path, ff.offset)
             if ff.path != path:
                 # rotated by rename (and still matched, e.g. by app.log*): its writer has moved
                 # on, so read it to its end and release its last line and record now
                 log.info("%s: %s was renamed to %s", self.cfg.name, ff.path, path)
-                blocks += self._read(ff, budget=None)
-                blocks += self._finish(ff)
                 ff.path = path
                 ff.cutter.path = path
+                blocks += self._read(ff, budget=None)
+                blocks += self._finish(ff)
                 ff.dirty = True
                 self.stats.rotations += 1
             if st.st_size < ff.offset:
@@ -210,12 +212,28 @@ class SourceTail:
                         self.cfg.name, ff.path, ff.offset)
             self.stats.lost_files += 1
         blocks += self._finish(ff)
+        deleted = fh is None or _unlinked(fh)
         ff.close()
-        ff.gone = True
-        ff.dirty = True
-        self.stats.rotations += 1
-        log.info("%s: %s left the watched paths; read to byte %d", self.cfg.name, ff.path, ff.offset)
+        if deleted:
+            # deleted: forget it, so that a new file reusing its inode is read from the start
+            del self.files[ff.key]
+            self.forgotten.append(ff.key)
+            log.info("%s: %s was deleted; read to byte %d", self.cfg.name, ff.path, ff.offset)
+        else:
+            ff.gone = True
+            ff.dirty = True
+            self.stats.rotations += 1
+            log.info("%s: %s left the watched paths; read to byte %d", self.cfg.name, ff.path, ff.offset)
+            self._prune_gone()
         return blocks
+
+    def _prune_gone(self) -> None:
+        """Keep the newest MAX_GONE files that left the globs (they may come back)."""
+        gone = [ff for ff in self.files.values() if ff.gone]
+        if len(gone) > MAX_GONE:
+            for ff in sorted(gone, key=lambda f: f.last_data)[: len(gone) - MAX_GONE]:
+                del self.files[ff.key]
+                self.forgotten.append(ff.key)
 
     def _find_moved(self, ff: FollowedFile) -> BinaryIO | None:
         """After a restart: look for the file by identity next to where it was."""
@@ -311,6 +329,10 @@ class SourceTail:
                 rows.append(ff.row(self.cfg.name))
         return rows
 
+    def take_forgotten(self) -> list[str]:
+        keys, self.forgotten = self.forgotten, []
+        return keys
+
     def mark_clean(self) -> None:
         for ff in self.files.values():
             ff.dirty = False
@@ -318,6 +340,14 @@ class SourceTail:
     def close(self) -> None:
         for ff in self.files.values():
             ff.close()
+
+
+def _unlinked(fh: BinaryIO) -> bool:
+    """True if the open file has no name left (deleted while we held it)."""
+    try:
+        return os.fstat(fh.fileno()).st_nlink == 0
+    except OSError:
+        return True
 
 
 def _mtime(path: str) -> float:
