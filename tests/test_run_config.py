@@ -1,0 +1,90 @@
+"""`logsentinel validate` and `run` refuse broken configs with messages naming file, line, key;
+the jsonl sink cuts a batch that was written but never confirmed (exactly once)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from conftest import PATTERNS, run_cli
+
+from logsentinel.sinks.jsonl import JsonlSink
+from logsentinel.state import State
+
+
+def _cfg(tmp_path, body: str):
+    path = tmp_path / "cfg.yaml"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def test_validate_ok(tmp_path):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "a.log").write_text("x\n")
+    cfg = _cfg(tmp_path, f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        sources:
+          - {{name: a, paths: ['logs/*.log']}}
+          - {{name: b, paths: ['nowhere/*.log']}}
+        sinks:
+          - {{type: jsonl, path: out.jsonl}}
+          - {{type: stdout}}
+    """)
+    res = run_cli("validate", "-c", cfg)
+    assert res.returncode == 0, res.stderr
+    assert "source a: 1 glob(s), 1 file(s)" in res.stdout and "nothing matches yet" in res.stdout
+
+
+def test_validate_names_every_problem(tmp_path):
+    cfg = _cfg(tmp_path, f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        sources:
+          - name: a
+            paths: ['x.log']
+            start_at: middle
+            multiline: {{start: '(', flush_after: soon}}
+        sinks:
+          - {{type: email, to: support}}
+          - {{type: jsonl}}
+          - {{type: jsonl, path: a.jsonl, pth: b}}
+    """)
+    res = run_cli("validate", "-c", cfg)
+    assert res.returncode == 1
+    err = res.stderr
+    assert "cfg.yaml:7: start_at" in err and "'middle'" in err
+    assert "multiline.start: bad regex" in err and "multiline.flush_after" in err
+    assert "unknown sink type 'email'" in err
+    assert "a jsonl sink needs 'path'" in err
+    assert "pth" in err and "did you mean 'path'" in err
+    assert "Traceback" not in err
+
+
+def test_run_refuses_broken_patterns(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "bad.yaml").write_text("id: bad\ntitle: B\npriority: P9\nmatch: [x]\nexamples: {match: [x], no_match: [y]}\n")
+    cfg = _cfg(tmp_path, """
+        patterns: [p]
+        sources: [{name: a, paths: ['*.log']}]
+    """)
+    res = run_cli("run", "-c", cfg)
+    assert res.returncode == 2 and "bad.yaml:3: bad: priority" in res.stderr and "not started" in res.stderr
+
+
+def test_jsonl_sink_cuts_an_unconfirmed_batch(tmp_path):
+    state = State(tmp_path / "s.db")
+    sink = JsonlSink("out", {"path": "out.jsonl"}, tmp_path)
+    extra = sink.deliver([json.dumps({"n": 1})], state)
+    with state.transaction() as db:  # confirmed
+        for k, v in extra.items():
+            state.set_sink_state(db, "out", k, v)
+    sink.deliver([json.dumps({"n": 2}), json.dumps({"n": 3})], state)  # written, then "killed"
+    sink.recover(state)  # at restart
+    assert (tmp_path / "out.jsonl").read_text() == '{"n": 1}\n'
+    # a file someone replaced is left alone
+    (tmp_path / "new.jsonl").write_text('{"other": true}\n{"more": 1}\n')
+    (tmp_path / "new.jsonl").replace(tmp_path / "out.jsonl")
+    sink.recover(state)
+    assert "other" in (tmp_path / "out.jsonl").read_text()
+    state.close()
