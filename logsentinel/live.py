@@ -125,7 +125,11 @@ class Sidecar:
         for block in blocks:
             for matched in self.matcher.scan(block):
                 events += self.detector.process(matched)
-        events += self.detector.advance(int(self.clock() * 1000))
+        backlog = bool(blocks) and any(tail.backlog() > 0 for tail in self.tails)
+        if not backlog:
+            # the wall clock drives absence timers and windows only once the backlog is read:
+            # while catching up, time follows the records, exactly as in replay
+            events += self.detector.advance(int(self.clock() * 1000))
         rows = [row for tail in self.tails for row in tail.dirty_rows()]
         forgotten = [(tail.cfg.name, key) for tail in self.tails for key in tail.take_forgotten()]
         if rows or events or blocks or forgotten:
@@ -147,4 +151,4 @@ class Sidecar:
                 log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count,
                          ev.path, ev.line)
             self.dispatcher.poke()
-        return any(tail.backlog() > 0 for tail in self.tails) and bool(blocks)
+        return backlog

@@ -155,7 +155,7 @@ class SourceTail:
             decoder.join_at(read_head(fh, 4))  # the encoding is told by the file's start
             first_line = 1 + count_lines(fh, offset, decoder.encoding.startswith("utf-16"))
         ff = FollowedFile(key, path, read_head(fh), offset, decoder,
-                          RecordCutter(self.spec, path, first_line), fh=fh)
+                          RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size)
         self.files[key] = ff
         where = "its end" if offset else "the start"
         log.info("%s: picked up %s (%d bytes), reading from %s", self.cfg.name, path, st.st_size, where)

@@ -1,0 +1,47 @@
+"""A backlog found at start is detected as replay would: time follows the records while
+catching up (a threshold spread over many MB of old log still trips), the wall clock after."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from conftest import PATTERNS
+
+from logsentinel.config import load_config
+from logsentinel.library import load_library
+from logsentinel.live import Sidecar
+
+FAIL = "2025-01-10 10:{m:02d}:00,000 [6] ERROR Imagicle.Cloud.ApiClient - GET https://api.imagicle.com/test failed: Unable to connect to the remote server\n"
+NOISE = "2025-01-10 10:{m:02d}:{s:02d},000 [6] INFO Imagicle.Cloud.Telemetry - Telemetry batch of 120 samples sent, padding {pad}\n"
+
+
+def test_threshold_across_a_large_old_backlog(tmp_path):
+    log = tmp_path / "cloud.log"
+    with open(log, "w") as fh:
+        for m in (0, 5, 10):
+            fh.write(FAIL.format(m=m))
+            for s in range(60 * 4):  # ~1.5 MB of noise between failures: several read batches
+                fh.write(NOISE.format(m=m + s // 60, s=s % 60, pad="x" * 6000))
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        state: state.db
+        sources: [{{name: cloud, paths: ['{log}'], timezone: UTC, start_at: beginning}}]
+        sinks: [{{type: jsonl, path: out.jsonl}}]
+    """))
+    config = load_config(cfg)
+    side = Sidecar(config, load_library(config.patterns))
+    steps = 0
+    while side.step() or steps == 0:
+        steps += 1
+        assert steps < 100
+    assert steps > 3, "the backlog should take several batches"
+    assert side.stats.events >= 1, side.detector.snapshot()
+    side.dispatcher.start()
+    side.dispatcher.stop(timeout=5)
+    reports = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(r["signature"], r["count"], r["first_seen"]) for r in reports][:1] == \
+        [("cloud.api_unreachable", 3, "2025-01-10T10:00:00.000Z")]
+    side.state.close()
