@@ -12,6 +12,8 @@ Rules (docs/patterns.md has the author's view):
   where it captures them); ``auto_resolve`` resolves after that much quiet time;
 * an ``absent`` signature fires when its records have not been seen for ``for``, and
   resolves when one is seen again;
+* an open event that keeps occurring is reported again every ``repeat`` (default: its
+  response time) with its new count;
 * an event whose window passes without a hit is closed: it is reported once more if it
   changed since it was last reported.
 """
@@ -97,6 +99,8 @@ class Detector:
         due = ev.last_seen + sig.dedup_window_s * 1000 + 1
         if sig.auto_resolve_s:
             due = min(due, ev.last_seen + sig.auto_resolve_s * 1000)
+        if ev.last_seen > ev.reported_at:
+            due = min(due, ev.reported_at + _repeat_ms(sig))
         return due
 
     def _due(self, now: int) -> list[Event]:
@@ -109,11 +113,15 @@ class Detector:
                 at = ev.last_seen + int(sig.auto_resolve_s * 1000)
                 ev.status, ev.resolved_at = "resolved", at
                 del self.open[key]
-                fired.append((at, key, ev.snapshot()))
+                fired.append((at, key, ev.snapshot("resolved", at)))
             elif now > ev.last_seen + sig.dedup_window_s * 1000:
                 del self.open[key]
                 if ev.dirty:
-                    fired.append((ev.last_seen + int(sig.dedup_window_s * 1000), key, ev.snapshot()))
+                    at = ev.last_seen + int(sig.dedup_window_s * 1000)
+                    fired.append((at, key, ev.snapshot("closed", at)))
+            elif ev.last_seen > ev.reported_at and now >= ev.reported_at + _repeat_ms(sig):
+                at = ev.reported_at + _repeat_ms(sig)
+                fired.append((at, key, ev.snapshot("repeated", at)))
         for sid, st in self.absent.items():
             sig = self.signatures[sid]
             if not st.armed or st.last is None or self._absent_event(sid) is not None:
@@ -121,7 +129,7 @@ class Detector:
             at = st.last + int(sig.absent.for_s * 1000)
             if now >= at:
                 ev = self._fire_absent(sig, st, at)
-                fired.append((at, ev.dedup_key, ev.snapshot()))
+                fired.append((at, ev.dedup_key, ev.snapshot("fired", at)))
         for key in [k for k, times in self.pending.items()
                     if not times or now > times[-1] + self.signatures[k.split("|", 1)[0]].threshold.within_s * 1000]:
             del self.pending[key]
@@ -160,6 +168,7 @@ class Detector:
                 ev.count += 1
                 ev.last_seen = max(ev.last_seen, t)
                 ev.dirty = True
+                self._lower_due(ev.reported_at + _repeat_ms(sig))
                 return None
             del self.open[key]  # a quiet gap: a new event follows
         first, count, kind = t, 1, "match"
@@ -184,8 +193,9 @@ class Detector:
             fields=dict(fields), dedup_key=key, kind=kind)
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
+        snap = ev.snapshot("fired", t)
         self._lower_due(self._event_due(ev))
-        return ev.snapshot()
+        return snap
 
     def _resolve(self, sig: Signature, captured: dict, t: int) -> list[Event]:
         out = []
@@ -196,7 +206,7 @@ class Detector:
                 continue
             ev.status, ev.resolved_at = "resolved", max(t, ev.last_seen)
             del self.open[key]
-            out.append(ev.snapshot())
+            out.append(ev.snapshot("resolved", ev.resolved_at))
         for key in [k for k in self.pending if k.split("|", 1)[0] == sig.id]:
             del self.pending[key]
         return out
@@ -215,7 +225,7 @@ class Detector:
             return None
         ev.status, ev.resolved_at = "resolved", max(t, ev.detected_at)
         del self.open[ev.dedup_key]
-        return ev.snapshot()
+        return ev.snapshot("resolved", ev.resolved_at)
 
     def _fire_absent(self, sig: Signature, st: AbsentState, at: int) -> Event:
         key = dedup_key(sig, self.host, {})
@@ -262,4 +272,9 @@ class Detector:
     # ---- end of input -----------------------------------------------------------------
     def finish(self) -> list[Event]:
         """Open events that changed since they were last reported (end of a replay)."""
-        return [ev.snapshot() for _k, ev in sorted(self.open.items()) if ev.dirty]
+        at = self.clock or 0
+        return [ev.snapshot("updated", at) for _k, ev in sorted(self.open.items()) if ev.dirty]
+
+
+def _repeat_ms(sig: Signature) -> int:
+    return int((sig.repeat_s or sig.response_time_s) * 1000)

@@ -36,14 +36,19 @@ class Event:
     dedup_key: str
     kind: str = "match"    # "match", "threshold" or "absent"
     resolved_at: int | None = None
+    report: str = "fired"  # why this report: fired, repeated, closed, updated, resolved
+    reported_at: int = 0   # when it was last reported (drives repeats)
     dirty: bool = field(default=False, compare=False)
 
     @property
     def deadline(self) -> int:
         return self.detected_at + self.response_time_s * 1000
 
-    def snapshot(self) -> "Event":
+    def snapshot(self, report: str, at: int) -> "Event":
+        """A copy to report now; marks the event as reported."""
         self.dirty = False
+        self.report = report
+        self.reported_at = at
         return replace(self)
 
     def to_dict(self) -> dict:
@@ -70,6 +75,7 @@ class Event:
             "fields": dict(self.fields),
             "dedup_key": self.dedup_key,
             "kind": self.kind,
+            "report": self.report,
         }
 
 

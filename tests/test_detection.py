@@ -142,3 +142,16 @@ def test_ids_are_stable_unique_and_reports_consistent(steps, window, threshold):
     resolves = [e.id for e in first if e.status == "resolved"]
     assert len(resolves) == len(set(resolves))
     assert len(fired) >= len(set(resolves))
+
+
+def test_repeat_while_still_occurring():
+    s = sig(repeat_s=600.0, dedup_window_s=3600.0)
+    det = Detector([s], "h")
+    assert [e.report for e in feed(det, [(T0, "hit", s, {})])] == ["fired"]
+    assert det.advance(T0 + 11 * MIN) == []  # no new hit since the report: nothing to repeat
+    feed(det, [(T0 + 12 * MIN, "hit", s, {})])
+    out = det.advance(T0 + 13 * MIN)
+    assert [(e.report, e.count, e.detected_at) for e in out] == [("repeated", 2, T0)]
+    feed(det, [(T0 + 14 * MIN, "hit", s, {})])
+    assert det.advance(T0 + 22 * MIN) == []  # next repeat is due 10 minutes after the last
+    assert [(e.report, e.count) for e in det.advance(T0 + 23 * MIN)] == [("repeated", 3)]
