@@ -153,5 +153,6 @@ def test_repeat_while_still_occurring():
     out = det.advance(T0 + 13 * MIN)
     assert [(e.report, e.count, e.detected_at) for e in out] == [("repeated", 2, T0)]
     feed(det, [(T0 + 14 * MIN, "hit", s, {})])
-    assert det.advance(T0 + 22 * MIN) == []  # next repeat is due 10 minutes after the last
-    assert [(e.report, e.count) for e in det.advance(T0 + 23 * MIN)] == [("repeated", 3)]
+    # repeats keep to their schedule: the first was due at 10 minutes, the next at 20
+    assert det.advance(T0 + 19 * MIN) == []
+    assert [(e.report, e.count) for e in det.advance(T0 + 21 * MIN)] == [("repeated", 3)]
