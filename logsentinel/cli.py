@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -51,6 +52,67 @@ def _add_run(sub) -> None:
     v = sub.add_parser("validate", help="check a config file and the patterns it names")
     v.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
     v.set_defaults(func=cmd_validate)
+
+
+def _add_outbox(sub) -> None:
+    p = sub.add_parser("outbox", help="list pending and dead-lettered deliveries; retry or purge them")
+    p.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+    p.add_argument("--sink", help="only this sink (its name as listed)")
+    p.add_argument("--retry", action="store_true", help="queue dead-lettered and dropped reports again")
+    p.add_argument("--purge", action="store_true", help="delete dead-lettered and dropped reports")
+    p.set_defaults(func=cmd_outbox)
+
+
+def cmd_outbox(args) -> int:
+    from .state import State, StateError
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return 2
+    if not config.state.exists():
+        print(f"no state database yet at {config.state}")
+        return 0
+    try:
+        state = State(config.state)
+    except StateError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    try:
+        if args.retry:
+            with state.transaction() as db:
+                n = state.retry(db, args.sink)
+            print(f"{n} report(s) queued again (a running sidecar sends them within a second)")
+            return 0
+        if args.purge:
+            with state.transaction() as db:
+                n = state.purge(db, args.sink)
+            print(f"{n} report(s) deleted")
+            return 0
+        counts = state.counts()
+        oldest = state.oldest_pending()
+        sinks = sorted({s for s, _ in counts})
+        if not sinks:
+            print("outbox empty")
+        for sink in sinks:
+            if args.sink and sink != args.sink:
+                continue
+            parts = ", ".join(f"{counts.get((sink, st), 0)} {st}" for st in ("pending", "delivered", "dead", "dropped"))
+            age = f"; oldest pending {time.time() - oldest[sink]:.0f}s ago" if sink in oldest else ""
+            print(f"{sink}: {parts}{age}")
+        rows = state.listing(sink=args.sink)
+        if rows:
+            print(f"\n{'seq':>6} {'sink':<28} {'pri':<3} {'status':<8} {'tries':>5}  event / last error")
+        for seq, sink, rank, _eid, status, attempts, error, _created, report in rows:
+            ev = json.loads(report)
+            print(f"{seq:>6} {sink[:28]:<28} P{rank:<2} {status:<8} {attempts:>5}  {ev['signature']} "
+                  f"{ev['report']} {ev['dedup_key']}")
+            if error:
+                print(f"{'':>58}{error[:200]}")
+    finally:
+        state.close()
+    return 0
 
 
 def _load_for_run(path: str):
@@ -223,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check(sub)
     _add_replay(sub)
     _add_run(sub)
+    _add_outbox(sub)
     return parser
 
 

@@ -75,6 +75,13 @@ class Config:
     sinks: list[dict]
     path: Path | None = None
     raw: dict = field(default_factory=dict, repr=False)
+    heartbeat_s: float | None = None
+    redact_rules: list = field(default_factory=list)
+
+    @property
+    def redactor(self):
+        from .redact import Redactor
+        return Redactor.build(self.redact_rules)
 
     def source_for(self, path: str | Path) -> SourceConfig:
         """The configured source whose globs match ``path``, else one named after the file."""
@@ -172,15 +179,41 @@ def load_config(path: str | Path) -> Config:
         err(data, "sinks", "expected a list of mappings, each with a 'type'")
         sinks = []
     _validate_sinks(sinks, err, problems, path)
+    heartbeat_s = None
+    hb = data.get("heartbeat")
+    if hb is not None:
+        if not isinstance(hb, dict) or set(hb) - {"interval"}:
+            err(data, "heartbeat", "expected {interval: DURATION}")
+        else:
+            try:
+                heartbeat_s = parse_duration(hb.get("interval", "60s"))
+            except ValueError as exc:
+                err(data, "heartbeat", f"interval: {exc}")
+    redact_rules = []
+    for i, rule in enumerate(data.get("redact") or []):
+        if not isinstance(rule, dict) or not isinstance(rule.get("pattern"), str):
+            err(data, "redact", f"redact[{i}]: expected {{pattern: REGEX, replace: TEXT}}")
+            continue
+        try:
+            re.compile(rule["pattern"])
+        except re.error as exc:
+            err(data, "redact", f"redact[{i}].pattern: bad regex: {exc}")
+            continue
+        redact_rules.append((rule["pattern"], str(rule.get("replace", "***"))))
     if problems:
         raise ConfigError(problems)
     return Config(host=host, patterns=[rel(p) for p in pats], state=rel(state), sources=sources,
-                  sinks=list(sinks), path=path, raw=data)
+                  sinks=list(sinks), path=path, raw=data, heartbeat_s=heartbeat_s, redact_rules=redact_rules)
 
 
+_COMMON = {"name", "type", "max_pending", "rate_limit", "backoff_max"}
+_HTTP = {"timeout", "verify_tls", "ca_file"}
 SINK_KEYS = {
-    "jsonl": ({"path"}, {"name", "type"}),
-    "stdout": (set(), {"name", "type"}),
+    "jsonl": ({"path"}, _COMMON),
+    "stdout": (set(), _COMMON),
+    "webhook": ({"url"}, _COMMON | _HTTP | {"headers"}),
+    "alertmanager": ({"urls"}, _COMMON | _HTTP | {"resend_interval", "generator_url"}),
+    "pagerduty": ({"routing_key"}, _COMMON | _HTTP | {"url"}),
 }
 
 
@@ -200,10 +233,29 @@ def _validate_sinks(sinks: list, err, problems: list, path: Path) -> None:
         for key in sink:
             if key not in required | optional:
                 err(sink, key, f"{label}: unknown key for a {kind} sink" + _suggest(key, required | optional))
+        _check_env(sink, label, err)
+        if kind == "alertmanager" and not (isinstance(sink.get("urls"), list) and sink["urls"]):
+            err(sink, "urls", f"{label}: expected a list of Alertmanager URLs (every member of the cluster)")
+        for key in ("max_pending", "rate_limit", "timeout", "resend_interval", "backoff_max"):
+            if key in sink and (isinstance(sink[key], bool) or not isinstance(sink[key], (int, float)) or sink[key] <= 0):
+                err(sink, key, f"{label}: expected a positive number, got {sink[key]!r}")
         name = sink_name(sink, i)
         if name in names:
             err(sink, "type", f"{label}: two sinks named {name!r}: give one a 'name'")
         names.add(name)
+
+
+def _check_env(sink: dict, label: str, err) -> None:
+    """Every ${NAME} in a sink's settings must be set in the environment."""
+    from .sinks.http import expand_env
+    values = [(k, v) for k, v in sink.items() if isinstance(v, str)]
+    values += [(f"headers.{k}", v) for k, v in (sink.get("headers") or {}).items() if isinstance(v, str)]
+    values += [("urls", v) for v in (sink.get("urls") or []) if isinstance(v, str)]
+    for key, value in values:
+        try:
+            expand_env(value)
+        except KeyError as exc:
+            err(sink, key.split(".")[0], f"{label}.{key}: environment variable {exc.args[0]} is not set")
 
 
 def _source(item, i, err, rel, problems, path) -> SourceConfig | None:

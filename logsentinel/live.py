@@ -35,6 +35,7 @@ class RunStats:
     loops: int = 0
     commits: int = 0
     events: int = 0
+    dropped: int = 0
     started: float = field(default_factory=time.time)
 
 
@@ -53,7 +54,7 @@ class Sidecar:
         self.matcher = Matcher(library.signatures, engine=engine)
         for src in config.sources:
             self.matcher.plan(src.name)  # compile before reading anything
-        self.detector = Detector(library.signatures, config.host)
+        self.detector = Detector(library.signatures, config.host, config.redactor)
         snap = self.state.load_detector()
         if snap:
             self.detector.restore(snap)
@@ -61,7 +62,7 @@ class Sidecar:
                       for src in config.sources]
         base = config.path.parent if config.path else config.state.parent
         self.sinks = build_sinks(config.sinks, base)
-        self.dispatcher = Dispatcher(self.sinks, config.state)
+        self.dispatcher = Dispatcher(self.sinks, config.state, config.host, config.heartbeat_s)
         self.hints: Hints | None = None
 
     # ---- life cycle ----------------------------------------------------------------------
@@ -140,7 +141,10 @@ class Sidecar:
                     self.state.save_file(db, row)
                 self.state.save_detector(db, self.detector.snapshot())
                 for ev in events:
-                    self.state.enqueue(db, self.dispatcher.names, ev.to_dict())
+                    dropped = self.state.enqueue(db, self.dispatcher.names, ev.to_dict(), self.dispatcher.max_pending)
+                    if dropped:
+                        self.stats.dropped += dropped
+                        log.error("outbox full: %d lowest-priority report(s) set aside (see logsentinel outbox)", dropped)
                 self.state.set_meta(db, "started", "1")
             for tail in self.tails:
                 tail.mark_clean()

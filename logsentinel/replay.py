@@ -62,7 +62,7 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
            host: str | None = None, timezone: str | None = None, progress=None) -> ReplayStats:
     """Replay ``paths`` and call ``emit`` for every event report, in order."""
     stats = ReplayStats()
-    detector = Detector(matcher.signatures, host or config.host)
+    detector = Detector(matcher.signatures, host or config.host, config.redactor)
     t0 = time.perf_counter()
 
     def on_progress(n: int) -> None:

@@ -134,12 +134,28 @@ class State:
 
     # ---- outbox -------------------------------------------------------------------------
     @staticmethod
-    def enqueue(db, sinks: list[str], event: dict) -> None:
+    def enqueue(db, sinks: list[str], event: dict, max_pending: dict[str, int] | None = None) -> int:
+        """Queue a report for every sink. A sink's queue holds at most ``max_pending`` pending
+        reports: beyond that the lowest-priority, newest ones are set aside as 'dropped' (listed
+        by ``logsentinel outbox``, retried with --retry). Returns how many were dropped."""
         report = json.dumps(event, ensure_ascii=False)
         rank = PRIORITY_RANK.get(event.get("priority"), 5)
         now = time.time()
         db.executemany("INSERT INTO outbox (sink, rank, event_id, report, created) VALUES (?, ?, ?, ?, ?)",
                        [(sink, rank, event["id"], report, now) for sink in sinks])
+        dropped = 0
+        for sink in sinks:
+            limit = (max_pending or {}).get(sink)
+            if not limit:
+                continue
+            n = db.execute("SELECT COUNT(*) FROM outbox WHERE sink = ? AND status = 'pending'", (sink,)).fetchone()[0]
+            if n > limit:
+                cur = db.execute(
+                    "UPDATE outbox SET status = 'dropped', last_error = 'outbox full (max_pending)' WHERE seq IN "
+                    "(SELECT seq FROM outbox WHERE sink = ? AND status = 'pending' ORDER BY rank DESC, seq DESC LIMIT ?)",
+                    (sink, n - limit))
+                dropped += cur.rowcount
+        return dropped
 
     def pending(self, sink: str, limit: int = 100, now: float | None = None) -> list[tuple[int, str]]:
         """(seq, report) of deliveries due now, highest priority first, then in order."""
@@ -150,8 +166,42 @@ class State:
 
     @staticmethod
     def mark_delivered(db, seqs: list[int]) -> None:
-        db.executemany("UPDATE outbox SET status = 'delivered', attempts = attempts + 1 WHERE seq = ?",
-                       [(s,) for s in seqs])
+        db.executemany("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL "
+                       "WHERE seq = ?", [(s,) for s in seqs])
+
+    @staticmethod
+    def mark_failed(db, seqs: list[int], error: str, dead: bool = False) -> None:
+        status = "dead" if dead else "pending"
+        db.executemany("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE seq = ?",
+                       [(status, error, s) for s in seqs])
+
+    def listing(self, statuses=("pending", "dead", "dropped"), sink: str | None = None, limit: int = 1000):
+        q = ("SELECT seq, sink, rank, event_id, status, attempts, last_error, created, report FROM outbox "
+             f"WHERE status IN ({','.join('?' * len(statuses))})")
+        args: list = list(statuses)
+        if sink:
+            q += " AND sink = ?"
+            args.append(sink)
+        return self.db.execute(q + " ORDER BY sink, rank, seq LIMIT ?", (*args, limit)).fetchall()
+
+    def oldest_pending(self) -> dict[str, float]:
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")}
+
+    @staticmethod
+    def retry(db, sink: str | None = None) -> int:
+        q = "UPDATE outbox SET status = 'pending', next_at = 0 WHERE status IN ('dead', 'dropped')"
+        return db.execute(q + (" AND sink = ?" if sink else ""), (sink,) if sink else ()).rowcount
+
+    @staticmethod
+    def purge(db, sink: str | None = None) -> int:
+        q = "DELETE FROM outbox WHERE status IN ('dead', 'dropped')"
+        return db.execute(q + (" AND sink = ?" if sink else ""), (sink,) if sink else ()).rowcount
+
+    @staticmethod
+    def prune_delivered(db, older_than_s: float = 86400.0) -> int:
+        return db.execute("DELETE FROM outbox WHERE status = 'delivered' AND created < ?",
+                          (time.time() - older_than_s,)).rowcount
 
     def counts(self) -> dict[tuple[str, str], int]:
         return {(r[0], r[1]): r[2] for r in self.db.execute(

@@ -1,0 +1,73 @@
+"""``pagerduty`` sink: PagerDuty Events API v2.
+
+Fired and repeated reports are ``trigger`` events, resolved reports ``resolve`` events, all with
+the event's ``dedup_key``, so PagerDuty keeps one incident per event and drops repeats. A
+``closed`` report (quiet for a window) sends nothing: an incident is resolved by a person or by a
+resolve record, not by silence. PagerDuty accepts about 120 events a minute per routing key:
+that is this sink's default rate limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .base import Sink
+from .http import HttpClient, expand_env
+
+DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"
+SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info"}
+SUMMARY_MAX = 1024
+DEDUP_MAX = 255
+
+
+def pagerduty_event(event: dict, routing_key: str) -> dict | None:
+    """The Events API v2 body for one report, or None when nothing is to be sent."""
+    report = event.get("report", "fired")
+    if report == "closed":
+        return None
+    action = "resolve" if event["status"] == "resolved" else "trigger"
+    body = {"routing_key": routing_key, "event_action": action, "dedup_key": event["dedup_key"][:DEDUP_MAX]}
+    if action == "trigger":
+        summary = f"[{event['priority']}] {event['title']} on {event['host']}"
+        if event.get("count", 1) > 1:
+            summary += f" ({event['count']} times)"
+        body["payload"] = {
+            "summary": summary[:SUMMARY_MAX],
+            "source": event["host"],
+            "severity": SEVERITY.get(event["priority"], "warning"),
+            "timestamp": event["detected_at"],
+            "component": event.get("application") or None,
+            "group": event.get("category"),
+            "class": event["signature"],
+            "custom_details": {
+                "priority": event["priority"], "deadline": event["deadline"], "count": event["count"],
+                "first_seen": event["first_seen"], "last_seen": event["last_seen"],
+                "fields": event.get("fields", {}), "message": event.get("message", ""),
+                "source": event.get("source"), "path": event.get("path"), "line": event.get("line"),
+                "event_id": event["id"],
+            },
+        }
+    return body
+
+
+class PagerDutySink(Sink):
+    type = "pagerduty"
+    batch = 1
+    default_rate_per_min = 120.0
+
+    def __init__(self, name, cfg, base):
+        super().__init__(name, cfg, base)
+        self.routing_key = expand_env(str(cfg["routing_key"]))
+        self.url = expand_env(cfg.get("url", DEFAULT_URL))
+        self.client = HttpClient(float(cfg.get("timeout", 10)), bool(cfg.get("verify_tls", True)),
+                                 cfg.get("ca_file"))
+
+    def deliver(self, reports, state):
+        for report in reports:
+            body = pagerduty_event(json.loads(report), self.routing_key)
+            if body is not None:
+                self.client.post_json(self.url, body)
+        return None
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,132 @@
+"""Webhook delivery through a real HTTP server that refuses connections, answers 500, 429 with
+Retry-After, hangs past the timeout, then recovers: every event arrives (a re-sent one with
+the same id and dedup_key), detection goes on meanwhile, the sidecar stays up, and no secret
+from a log line reaches any sink."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import threading
+import time
+
+from conftest import PATTERNS
+from httpserver import Receiver
+
+from logsentinel.config import load_config
+from logsentinel.library import load_library
+from logsentinel.live import Sidecar
+
+SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3ZWJleCJ9.c2VjcmV0LXNpZ25hdHVyZQ"
+LINE = "{t} [4] WARN StoneVoice.Monitoring - Low database space for database DB{i:02d} (Authorization: Bearer {s})\n"
+
+
+def _stamp() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
+
+
+def _sidecar(tmp_path, sinks: str, fresh_log: bool = True) -> tuple[Sidecar, threading.Thread]:
+    if fresh_log:
+        (tmp_path / "app.log").write_text("")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        state: state.db
+        sources: [{{name: app, paths: ['{tmp_path / "app.log"}'], timezone: UTC}}]
+    """) + sinks)
+    config = load_config(cfg)
+    side = Sidecar(config, load_library(config.patterns))
+    thread = threading.Thread(target=side.run, daemon=True)
+    thread.start()
+    return side, thread
+
+
+def _jsonl(path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def _wait(pred, timeout=20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_webhook_through_outages(tmp_path):
+    rx = Receiver()  # not started yet: connections are refused
+    side, thread = _sidecar(tmp_path, textwrap.dedent(f"""
+        sinks:
+          - {{type: webhook, url: '{rx.url}/hook', timeout: 0.5, backoff_max: 0.3, headers: {{X-Token: abc}}}}
+          - {{type: jsonl, path: out.jsonl}}
+    """))
+    try:
+        time.sleep(0.5)
+        with open(tmp_path / "app.log", "a") as fh:
+            for i in range(5):
+                fh.write(LINE.format(t=_stamp(), i=i, s=SECRET))
+        # detection goes on while the webhook is down: the jsonl sink has every event
+        assert _wait(lambda: len(_jsonl(tmp_path / "out.jsonl")) == 5)
+        assert not rx.bodies
+        rx.script = [(500, {}, 0.0), (429, {"Retry-After": "1"}, 0.0), (200, {}, 1.5), (503, {}, 0.0)]
+        rx.start()
+        expected = {e["id"]: e for e in _jsonl(tmp_path / "out.jsonl")}
+        assert rx.wait_for(lambda bodies: {b["id"] for b in bodies} >= set(expected)), rx.attempts
+        statuses = [a[0] for a in rx.attempts]
+        assert sorted(statuses[:4]) == [200, 429, 500, 503]  # every failure mode was met
+        arrivals = sorted(a[3] for a in rx.attempts)
+        t429 = next(a[3] for a in rx.attempts if a[0] == 429)
+        after = [t for t in arrivals if t > t429]
+        assert after and after[0] - t429 >= 0.9  # Retry-After: 1 was honoured
+        assert thread.is_alive()
+        for body in rx.bodies:  # a re-sent event is the same event
+            assert body == expected[body["id"]]
+            assert body["dedup_key"].startswith("database.space_low|h|database=DB")
+        assert all(a[2].get("X-Token") == "abc" for a in rx.attempts)
+        # still up and detecting
+        with open(tmp_path / "app.log", "a") as fh:
+            fh.write(LINE.format(t=_stamp(), i=99, s=SECRET))
+        assert rx.wait_for(lambda bodies: any(b["fields"].get("database") == "DB99" for b in bodies))
+        everything = json.dumps(rx.bodies) + (tmp_path / "out.jsonl").read_text()
+        assert SECRET not in everything and SECRET[:24] not in everything
+        assert "Bearer ***" in everything
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+        rx.stop()
+    assert not thread.is_alive()
+
+
+def test_permanent_refusal_goes_to_dead_letters_and_retry_sends_it(tmp_path):
+    from conftest import run_cli
+    rx = Receiver(default=400).start()
+    sinks = textwrap.dedent(f"""
+        sinks:
+          - {{type: webhook, name: hook, url: '{rx.url}/hook', backoff_max: 0.2}}
+    """)
+    side, thread = _sidecar(tmp_path, sinks)
+    try:
+        time.sleep(0.5)
+        with open(tmp_path / "app.log", "a") as fh:
+            fh.write(LINE.format(t=_stamp(), i=1, s="x"))
+        assert _wait(lambda: len(rx.attempts) >= 1)
+        time.sleep(0.5)
+        assert len(rx.attempts) == 1  # a 400 is not retried
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+    res = run_cli("outbox", "-c", tmp_path / "cfg.yaml")
+    assert res.returncode == 0, res.stderr
+    assert "dead" in res.stdout and "HTTP 400" in res.stdout and "database.space_low" in res.stdout
+    res = run_cli("outbox", "-c", tmp_path / "cfg.yaml", "--retry")
+    assert "1 report(s) queued again" in res.stdout
+    rx.default = 202
+    side, thread = _sidecar(tmp_path, sinks, fresh_log=False)
+    try:
+        assert rx.wait_for(lambda bodies: len(bodies) == 1)
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+        rx.stop()
