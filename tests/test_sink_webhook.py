@@ -130,3 +130,35 @@ def test_permanent_refusal_goes_to_dead_letters_and_retry_sends_it(tmp_path):
         side.stop()
         thread.join(timeout=15)
         rx.stop()
+
+
+def test_heartbeat_reaches_the_webhook(tmp_path):
+    rx = Receiver().start()
+    side, thread = _sidecar(tmp_path, textwrap.dedent(f"""
+        heartbeat: {{interval: 0.3s}}
+        sinks:
+          - {{type: webhook, url: '{rx.url}/hook'}}
+    """))
+    try:
+        assert rx.wait_for(lambda bodies: sum(b.get("type") == "heartbeat" for b in bodies) >= 2, timeout=10)
+        assert rx.bodies[0]["host"] == "h"
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+        rx.stop()
+
+
+def test_extra_redaction_rules_from_config(tmp_path):
+    from conftest import run_cli
+    log = tmp_path / "a.log"
+    log.write_text("2026-11-27 10:00:00,000 [1] WARN Mon - Low database space for database DB1 customer-id=4711\n")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        redact:
+          - {{pattern: 'customer-id=\\d+', replace: 'customer-id=#'}}
+    """))
+    res = run_cli("replay", "-c", cfg, "--timezone", "UTC", log)
+    assert res.returncode == 0, res.stderr
+    assert "customer-id=#" in res.stdout and "4711" not in res.stdout

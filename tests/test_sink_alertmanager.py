@@ -1,0 +1,127 @@
+"""Against real Alertmanagers (Debian's prometheus-alertmanager, on loopback ports): a firing
+event appears at every member with the right labels, repeats make no duplicate, a resolve
+ends it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import textwrap
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import PATTERNS
+from httpserver import free_port
+
+from logsentinel.config import load_config
+from logsentinel.library import load_library
+from logsentinel.live import Sidecar
+
+BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+pytestmark = pytest.mark.skipif(BINARY is None, reason="prometheus-alertmanager is not installed (.ci/run installs it)")
+
+
+class Alertmanager:
+    def __init__(self, folder):
+        self.port = free_port()
+        folder.mkdir()
+        (folder / "am.yml").write_text("route: {receiver: 'null', group_wait: 1s}\nreceivers: [{name: 'null'}]\n")
+        self.proc = subprocess.Popen(
+            [BINARY, f"--config.file={folder / 'am.yml'}", f"--storage.path={folder}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/-/ready", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("alertmanager did not start")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def alerts(self) -> list[dict]:
+        with urllib.request.urlopen(f"{self.url}/api/v2/alerts", timeout=5) as resp:
+            return json.loads(resp.read())
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    members = [Alertmanager(tmp_path / f"am{i}") for i in range(2)]
+    yield members
+    for m in members:
+        m.stop()
+
+
+def _wait(pred, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def test_firing_repeats_and_resolve(tmp_path, cluster):
+    log = tmp_path / "app.log"
+    log.write_text("")
+    cfg = tmp_path / "cfg.yaml"
+    urls = ", ".join(f"'{m.url}'" for m in cluster)
+    cfg.write_text(textwrap.dedent(f"""
+        host: ucx-07
+        patterns: ['{PATTERNS}']
+        state: state.db
+        sources: [{{name: monitoring, paths: ['{log}'], timezone: UTC}}]
+        sinks:
+          - {{type: alertmanager, urls: [{urls}], resend_interval: 1}}
+    """))
+    config = load_config(cfg)
+    side = Sidecar(config, load_library(config.patterns))
+    thread = threading.Thread(target=side.run, daemon=True)
+    thread.start()
+    stamp = lambda: time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())  # noqa: E731
+    try:
+        time.sleep(0.5)
+        with open(log, "a") as fh:
+            fh.write(f"{stamp()} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n")
+
+        def ours(member):
+            return [a for a in member.alerts() if a["labels"].get("alertname") == "database.space_low"]
+
+        for member in cluster:  # every member of the HA cluster gets the alert
+            found = _wait(lambda m=member: ours(m))
+            assert found and len(found) == 1, member.url
+            labels, ann = found[0]["labels"], found[0]["annotations"]
+            assert labels == {"alertname": "database.space_low", "priority": "P4", "severity": "info",
+                              "host": "ucx-07", "application": "SQL Server", "source": "monitoring",
+                              "database": "UCX_Analytics"}
+            assert ann["summary"].startswith("Space available on the database running low on ucx-07")
+            assert "UCX_Analytics" in ann["description"] and ann["deadline"].endswith("Z")
+            assert found[0]["generatorURL"].startswith("file://ucx-07/")
+        with open(log, "a") as fh:
+            for _ in range(3):
+                fh.write(f"{stamp()} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n")
+        time.sleep(3)  # several re-posts later: still one alert
+        for member in cluster:
+            assert len(ours(member)) == 1
+        with open(log, "a") as fh:
+            fh.write(f"{stamp()} probe=database name=UCX_Analytics used_bytes=1 max_bytes=10 used_pct=10.0 level=ok\n")
+        for member in cluster:
+            assert _wait(lambda m=member: not ours(m) or ours(m)[0]["status"]["state"] == "resolved" or None), \
+                ours(member)
+    finally:
+        side.stop()
+        thread.join(timeout=15)
