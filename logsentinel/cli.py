@@ -124,6 +124,7 @@ def _load_for_run(path: str):
             print(line, file=sys.stderr)
         return None, None
     lib = load_library(config.patterns)
+    config.apply_defaults(lib.signatures)
     if lib.errors:
         for prob in lib.errors:
             print(prob, file=sys.stderr)
@@ -205,6 +206,7 @@ def cmd_replay(args) -> int:
         print(f"--timezone: {exc}", file=sys.stderr)
         return 2
     lib = load_library(config.patterns)
+    config.apply_defaults(lib.signatures)
     if lib.errors:
         for prob in lib.errors:
             print(prob, file=sys.stderr)

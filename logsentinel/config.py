@@ -77,6 +77,15 @@ class Config:
     raw: dict = field(default_factory=dict, repr=False)
     heartbeat_s: float | None = None
     redact_rules: list = field(default_factory=list)
+    defaults: dict = field(default_factory=dict)  # repeat_s / auto_resolve_s for signatures without them
+
+    def apply_defaults(self, signatures) -> None:
+        """Notification defaults (config ``defaults:``) for signatures that do not set their own."""
+        for sig in signatures:
+            if sig.repeat_s is None and "repeat_s" in self.defaults:
+                sig.repeat_s = self.defaults["repeat_s"]
+            if sig.auto_resolve_s is None and "auto_resolve_s" in self.defaults:
+                sig.auto_resolve_s = self.defaults["auto_resolve_s"]
 
     @property
     def redactor(self):
@@ -200,10 +209,24 @@ def load_config(path: str | Path) -> Config:
             err(data, "redact", f"redact[{i}].pattern: bad regex: {exc}")
             continue
         redact_rules.append((rule["pattern"], str(rule.get("replace", "***"))))
+    defaults = {}
+    raw_defaults = data.get("defaults") or {}
+    if not isinstance(raw_defaults, dict):
+        err(data, "defaults", "expected {repeat: DURATION, auto_resolve: DURATION}")
+        raw_defaults = {}
+    for key, value in raw_defaults.items():
+        if key not in ("repeat", "auto_resolve"):
+            err(raw_defaults, key, "defaults: unknown key" + _suggest(key, {"repeat", "auto_resolve"}))
+            continue
+        try:
+            defaults[f"{key}_s"] = parse_duration(value)
+        except ValueError as exc:
+            err(raw_defaults, key, f"defaults.{key}: {exc}")
     if problems:
         raise ConfigError(problems)
     return Config(host=host, patterns=[rel(p) for p in pats], state=rel(state), sources=sources,
-                  sinks=list(sinks), path=path, raw=data, heartbeat_s=heartbeat_s, redact_rules=redact_rules)
+                  sinks=list(sinks), path=path, raw=data, heartbeat_s=heartbeat_s, redact_rules=redact_rules,
+                  defaults=defaults)
 
 
 _COMMON = {"name", "type", "max_pending", "rate_limit", "backoff_max"}

@@ -88,3 +88,19 @@ def test_jsonl_sink_cuts_an_unconfirmed_batch(tmp_path):
     sink.recover(state)
     assert "other" in (tmp_path / "out.jsonl").read_text()
     state.close()
+
+
+def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
+    from logsentinel.config import load_config
+    from logsentinel.library import load_library
+    cfg = _cfg(tmp_path, f"""
+        patterns: ['{PATTERNS}']
+        defaults: {{repeat: 30m, auto_resolve: 6h}}
+    """)
+    config = load_config(cfg)
+    lib = load_library(config.patterns)
+    config.apply_defaults(lib.signatures)
+    assert all(s.repeat_s == 1800 and s.auto_resolve_s == 21600 for s in lib.signatures)
+    bad = _cfg(tmp_path, "defaults: {repeats: 1h}\n")
+    res = run_cli("validate", "-c", bad)
+    assert res.returncode == 1 and "did you mean 'repeat'" in res.stderr
