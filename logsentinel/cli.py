@@ -154,8 +154,8 @@ def cmd_run(args) -> int:
     if config is None or lib is None:
         print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
         return 2
-    if not config.sources:
-        print(f"{args.config}: no sources configured: nothing to watch", file=sys.stderr)
+    if not config.sources and not config.probes:
+        print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
     logging.getLogger("logsentinel").setLevel(min(logging.getLogger().level, logging.INFO))
     try:

@@ -77,6 +77,9 @@ class Config:
     raw: dict = field(default_factory=dict, repr=False)
     heartbeat_s: float | None = None
     redact_rules: list = field(default_factory=list)
+    probes: list = field(default_factory=list)
+    metrics: dict | None = None
+    log: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # repeat_s / auto_resolve_s for signatures without them
 
     def apply_defaults(self, signatures) -> None:
@@ -209,6 +212,27 @@ def load_config(path: str | Path) -> Config:
             err(data, "redact", f"redact[{i}].pattern: bad regex: {exc}")
             continue
         redact_rules.append((rule["pattern"], str(rule.get("replace", "***"))))
+    probes = _probes(data, err)
+    metrics = None
+    if data.get("metrics") is not None:
+        m = data["metrics"]
+        if not isinstance(m, dict) or set(m) - {"listen"}:
+            err(data, "metrics", "expected {listen: 127.0.0.1:9464}")
+        else:
+            listen = str(m.get("listen", "127.0.0.1:9464"))
+            host_part, _, port = listen.rpartition(":")
+            if not port.isdigit():
+                err(data, "metrics", f"listen: expected HOST:PORT, got {listen!r}")
+            else:
+                metrics = {"host": host_part or "127.0.0.1", "port": int(port)}
+    log_cfg = data.get("log") or {}
+    if not isinstance(log_cfg, dict) or set(log_cfg) - {"level", "format"}:
+        err(data, "log", "expected {level: info, format: text|json}")
+        log_cfg = {}
+    elif log_cfg.get("format", "text") not in ("text", "json"):
+        err(log_cfg, "format", "log.format: expected text or json")
+    elif str(log_cfg.get("level", "info")).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        err(log_cfg, "level", "log.level: expected debug, info, warning or error")
     defaults = {}
     raw_defaults = data.get("defaults") or {}
     if not isinstance(raw_defaults, dict):
@@ -226,7 +250,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(problems)
     return Config(host=host, patterns=[rel(p) for p in pats], state=rel(state), sources=sources,
                   sinks=list(sinks), path=path, raw=data, heartbeat_s=heartbeat_s, redact_rules=redact_rules,
-                  defaults=defaults)
+                  defaults=defaults, probes=probes, metrics=metrics, log=log_cfg)
 
 
 _COMMON = {"name", "type", "max_pending", "rate_limit", "backoff_max"}
@@ -266,6 +290,49 @@ def _validate_sinks(sinks: list, err, problems: list, path: Path) -> None:
         if name in names:
             err(sink, "type", f"{label}: two sinks named {name!r}: give one a 'name'")
         names.add(name)
+
+
+def _probes(data: dict, err) -> list[dict]:
+    from .probes.base import PROBE_KEYS
+    raw = data.get("probes") or []
+    if not isinstance(raw, list):
+        err(data, "probes", "expected a list of probes, each with a 'type' (disk, database, http)")
+        return []
+    out = []
+    for i, probe in enumerate(raw):
+        label = f"probes[{i}]"
+        if not isinstance(probe, dict) or probe.get("type") not in PROBE_KEYS:
+            err(raw, i, f"{label}: expected a mapping with type disk, database or http")
+            continue
+        allowed = PROBE_KEYS[probe["type"]]
+        bad = False
+        for key in probe:
+            if key not in allowed:
+                err(probe, key, f"{label}: unknown key for a {probe['type']} probe" + _suggest(key, allowed))
+                bad = True
+        if probe["type"] == "disk" and not probe.get("paths"):
+            err(probe, "type", f"{label}: a disk probe needs 'paths' (volumes or folders to measure)")
+            bad = True
+        if probe["type"] == "database" and not probe.get("files"):
+            err(probe, "type", f"{label}: a database probe needs 'files' (globs of its .mdf/.ndf files)")
+            bad = True
+        for key in ("interval", "timeout"):
+            if key in probe:
+                try:
+                    parse_duration(probe[key])
+                except ValueError as exc:
+                    err(probe, key, f"{label}.{key}: {exc}")
+                    bad = True
+        if "max_size" in probe:
+            from .probes.database import parse_size
+            try:
+                parse_size(probe["max_size"])
+            except ValueError as exc:
+                err(probe, "max_size", f"{label}.max_size: {exc}")
+                bad = True
+        if not bad:
+            out.append(dict(probe))
+    return out
 
 
 def _check_env(sink: dict, label: str, err) -> None:

@@ -19,6 +19,7 @@ from .detection import Detector
 from .dispatch import Dispatcher
 from .library import Library
 from .matching import Matcher
+from .records import Block, SourceSpec
 from .sinks import build_sinks
 from .state import State
 from .tail.hints import Hints
@@ -27,6 +28,7 @@ from .tail.tailer import SourceTail
 log = logging.getLogger("logsentinel.run")
 
 POLL_INTERVAL_S = 1.0
+PROBE_SOURCE = "probes"   # the source name of probe records (signatures select it with sources:)
 BACKLOG_BUDGET = 1 << 20
 
 
@@ -64,6 +66,11 @@ class Sidecar:
         self.sinks = build_sinks(config.sinks, base)
         self.dispatcher = Dispatcher(self.sinks, config.state, config.host, config.heartbeat_s)
         self.hints: Hints | None = None
+        from .probes import build_probes
+        from .probes.runner import ProbeRunner
+        self.probes = build_probes(config.probes, base)
+        self.probe_runner = ProbeRunner(self.probes, self.wake, self.stop_event) if self.probes else None
+        self.probe_spec = SourceSpec.build(PROBE_SOURCE, every_line=True, timezone="UTC")
 
     # ---- life cycle ----------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -85,6 +92,8 @@ class Sidecar:
                  self.config.host, len(self.library.signatures), len(self.tails), len(self.sinks),
                  self.config.state)
         self.dispatcher.start()
+        if self.probe_runner is not None:
+            self.probe_runner.start()
         self.hints = Hints([p for src in self.config.sources for p in src.paths], self.wake)
         try:
             while not self.stop_event.is_set():
@@ -122,6 +131,10 @@ class Sidecar:
             blocks += tail.sweep()
             blocks += tail.read(BACKLOG_BUDGET)
             blocks += tail.flush_quiet()
+        if self.probe_runner is not None:
+            for at, result in self.probe_runner.drain():
+                blocks.append(Block((result.text + "\n").encode("utf-8"), 1, f"probe:{result.probe}",
+                                    self.probe_spec, at))
         events = []
         for block in blocks:
             for matched in self.matcher.scan(block):

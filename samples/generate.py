@@ -307,6 +307,32 @@ def cloud(rng: random.Random) -> str:
     return "\n".join(merge(noise, events)) + "\n"
 
 
+# ---- logsentinel's own probe records, as the sidecar writes them (source "probes") --------
+
+def probes() -> str:
+    lines = []
+    for minute in range(8 * 60, 20 * 60, 10):  # disk and database probes every 10 minutes
+        t = DAY.replace(hour=minute // 60, minute=minute % 60)
+        # C: fills up in the afternoon (the Monitoring Service alarms at 15:20 agree)
+        free = 25.0 - max(minute - 14 * 60, 0) / 10 * 0.8 if minute < 15 * 60 + 20 else 17.4 - (minute - 920) / 600
+        level = "ok" if minute < 15 * 60 + 20 else "low"
+        lines.append((t, f"probe=disk volume=C: free_pct={free:.1f} free_bytes={int(free * 2001175142.4)} "
+                         f"total_bytes=200117514240 level={level}"))
+        # UCX_Analytics grows past 80 % of the Express limit at 17:00 (as the alarm says)
+        used = 79.0 if minute < 17 * 60 else 86.0
+        level = "ok" if minute < 17 * 60 else "low"
+        lines.append((t, f"probe=database name=UCX_Analytics used_bytes={int(used * 107374182.4)} "
+                         f"max_bytes=10737418240 used_pct={used:.1f} level={level}"))
+    # api.imagicle.com unreachable 19:00-19:45, as the cloud connector log shows
+    for minute, status in [(0, "failing failures=1"), (1, "failing failures=2"), (2, "down failures=3"),
+                           (3, "down failures=4"), (46, "up recovered")]:
+        t = DAY.replace(hour=19, minute=minute, second=30)
+        error = "" if status.startswith("up") else " error=cannot_connect"
+        lines.append((t, f"probe=http url=https://api.imagicle.com/test status={status}{error}"))
+    lines.sort(key=lambda x: x[0])
+    return "".join(f"{t:%Y-%m-%dT%H:%M:%S}.000+01:00 {text}\n" for t, text in lines)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rng = random.Random(20261127)
@@ -314,6 +340,7 @@ def main() -> None:
     (OUT / "VoipStack.log").write_bytes(voip_stack(rng).encode("utf-8"))
     (OUT / "WebexConnector.log").write_bytes(webex(rng).encode("utf-8"))
     (OUT / "Application-eventlog.txt").write_bytes(eventlog(rng).encode("utf-16"))  # BOM + LE
+    (OUT / "probes.log").write_bytes(probes().encode("utf-8"))
     data = cloud(rng).encode("utf-8")
     with open(OUT / "CloudConnector.log.1.gz", "wb") as fh:
         with gzip.GzipFile(filename="CloudConnector.log.1", mode="wb", fileobj=fh, mtime=0) as gz:

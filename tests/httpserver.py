@@ -40,6 +40,21 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
+            def do_GET(self):
+                with receiver.lock:
+                    status, headers, delay = receiver.script.pop(0) if receiver.script else (receiver.default, {}, 0.0)
+                    receiver.attempts.append((status, None, dict(self.headers), time.monotonic()))
+                if delay:
+                    time.sleep(delay)
+                payload = b'{"message":"successfully connected!"}' if status < 300 else b"busy"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                try:
+                    self.wfile.write(payload)
+                except OSError:
+                    pass
+
             def do_POST(self):
                 arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length", 0))

@@ -1,0 +1,186 @@
+"""Probes with real inputs: a real small file system (tmpfs) filled and emptied, a database's
+data files growing, a local HTTP server that goes down and comes back; their events reach a
+sink with the seed's priorities."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+import threading
+import time
+from collections import namedtuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import PATTERNS
+from httpserver import Receiver
+
+from logsentinel.config import load_config
+from logsentinel.library import load_library
+from logsentinel.live import Sidecar
+from logsentinel.probes.disk import DiskProbe
+from logsentinel.probes.levels import Levels
+
+Usage = namedtuple("Usage", "total used free")
+
+
+@given(st.lists(st.floats(0, 100), max_size=60))
+def test_levels_follow_thresholds_with_hysteresis(values):
+    lv = Levels(20, 10, 2)
+    for v in values:
+        before = lv.level
+        after = lv.update(v)
+        if v < 10:
+            assert after == "near_saturation"
+        elif v < 20:
+            assert after in ("low", "near_saturation") and (after == "low" or v < 12)
+        elif v >= 22:
+            assert after == "ok"
+        else:  # 20 <= v < 22: inside the margin, nothing gets better
+            assert after == before or (before == "near_saturation" and after == "low")
+
+
+def test_no_flapping_at_the_threshold():
+    lv = Levels(20, 10, 2)
+    seen = [lv.update(v) for v in [19.9, 20.1, 19.95, 21.9, 19.99, 21.5]]
+    assert seen == ["low"] * 6
+    assert lv.update(22.0) == "ok"
+
+
+def _sidecar(tmp_path, body: str):
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        state: state.db
+        sinks: [{{type: jsonl, path: out.jsonl}}]
+    """) + textwrap.dedent(body))
+    config = load_config(cfg)
+    side = Sidecar(config, load_library(config.patterns))
+    thread = threading.Thread(target=side.run, daemon=True)
+    thread.start()
+    return side, thread
+
+
+def _events(tmp_path):
+    path = tmp_path / "out.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def _wait(pred, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A real 8 MiB tmpfs when this machine lets us mount one, else None."""
+    mnt = tmp_path / "vol"
+    mnt.mkdir()
+    if os.name == "nt" or shutil.which("mount") is None:
+        yield None
+        return
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        yield None
+        return
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _fill(mnt, free_target_pct: float):
+    """Grow or shrink a filler file until about ``free_target_pct`` of the volume is free."""
+    usage = shutil.disk_usage(mnt)
+    filler = mnt / "filler.bin"
+    current = filler.stat().st_size if filler.exists() else 0
+    want = max(current + usage.free - int(usage.total * free_target_pct / 100), 0)
+    with open(filler, "wb") as fh:
+        fh.write(b"\0" * want)
+
+
+def test_disk_probe_on_a_real_volume(tmp_path, small_fs):
+    if small_fs is None:
+        pytest.skip("cannot mount a tmpfs here; test_disk_probe_injected covers the logic")
+    side, thread = _sidecar(tmp_path, f"""
+        probes:
+          - {{type: disk, name: vol, paths: ['{small_fs}'], interval: 0.2s}}
+    """)
+    try:
+        _fill(small_fs, 15)  # below 20 % free: running out (P4)
+        assert _wait(lambda: any(e["signature"] == "disk.space_low" for e in _events(tmp_path)))
+        _fill(small_fs, 5)   # below 10 %: near saturation (P3)
+        assert _wait(lambda: any(e["signature"] == "disk.space_near_saturation" for e in _events(tmp_path)))
+        (small_fs / "filler.bin").unlink()  # space comes back: both resolve
+        assert _wait(lambda: sum(e["status"] == "resolved" for e in _events(tmp_path)) == 2)
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+    fired = {e["signature"]: e for e in _events(tmp_path) if e["report"] == "fired"}
+    assert fired["disk.space_low"]["priority"] == "P4" and fired["disk.space_near_saturation"]["priority"] == "P3"
+    assert fired["disk.space_low"]["fields"]["volume"] == str(small_fs)
+    assert fired["disk.space_low"]["source"] == "probes"
+
+
+def test_disk_probe_injected():
+    free = {"v": 50.0}
+    probe = DiskProbe("d", {"paths": ["X:"], "interval": "1s"},
+                      disk_usage=lambda p: Usage(1000, 1000 - int(free["v"] * 10), int(free["v"] * 10)))
+    levels = []
+    for v in (50, 19.5, 20.5, 9.0, 11.0, 12.5, 21.0, 23.0):
+        free["v"] = v
+        text = probe.run()[0].text
+        levels.append(text.rsplit("level=", 1)[1])
+    assert levels == ["ok", "low", "low", "near_saturation", "near_saturation", "low", "low", "ok"]
+
+
+def test_database_probe_files_against_the_limit(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "UCX_CallRecording.mdf").write_bytes(b"\0" * 700_000)
+    side, thread = _sidecar(tmp_path, f"""
+        probes:
+          - {{type: database, database: UCX_CallRecording, files: ['{data}/UCX_CallRecording*.?df'], max_size: 1MB, interval: 0.2s}}
+    """)
+    try:
+        time.sleep(0.5)
+        assert not _events(tmp_path)  # 70 % used: fine
+        (data / "UCX_CallRecording_1.ndf").write_bytes(b"\0" * 150_000)  # 85 %: low (P4)
+        assert _wait(lambda: any(e["signature"] == "database.space_low" for e in _events(tmp_path)))
+        (data / "UCX_CallRecording_2.ndf").write_bytes(b"\0" * 100_000)  # 95 %: near saturation (P3)
+        assert _wait(lambda: any(e["signature"] == "database.space_near_saturation" for e in _events(tmp_path)))
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+    fired = {e["signature"]: e for e in _events(tmp_path) if e["report"] == "fired"}
+    assert fired["database.space_low"]["priority"] == "P4"
+    assert fired["database.space_near_saturation"]["fields"]["database"] == "UCX_CallRecording"
+
+
+def test_http_probe_down_and_back(tmp_path):
+    rx = Receiver()
+    side, thread = _sidecar(tmp_path, f"""
+        probes:
+          - {{type: http, name: cloud, url: '{rx.url}/test', interval: 0.2s, timeout: 0.5s, failures: 3,
+              expect: 'successfully connected'}}
+    """)
+    try:  # the receiver is not started: connections are refused
+        assert _wait(lambda: any(e["signature"] == "cloud.api_probe_failed" for e in _events(tmp_path)))
+        rx.start()
+        assert _wait(lambda: any(e["status"] == "resolved" for e in _events(tmp_path)))
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+        rx.stop()
+    events = _events(tmp_path)
+    assert [(e["signature"], e["priority"], e["status"]) for e in events if e["report"] in ("fired", "resolved")] == [
+        ("cloud.api_probe_failed", "P1", "firing"), ("cloud.api_probe_failed", "P1", "resolved")]
+    assert events[0]["fields"]["url"] == f"{rx.url}/test"
