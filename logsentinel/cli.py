@@ -157,7 +157,9 @@ def cmd_run(args) -> int:
     if not config.sources and not config.probes:
         print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
-    logging.getLogger("logsentinel").setLevel(min(logging.getLogger().level, logging.INFO))
+    from .logsetup import setup_logging
+    level = "debug" if args.verbose >= 2 else (config.log.get("level") or "info")
+    setup_logging(level, args.log_format or config.log.get("format", "text"))
     try:
         sidecar = Sidecar(config, lib, engine=args.engine)
     except StateError as exc:
@@ -283,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="logsentinel", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"logsentinel {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    parser.add_argument("--log-format", choices=["text", "json"], help="the sidecar's own log as text or JSON lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_check(sub)
     _add_replay(sub)
@@ -294,8 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logsetup import setup_logging
+    setup_logging(["warning", "info", "debug"][min(args.verbose, 2)], args.log_format or "text")
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ from .detection import Detector
 from .dispatch import Dispatcher
 from .library import Library
 from .matching import Matcher
+from .reload import Reloader
 from .records import Block, SourceSpec
 from .sinks import build_sinks
 from .state import State
@@ -38,6 +39,9 @@ class RunStats:
     commits: int = 0
     events: int = 0
     dropped: int = 0
+    reloads: int = 0
+    reloads_refused: int = 0
+    reports: dict = field(default_factory=dict)   # (signature, report) -> count
     started: float = field(default_factory=time.time)
 
 
@@ -48,6 +52,8 @@ class Sidecar:
         self.config = config
         self.library = library
         self.clock = clock
+        self.engine = engine
+        self.last_loop = time.monotonic()
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.stats = RunStats()
@@ -71,15 +77,24 @@ class Sidecar:
         self.probes = build_probes(config.probes, base)
         self.probe_runner = ProbeRunner(self.probes, self.wake, self.stop_event) if self.probes else None
         self.probe_spec = SourceSpec.build(PROBE_SOURCE, every_line=True, timezone="UTC")
+        self.reloader = Reloader(config.patterns, engine, self.wake, self.stop_event, self.stats)
+        self.metrics = None
 
     # ---- life cycle ----------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
         def _stop(signum, _frame):
             log.info("signal %s: stopping", signum)
             self.stop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+
+        def _reload(signum, _frame):
+            log.info("SIGHUP: reloading the patterns")
+            self.reloader.trigger.set()
+        handlers = [(signal.SIGTERM, _stop), (signal.SIGINT, _stop)]
+        if hasattr(signal, "SIGHUP"):
+            handlers.append((signal.SIGHUP, _reload))
+        for sig, handler in handlers:
             try:
-                signal.signal(sig, _stop)
+                signal.signal(sig, handler)
             except (ValueError, OSError):  # not the main thread / not on this platform
                 pass
 
@@ -94,9 +109,16 @@ class Sidecar:
         self.dispatcher.start()
         if self.probe_runner is not None:
             self.probe_runner.start()
+        self.reloader.watch()
+        self.reloader.start()
+        if self.config.metrics:
+            from .metrics import MetricsServer
+            self.metrics = MetricsServer(self, self.config.metrics["host"], self.config.metrics["port"])
+            self.metrics.start()
         self.hints = Hints([p for src in self.config.sources for p in src.paths], self.wake)
         try:
             while not self.stop_event.is_set():
+                self.last_loop = time.monotonic()
                 busy = self.step()
                 if not busy:
                     self.wake.wait(timeout=self._idle_timeout())
@@ -105,6 +127,8 @@ class Sidecar:
             self.shutdown()
 
     def shutdown(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
         if self.hints is not None:
             self.hints.stop()
         self.dispatcher.stop(timeout=3.0)
@@ -112,6 +136,57 @@ class Sidecar:
             tail.close()
         self.state.close()
         log.info("logsentinel stopped")
+
+    def apply_library(self, library: Library) -> None:
+        """Take a checked library; open events, windows and timers of kept signatures carry over."""
+        old = {s.id for s in self.library.signatures}
+        new = {s.id for s in library.signatures}
+        self.config.apply_defaults(library.signatures)
+        matcher = Matcher(library.signatures, engine=self.engine)
+        for src in self.config.sources:
+            matcher.plan(src.name)
+        snap = self.detector.snapshot()
+        detector = Detector(library.signatures, self.config.host, self.config.redactor)
+        detector.restore(snap)
+        self.library, self.matcher, self.detector = library, matcher, detector
+        self.stats.reloads += 1
+        log.info("patterns reloaded: %d signatures (%d added, %d removed); %d open events carried over",
+                 len(new), len(new - old), len(old - new), len(detector.open))
+
+    def outbox_view(self):
+        """(counts per (sink, status), oldest pending time per sink), for metrics."""
+        import sqlite3
+        con = sqlite3.connect(str(self.config.state), timeout=2)
+        try:
+            counts = {(r[0], r[1]): r[2] for r in con.execute("SELECT sink, status, COUNT(*) FROM outbox GROUP BY sink, status")}
+            oldest = {r[0]: r[1] for r in con.execute("SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")}
+        finally:
+            con.close()
+        return counts, oldest
+
+    def readiness(self) -> list[str]:
+        """Why the sidecar is not ready ([] when it is): state writable, sinks delivering."""
+        import sqlite3
+        problems = []
+        try:
+            con = sqlite3.connect(str(self.config.state), timeout=2)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("ROLLBACK")
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            problems.append(f"state database {self.config.state} is not writable: {exc}")
+        try:
+            counts, _oldest = self.outbox_view()
+        except sqlite3.Error:
+            counts = {}
+        now = time.time()
+        for w in self.dispatcher.workers:
+            pending = counts.get((w.sink.name, "pending"), 0)
+            if pending and w.last_error and (w.last_ok is None or now - w.last_ok > 300):
+                problems.append(f"sink {w.sink.name}: {pending} report(s) waiting; last error: {w.last_error}")
+        return problems
 
     def _idle_timeout(self) -> float:
         timeout = POLL_INTERVAL_S
@@ -126,6 +201,9 @@ class Sidecar:
     def step(self) -> bool:
         """Sweep, read, match, detect, commit. True while a backlog remains."""
         self.stats.loops += 1
+        new_library = self.reloader.take()
+        if new_library is not None:
+            self.apply_library(new_library)
         blocks = []
         for tail in self.tails:
             blocks += tail.sweep()
@@ -165,6 +243,8 @@ class Sidecar:
         if events:
             self.stats.events += len(events)
             for ev in events:
+                key = (ev.signature, ev.report)
+                self.stats.reports[key] = self.stats.reports.get(key, 0) + 1
                 log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count,
                          ev.path, ev.line)
             self.dispatcher.poke()

@@ -1,0 +1,161 @@
+"""Operations: /metrics counters move as lines are appended; /healthz and /readyz; a signature
+changed under a running sidecar fires, a broken one is refused and the old library keeps
+working with its open events."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from conftest import PATTERNS
+from httpserver import free_port
+
+from logsentinel.config import load_config
+from logsentinel.library import load_library
+from logsentinel.live import Sidecar
+
+NEW_SIG = """\
+id: demo.{name}
+title: Demo {name}
+priority: P2
+match: ['demo failure (?P<code>\\d+)']
+examples:
+  match: ['2026-11-27 10:00:00 demo failure 42']
+  no_match: ['2026-11-27 10:00:00 demo success']
+"""
+
+
+def _stamp() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
+
+
+def _start(tmp_path, patterns, extra: str = ""):
+    log = tmp_path / "app.log"
+    log.write_text("")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{patterns}']
+        state: state.db
+        sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
+        sinks: [{{type: jsonl, path: out.jsonl}}]
+    """) + textwrap.dedent(extra))
+    config = load_config(cfg)
+    side = Sidecar(config, load_library(config.patterns))
+    thread = threading.Thread(target=side.run, daemon=True)
+    thread.start()
+    time.sleep(0.5)
+    return side, thread, log
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def _metric(text: str, name: str, **labels) -> float:
+    for line in text.splitlines():
+        if line.startswith(name) and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def _wait(pred, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_metrics_move_as_lines_are_appended(tmp_path):
+    port = free_port()
+    side, thread, log = _start(tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        status, before = _get(f"{base}/metrics")
+        assert status == 200
+        assert _get(f"{base}/healthz") == (200, "ok\n")
+        assert _get(f"{base}/readyz")[0] == 200
+        with open(log, "a") as fh:
+            for i in range(20):
+                fh.write(f"{_stamp()} [1] INFO Mon - all good {i}\n")
+            fh.write(f"{_stamp()} [1] WARN Mon - Low database space for database DB7\n")
+
+        def moved():
+            text = _get(f"{base}/metrics")[1]
+            return (_metric(text, "logsentinel_lines_read_total", source="app") >= 21
+                    and _metric(text, "logsentinel_events_total", signature="database.space_low", report="fired") == 1
+                    and _metric(text, "logsentinel_deliveries_total", sink="jsonl:out.jsonl", result="ok") >= 1)
+        assert _wait(moved), _get(f"{base}/metrics")[1][-3000:]
+        text = _get(f"{base}/metrics")[1]
+        assert _metric(before, "logsentinel_lines_read_total", source="app") == 0
+        assert _metric(text, "logsentinel_matches_total", signature="database.space_low", kind="hit") == 1
+        assert _metric(text, "logsentinel_signature_last_hit_timestamp_seconds", signature="database.space_low") > 1e9
+        assert re.search(r'logsentinel_tail_lag_bytes\{path="[^"]+app.log",source="app"\} 0', text)
+        assert _metric(text, "logsentinel_outbox_pending", sink="jsonl:out.jsonl") == 0
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+
+
+def test_reload_takes_a_good_library_and_refuses_a_broken_one(tmp_path):
+    import shutil
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS, patterns)
+    side, thread, log = _start(tmp_path, patterns)
+    out = tmp_path / "out.jsonl"
+    events = lambda: [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []  # noqa: E731
+    try:
+        # an open event of an existing signature, to see it carried over reloads
+        with open(log, "a") as fh:
+            fh.write(f"{_stamp()} [1] WARN Mon - Low database space for database DB1\n")
+        assert _wait(lambda: len(events()) == 1)
+        (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one"))
+        assert _wait(lambda: side.stats.reloads == 1)
+        with open(log, "a") as fh:
+            fh.write(f"{_stamp()} [1] ERROR Mon - demo failure 42\n")
+        assert _wait(lambda: any(e["signature"] == "demo.one" for e in events()))
+        # a broken signature: refused, the old library (with demo.one) keeps working
+        (patterns / "broken.yaml").write_text(NEW_SIG.format(name="two").replace("(?P<code>", "(?P<code"))
+        assert _wait(lambda: side.stats.reloads_refused == 1)
+        assert side.stats.reloads == 1
+        with open(log, "a") as fh:
+            fh.write(f"{_stamp()} [1] ERROR Mon - demo failure 43\n")
+            fh.write(f"{_stamp()} [1] WARN Mon - Low database space for database DB1\n")
+        assert _wait(lambda: side.matcher.stats.per_signature["demo.one"].hits == 2)
+        # the DB1 event stayed open through the reload: the second line folded into it
+        key = "database.space_low|h|database=DB1"
+        assert _wait(lambda: side.detector.open[key].count == 2)
+        assert [e["signature"] for e in events()].count("database.space_low") == 1
+    finally:
+        side.stop()
+        thread.join(timeout=15)
+
+
+def test_json_log_lines(tmp_path):
+    from conftest import run_cli
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"patterns: ['{PATTERNS}']\nsources: [{{name: a, paths: ['{tmp_path}/*.log']}}]\n"
+                   "state: s.db\nlog: {format: json, level: info}\n")
+    import subprocess
+    import sys
+    from conftest import ROOT
+    proc = subprocess.Popen([sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    proc.terminate()
+    _out, err = proc.communicate(timeout=15)
+    lines = [json.loads(x) for x in err.splitlines() if x.strip()]
+    assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
+    assert any("logsentinel running on" in x["message"] for x in lines)
+    assert proc.returncode == 0
