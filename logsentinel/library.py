@@ -23,9 +23,6 @@ class Library:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "error"]
 
-    def by_id(self) -> dict[str, Signature]:
-        return {s.id: s for s in self.signatures}
-
 
 def signature_files(folder: Path) -> list[Path]:
     """Every YAML file at any depth under ``folder``, in a stable order."""

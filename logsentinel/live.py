@@ -29,20 +29,20 @@ from .tail.tailer import SourceTail
 log = logging.getLogger("logsentinel.run")
 
 POLL_INTERVAL_S = 1.0
+SINK_RECENT_S = 300.0      # /readyz: a sink with reports waiting behind errors for longer is not ready
+PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
 PROBE_SOURCE = "probes"   # the source name of probe records (signatures select it with sources:)
 BACKLOG_BUDGET = 1 << 20
 
 
 @dataclass
 class RunStats:
-    loops: int = 0
     commits: int = 0
     events: int = 0
     dropped: int = 0
     reloads: int = 0
     reloads_refused: int = 0
     reports: dict = field(default_factory=dict)   # (signature, report) -> count
-    started: float = field(default_factory=time.time)
 
 
 class Sidecar:
@@ -54,6 +54,7 @@ class Sidecar:
         self.clock = clock
         self.engine = engine
         self.last_loop = time.monotonic()
+        self._next_prune = 0.0
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.stats = RunStats()
@@ -184,7 +185,7 @@ class Sidecar:
         now = time.time()
         for w in self.dispatcher.workers:
             pending = counts.get((w.sink.name, "pending"), 0)
-            if pending and w.last_error and (w.last_ok is None or now - w.last_ok > 300):
+            if pending and w.last_error and (w.last_ok is None or now - w.last_ok > SINK_RECENT_S):
                 problems.append(f"sink {w.sink.name}: {pending} report(s) waiting; last error: {w.last_error}")
         return problems
 
@@ -200,7 +201,6 @@ class Sidecar:
     # ---- one pass ------------------------------------------------------------------------
     def step(self) -> bool:
         """Sweep, read, match, detect, commit. True while a backlog remains."""
-        self.stats.loops += 1
         new_library = self.reloader.take()
         if new_library is not None:
             self.apply_library(new_library)
@@ -237,6 +237,9 @@ class Sidecar:
                         self.stats.dropped += dropped
                         log.error("outbox full: %d lowest-priority report(s) set aside (see logsentinel outbox)", dropped)
                 self.state.set_meta(db, "started", "1")
+                if time.monotonic() >= self._next_prune:
+                    self._next_prune = time.monotonic() + PRUNE_EVERY_S
+                    self.state.prune_delivered(db)
             for tail in self.tails:
                 tail.mark_clean()
             self.stats.commits += 1

@@ -19,7 +19,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 log = logging.getLogger("logsentinel.metrics")
 
 ALIVE_WITHIN_S = 15.0
-SINK_RECENT_S = 300.0
 
 
 class SidecarCollector:
@@ -40,6 +39,12 @@ class SidecarCollector:
         yield lines
         yield data
         yield lag
+        files = CounterMetricFamily("logsentinel_files", "File events, per source and kind", labels=["source", "kind"])
+        for tail in side.tails:
+            for kind in ("files_opened", "rotations", "truncations", "lost_files"):
+                files.add_metric([tail.cfg.name, kind], getattr(tail.stats, kind))
+        yield files
+        yield CounterMetricFamily("logsentinel_commits", "State transactions committed", value=side.stats.commits)
 
         ms = side.matcher.stats
         yield CounterMetricFamily("logsentinel_records_scanned_lines", "Lines scanned by the matcher", value=ms.lines)

@@ -127,7 +127,7 @@ def _trim(items: list) -> list:
 
 # ---- emitting ----------------------------------------------------------------------------
 
-def _char(c: int, dialect: str, in_class: bool = False) -> str:
+def _char(c: int, dialect: str) -> str:
     ch = chr(c)
     if ch.isascii() and (ch.isalnum() or ch == "_"):
         return ch
@@ -156,7 +156,7 @@ def _emit(op, av, dialect: str) -> str:
     if op == C.LITERAL:
         return _char(av, dialect)
     if op == C.NOT_LITERAL:
-        return f"[^{_char(av, dialect, True)}]"
+        return f"[^{_char(av, dialect)}]"
     if op == C.ANY:
         return "."
     if op == C.IN:
@@ -213,9 +213,9 @@ def _emit_class(items, dialect: str) -> str:
         if op == C.NEGATE:
             negate = True
         elif op == C.LITERAL:
-            out.append(_char(av, dialect, True))
+            out.append(_char(av, dialect))
         elif op == C.RANGE:
-            out.append(f"{_char(av[0], dialect, True)}-{_char(av[1], dialect, True)}")
+            out.append(f"{_char(av[0], dialect)}-{_char(av[1], dialect)}")
         elif op == C.CATEGORY and av in _CATEGORIES:
             out.append(_CATEGORIES[av])
         else:

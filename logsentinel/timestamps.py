@@ -77,7 +77,6 @@ class TimeParser:
     """Find and parse the timestamp at the head of a record's first line."""
 
     def __init__(self, zone: str | None = None, time_format: str | None = None):
-        self.zone_name = zone
         self.zone = get_zone(zone)
         self.time_format = time_format
         self._format_re = _format_regex(time_format) if time_format else None

@@ -113,3 +113,15 @@ def test_kill9_while_sink_down_then_everything_arrives(tmp_path):
         side.wait(timeout=10)
         rx.stop()
     assert len(out.read_text().splitlines()) == 8  # and the jsonl sink got each exactly once
+
+
+def test_delivered_reports_are_pruned(tmp_path):
+    state = State(tmp_path / "s.db")
+    with state.transaction() as db:
+        state.enqueue(db, ["a", "b"], EVENT)
+    seq_a = state.pending("a")[0][0]
+    with state.transaction() as db:
+        state.mark_delivered(db, [seq_a])
+        assert state.prune_delivered(db, older_than_s=-1) == 1  # delivered: gone
+    assert state.counts() == {("b", "pending"): 1}  # pending: kept
+    state.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 OK, LOW, NEAR = "ok", "low", "near_saturation"
-ORDER = {OK: 0, LOW: 1, NEAR: 2}
 
 
 @dataclass
