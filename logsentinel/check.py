@@ -133,7 +133,8 @@ def _why(sig: Signature, text: str) -> str:
 def run_check(folders: list[Path], engine: str = "auto", redos: bool = True) -> CheckResult:
     lib = load_library(folders)
     result = CheckResult(lib, list(lib.problems))
-    matcher = Matcher(lib.signatures, engine=engine)
+    # examples are short: a generous timeout, so that a busy machine cannot fail the comparison
+    matcher = Matcher(lib.signatures, engine=engine, timeout=2.0)
     for sig in lib.signatures:
         result.problems.extend(check_signature(sig, matcher, redos=redos))
     return result

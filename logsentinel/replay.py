@@ -18,7 +18,7 @@ from .config import Config
 from .detection import Detector
 from .events import Event
 from .filesource import read_blocks
-from .matching import MatchedRecord, Matcher
+from .matching import Matcher
 from .records import end_time
 
 

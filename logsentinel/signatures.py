@@ -19,7 +19,7 @@ from .durations import parse_duration
 PRIORITY_RESPONSE_S = {"P1": 3600, "P2": 7200, "P3": 14400, "P4": 28800}
 CATEGORIES = ("degradation", "anomaly", "space", "capacity", "cloud")
 ARM_MODES = ("seen", "start")
-DEFAULT_MATCH_TIMEOUT_S = 0.05
+DEFAULT_MATCH_TIMEOUT_S = 0.2
 ID_RE = regex.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 TOP_KEYS = {

@@ -29,6 +29,9 @@ class Receiver:
         self.lock = threading.Lock()
         self.server = None
 
+    def next_answer(self) -> tuple[int, dict, float]:
+        return self.script.pop(0) if self.script else (self.default, {}, 0.0)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -40,14 +43,10 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-            def do_GET(self):
-                with receiver.lock:
-                    status, headers, delay = receiver.script.pop(0) if receiver.script else (receiver.default, {}, 0.0)
-                    receiver.attempts.append((status, None, dict(self.headers), time.monotonic()))
-                if delay:
-                    time.sleep(delay)
-                payload = b'{"message":"successfully connected!"}' if status < 300 else b"busy"
+            def _answer(self, status, headers, payload):
                 self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 try:
@@ -55,12 +54,20 @@ class Receiver:
                 except OSError:
                     pass
 
+            def do_GET(self):
+                with receiver.lock:
+                    status, headers, delay = receiver.next_answer()
+                    receiver.attempts.append((status, None, dict(self.headers), time.monotonic()))
+                if delay:
+                    time.sleep(delay)
+                self._answer(status, headers, b'{"message":"successfully connected!"}' if status < 300 else b"busy")
+
             def do_POST(self):
                 arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 with receiver.lock:
-                    status, headers, delay = receiver.script.pop(0) if receiver.script else (receiver.default, {}, 0.0)
+                    status, headers, delay = receiver.next_answer()
                 if delay:
                     time.sleep(delay)
                 body = json.loads(raw) if raw else None
@@ -68,16 +75,7 @@ class Receiver:
                     receiver.attempts.append((status, body, dict(self.headers), arrived))
                     if 200 <= status < 300:
                         receiver.bodies.append(body)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                payload = b'{"status":"success"}' if status < 300 else b'{"error":"nope"}'
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                try:
-                    self.wfile.write(payload)
-                except OSError:
-                    pass
+                self._answer(status, headers, b'{"status":"success"}' if status < 300 else b'{"error":"nope"}')
 
         ThreadingHTTPServer.allow_reuse_address = True
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)

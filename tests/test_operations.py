@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import textwrap
-import threading
 import time
 import urllib.error
 import urllib.request
 
-from conftest import PATTERNS
+from conftest import PATTERNS, ROOT
+from helpers import start_sidecar, stop_sidecar, utc_stamp, wait_until
 from httpserver import free_port
 
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
 
 NEW_SIG = """\
 id: demo.{name}
@@ -30,8 +29,6 @@ examples:
 """
 
 
-def _stamp() -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
 
 
 def _start(tmp_path, patterns, extra: str = ""):
@@ -45,10 +42,7 @@ def _start(tmp_path, patterns, extra: str = ""):
         sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
         sinks: [{{type: jsonl, path: out.jsonl}}]
     """) + textwrap.dedent(extra))
-    config = load_config(cfg)
-    side = Sidecar(config, load_library(config.patterns))
-    thread = threading.Thread(target=side.run, daemon=True)
-    thread.start()
+    side, thread = start_sidecar(cfg)
     time.sleep(0.5)
     return side, thread, log
 
@@ -68,13 +62,6 @@ def _metric(text: str, name: str, **labels) -> float:
     return 0.0
 
 
-def _wait(pred, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_metrics_move_as_lines_are_appended(tmp_path):
@@ -88,15 +75,15 @@ def test_metrics_move_as_lines_are_appended(tmp_path):
         assert _get(f"{base}/readyz")[0] == 200
         with open(log, "a") as fh:
             for i in range(20):
-                fh.write(f"{_stamp()} [1] INFO Mon - all good {i}\n")
-            fh.write(f"{_stamp()} [1] WARN Mon - Low database space for database DB7\n")
+                fh.write(f"{utc_stamp()} [1] INFO Mon - all good {i}\n")
+            fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB7\n")
 
         def moved():
             text = _get(f"{base}/metrics")[1]
             return (_metric(text, "logsentinel_lines_read_total", source="app") >= 21
                     and _metric(text, "logsentinel_events_total", signature="database.space_low", report="fired") == 1
                     and _metric(text, "logsentinel_deliveries_total", sink="jsonl:out.jsonl", result="ok") >= 1)
-        assert _wait(moved), _get(f"{base}/metrics")[1][-3000:]
+        assert wait_until(moved), _get(f"{base}/metrics")[1][-3000:]
         text = _get(f"{base}/metrics")[1]
         assert _metric(before, "logsentinel_lines_read_total", source="app") == 0
         assert _metric(text, "logsentinel_matches_total", signature="database.space_low", kind="hit") == 1
@@ -104,8 +91,7 @@ def test_metrics_move_as_lines_are_appended(tmp_path):
         assert re.search(r'logsentinel_tail_lag_bytes\{path="[^"]+app.log",source="app"\} 0', text)
         assert _metric(text, "logsentinel_outbox_pending", sink="jsonl:out.jsonl") == 0
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
 
 
 def test_reload_takes_a_good_library_and_refuses_a_broken_one(tmp_path):
@@ -118,38 +104,33 @@ def test_reload_takes_a_good_library_and_refuses_a_broken_one(tmp_path):
     try:
         # an open event of an existing signature, to see it carried over reloads
         with open(log, "a") as fh:
-            fh.write(f"{_stamp()} [1] WARN Mon - Low database space for database DB1\n")
-        assert _wait(lambda: len(events()) == 1)
+            fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB1\n")
+        assert wait_until(lambda: len(events()) == 1)
         (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one"))
-        assert _wait(lambda: side.stats.reloads == 1)
+        assert wait_until(lambda: side.stats.reloads == 1)
         with open(log, "a") as fh:
-            fh.write(f"{_stamp()} [1] ERROR Mon - demo failure 42\n")
-        assert _wait(lambda: any(e["signature"] == "demo.one" for e in events()))
+            fh.write(f"{utc_stamp()} [1] ERROR Mon - demo failure 42\n")
+        assert wait_until(lambda: any(e["signature"] == "demo.one" for e in events()))
         # a broken signature: refused, the old library (with demo.one) keeps working
         (patterns / "broken.yaml").write_text(NEW_SIG.format(name="two").replace("(?P<code>", "(?P<code"))
-        assert _wait(lambda: side.stats.reloads_refused == 1)
+        assert wait_until(lambda: side.stats.reloads_refused == 1)
         assert side.stats.reloads == 1
         with open(log, "a") as fh:
-            fh.write(f"{_stamp()} [1] ERROR Mon - demo failure 43\n")
-            fh.write(f"{_stamp()} [1] WARN Mon - Low database space for database DB1\n")
-        assert _wait(lambda: side.matcher.stats.per_signature["demo.one"].hits == 2)
+            fh.write(f"{utc_stamp()} [1] ERROR Mon - demo failure 43\n")
+            fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB1\n")
+        assert wait_until(lambda: side.matcher.stats.per_signature["demo.one"].hits == 2)
         # the DB1 event stayed open through the reload: the second line folded into it
         key = "database.space_low|h|database=DB1"
-        assert _wait(lambda: side.detector.open[key].count == 2)
+        assert wait_until(lambda: side.detector.open[key].count == 2)
         assert [e["signature"] for e in events()].count("database.space_low") == 1
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
 
 
 def test_json_log_lines(tmp_path):
-    from conftest import run_cli
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(f"patterns: ['{PATTERNS}']\nsources: [{{name: a, paths: ['{tmp_path}/*.log']}}]\n"
                    "state: s.db\nlog: {format: json, level: info}\n")
-    import subprocess
-    import sys
-    from conftest import ROOT
     proc = subprocess.Popen([sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(2)

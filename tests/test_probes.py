@@ -4,12 +4,10 @@ sink with the seed's priorities."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import textwrap
-import threading
 import time
 from collections import namedtuple
 
@@ -18,11 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import PATTERNS
+from helpers import read_jsonl, start_sidecar, stop_sidecar, wait_until
 from httpserver import Receiver
 
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
 from logsentinel.probes.disk import DiskProbe
 from logsentinel.probes.levels import Levels
 
@@ -60,25 +56,11 @@ def _sidecar(tmp_path, body: str):
         state: state.db
         sinks: [{{type: jsonl, path: out.jsonl}}]
     """) + textwrap.dedent(body))
-    config = load_config(cfg)
-    side = Sidecar(config, load_library(config.patterns))
-    thread = threading.Thread(target=side.run, daemon=True)
-    thread.start()
-    return side, thread
+    return start_sidecar(cfg)
 
 
-def _events(tmp_path):
-    path = tmp_path / "out.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
 
-def _wait(pred, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture
@@ -116,15 +98,14 @@ def test_disk_probe_on_a_real_volume(tmp_path, small_fs):
     """)
     try:
         _fill(small_fs, 15)  # below 20 % free: running out (P4)
-        assert _wait(lambda: any(e["signature"] == "disk.space_low" for e in _events(tmp_path)))
+        assert wait_until(lambda: any(e["signature"] == "disk.space_low" for e in read_jsonl(tmp_path / "out.jsonl")))
         _fill(small_fs, 5)   # below 10 %: near saturation (P3)
-        assert _wait(lambda: any(e["signature"] == "disk.space_near_saturation" for e in _events(tmp_path)))
+        assert wait_until(lambda: any(e["signature"] == "disk.space_near_saturation" for e in read_jsonl(tmp_path / "out.jsonl")))
         (small_fs / "filler.bin").unlink()  # space comes back: both resolve
-        assert _wait(lambda: sum(e["status"] == "resolved" for e in _events(tmp_path)) == 2)
+        assert wait_until(lambda: sum(e["status"] == "resolved" for e in read_jsonl(tmp_path / "out.jsonl")) == 2)
     finally:
-        side.stop()
-        thread.join(timeout=15)
-    fired = {e["signature"]: e for e in _events(tmp_path) if e["report"] == "fired"}
+        stop_sidecar(side, thread)
+    fired = {e["signature"]: e for e in read_jsonl(tmp_path / "out.jsonl") if e["report"] == "fired"}
     assert fired["disk.space_low"]["priority"] == "P4" and fired["disk.space_near_saturation"]["priority"] == "P3"
     assert fired["disk.space_low"]["fields"]["volume"] == str(small_fs)
     assert fired["disk.space_low"]["source"] == "probes"
@@ -152,15 +133,14 @@ def test_database_probe_files_against_the_limit(tmp_path):
     """)
     try:
         time.sleep(0.5)
-        assert not _events(tmp_path)  # 70 % used: fine
+        assert not read_jsonl(tmp_path / "out.jsonl")  # 70 % used: fine
         (data / "UCX_CallRecording_1.ndf").write_bytes(b"\0" * 150_000)  # 85 %: low (P4)
-        assert _wait(lambda: any(e["signature"] == "database.space_low" for e in _events(tmp_path)))
+        assert wait_until(lambda: any(e["signature"] == "database.space_low" for e in read_jsonl(tmp_path / "out.jsonl")))
         (data / "UCX_CallRecording_2.ndf").write_bytes(b"\0" * 100_000)  # 95 %: near saturation (P3)
-        assert _wait(lambda: any(e["signature"] == "database.space_near_saturation" for e in _events(tmp_path)))
+        assert wait_until(lambda: any(e["signature"] == "database.space_near_saturation" for e in read_jsonl(tmp_path / "out.jsonl")))
     finally:
-        side.stop()
-        thread.join(timeout=15)
-    fired = {e["signature"]: e for e in _events(tmp_path) if e["report"] == "fired"}
+        stop_sidecar(side, thread)
+    fired = {e["signature"]: e for e in read_jsonl(tmp_path / "out.jsonl") if e["report"] == "fired"}
     assert fired["database.space_low"]["priority"] == "P4"
     assert fired["database.space_near_saturation"]["fields"]["database"] == "UCX_CallRecording"
 
@@ -173,14 +153,13 @@ def test_http_probe_down_and_back(tmp_path):
               expect: 'successfully connected'}}
     """)
     try:  # the receiver is not started: connections are refused
-        assert _wait(lambda: any(e["signature"] == "cloud.api_probe_failed" for e in _events(tmp_path)))
+        assert wait_until(lambda: any(e["signature"] == "cloud.api_probe_failed" for e in read_jsonl(tmp_path / "out.jsonl")))
         rx.start()
-        assert _wait(lambda: any(e["status"] == "resolved" for e in _events(tmp_path)))
+        assert wait_until(lambda: any(e["status"] == "resolved" for e in read_jsonl(tmp_path / "out.jsonl")))
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
         rx.stop()
-    events = _events(tmp_path)
+    events = read_jsonl(tmp_path / "out.jsonl")
     assert [(e["signature"], e["priority"], e["status"]) for e in events if e["report"] in ("fired", "resolved")] == [
         ("cloud.api_probe_failed", "P1", "firing"), ("cloud.api_probe_failed", "P1", "resolved")]
     assert events[0]["fields"]["url"] == f"{rx.url}/test"

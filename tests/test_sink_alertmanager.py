@@ -8,18 +8,15 @@ import json
 import shutil
 import subprocess
 import textwrap
-import threading
 import time
 import urllib.request
 
 import pytest
 
 from conftest import PATTERNS
+from helpers import start_sidecar, stop_sidecar, utc_stamp, wait_until
 from httpserver import free_port
 
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 pytestmark = pytest.mark.skipif(BINARY is None, reason="prometheus-alertmanager is not installed (.ci/run installs it)")
@@ -65,14 +62,6 @@ def cluster(tmp_path):
         m.stop()
 
 
-def _wait(pred, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 def test_firing_repeats_and_resolve(tmp_path, cluster):
@@ -88,11 +77,8 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
         sinks:
           - {{type: alertmanager, urls: [{urls}], resend_interval: 1}}
     """))
-    config = load_config(cfg)
-    side = Sidecar(config, load_library(config.patterns))
-    thread = threading.Thread(target=side.run, daemon=True)
-    thread.start()
-    stamp = lambda: time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())  # noqa: E731
+    side, thread = start_sidecar(cfg)
+    stamp = utc_stamp
     try:
         time.sleep(0.5)
         with open(log, "a") as fh:
@@ -102,7 +88,7 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
             return [a for a in member.alerts() if a["labels"].get("alertname") == "database.space_low"]
 
         for member in cluster:  # every member of the HA cluster gets the alert
-            found = _wait(lambda m=member: ours(m))
+            found = wait_until(lambda m=member: ours(m))
             assert found and len(found) == 1, member.url
             labels, ann = found[0]["labels"], found[0]["annotations"]
             assert labels == {"alertname": "database.space_low", "priority": "P4", "severity": "info",
@@ -120,8 +106,7 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
         with open(log, "a") as fh:
             fh.write(f"{stamp()} probe=database name=UCX_Analytics used_bytes=1 max_bytes=10 used_pct=10.0 level=ok\n")
         for member in cluster:
-            assert _wait(lambda m=member: not ours(m) or ours(m)[0]["status"]["state"] == "resolved" or None), \
+            assert wait_until(lambda m=member: not ours(m) or ours(m)[0]["status"]["state"] == "resolved" or None), \
                 ours(member)
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)

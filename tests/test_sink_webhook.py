@@ -7,25 +7,18 @@ from __future__ import annotations
 
 import json
 import textwrap
-import threading
 import time
 
 from conftest import PATTERNS
+from helpers import read_jsonl, start_sidecar, stop_sidecar, utc_stamp, wait_until
 from httpserver import Receiver
 
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
 
 SECRET = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ3ZWJleCJ9.c2VjcmV0LXNpZ25hdHVyZQ"
 LINE = "{t} [4] WARN StoneVoice.Monitoring - Low database space for database DB{i:02d} (Authorization: Bearer {s})\n"
 
 
-def _stamp() -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
-
-
-def _sidecar(tmp_path, sinks: str, fresh_log: bool = True) -> tuple[Sidecar, threading.Thread]:
+def _sidecar(tmp_path, sinks: str, fresh_log: bool = True):
     if fresh_log:
         (tmp_path / "app.log").write_text("")
     cfg = tmp_path / "cfg.yaml"
@@ -35,24 +28,11 @@ def _sidecar(tmp_path, sinks: str, fresh_log: bool = True) -> tuple[Sidecar, thr
         state: state.db
         sources: [{{name: app, paths: ['{tmp_path / "app.log"}'], timezone: UTC}}]
     """) + sinks)
-    config = load_config(cfg)
-    side = Sidecar(config, load_library(config.patterns))
-    thread = threading.Thread(target=side.run, daemon=True)
-    thread.start()
-    return side, thread
+    return start_sidecar(cfg)
 
 
-def _jsonl(path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
 
-def _wait(pred, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_webhook_through_outages(tmp_path):
@@ -66,13 +46,13 @@ def test_webhook_through_outages(tmp_path):
         time.sleep(0.5)
         with open(tmp_path / "app.log", "a") as fh:
             for i in range(5):
-                fh.write(LINE.format(t=_stamp(), i=i, s=SECRET))
+                fh.write(LINE.format(t=utc_stamp(), i=i, s=SECRET))
         # detection goes on while the webhook is down: the jsonl sink has every event
-        assert _wait(lambda: len(_jsonl(tmp_path / "out.jsonl")) == 5)
+        assert wait_until(lambda: len(read_jsonl(tmp_path / "out.jsonl")) == 5)
         assert not rx.bodies
         rx.script = [(500, {}, 0.0), (429, {"Retry-After": "1"}, 0.0), (200, {}, 1.5), (503, {}, 0.0)]
         rx.start()
-        expected = {e["id"]: e for e in _jsonl(tmp_path / "out.jsonl")}
+        expected = {e["id"]: e for e in read_jsonl(tmp_path / "out.jsonl")}
         assert rx.wait_for(lambda bodies: {b["id"] for b in bodies} >= set(expected)), rx.attempts
         statuses = [a[0] for a in rx.attempts]
         assert sorted(statuses[:4]) == [200, 429, 500, 503]  # every failure mode was met
@@ -87,16 +67,14 @@ def test_webhook_through_outages(tmp_path):
         assert all(a[2].get("X-Token") == "abc" for a in rx.attempts)
         # still up and detecting
         with open(tmp_path / "app.log", "a") as fh:
-            fh.write(LINE.format(t=_stamp(), i=99, s=SECRET))
+            fh.write(LINE.format(t=utc_stamp(), i=99, s=SECRET))
         assert rx.wait_for(lambda bodies: any(b["fields"].get("database") == "DB99" for b in bodies))
         everything = json.dumps(rx.bodies) + (tmp_path / "out.jsonl").read_text()
         assert SECRET not in everything and SECRET[:24] not in everything
         assert "Bearer ***" in everything
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
         rx.stop()
-    assert not thread.is_alive()
 
 
 def test_permanent_refusal_goes_to_dead_letters_and_retry_sends_it(tmp_path):
@@ -110,13 +88,12 @@ def test_permanent_refusal_goes_to_dead_letters_and_retry_sends_it(tmp_path):
     try:
         time.sleep(0.5)
         with open(tmp_path / "app.log", "a") as fh:
-            fh.write(LINE.format(t=_stamp(), i=1, s="x"))
-        assert _wait(lambda: len(rx.attempts) >= 1)
+            fh.write(LINE.format(t=utc_stamp(), i=1, s="x"))
+        assert wait_until(lambda: len(rx.attempts) >= 1)
         time.sleep(0.5)
         assert len(rx.attempts) == 1  # a 400 is not retried
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
     res = run_cli("outbox", "-c", tmp_path / "cfg.yaml")
     assert res.returncode == 0, res.stderr
     assert "dead" in res.stdout and "HTTP 400" in res.stdout and "database.space_low" in res.stdout
@@ -127,8 +104,7 @@ def test_permanent_refusal_goes_to_dead_letters_and_retry_sends_it(tmp_path):
     try:
         assert rx.wait_for(lambda bodies: len(bodies) == 1)
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
         rx.stop()
 
 
@@ -143,8 +119,7 @@ def test_heartbeat_reaches_the_webhook(tmp_path):
         assert rx.wait_for(lambda bodies: sum(b.get("type") == "heartbeat" for b in bodies) >= 2, timeout=10)
         assert rx.bodies[0]["host"] == "h"
     finally:
-        side.stop()
-        thread.join(timeout=15)
+        stop_sidecar(side, thread)
         rx.stop()
 
 

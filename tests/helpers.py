@@ -1,0 +1,47 @@
+"""Helpers shared by the tests that run a sidecar in-process."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from logsentinel.config import load_config
+from logsentinel.library import load_library
+from logsentinel.live import Sidecar
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
+    """Poll ``predicate`` until it returns something true (returned) or ``timeout`` passes (None)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+def utc_stamp() -> str:
+    """Now, as a log4net-style timestamp in UTC."""
+    return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
+
+
+def start_sidecar(config_path: Path) -> tuple[Sidecar, threading.Thread]:
+    """A real Sidecar running in a thread (the way ``logsentinel run`` runs it)."""
+    config = load_config(config_path)
+    side = Sidecar(config, load_library(config.patterns))
+    thread = threading.Thread(target=side.run, daemon=True)
+    thread.start()
+    return side, thread
+
+
+def stop_sidecar(side: Sidecar, thread: threading.Thread) -> None:
+    side.stop()
+    thread.join(timeout=15)
+    assert not thread.is_alive(), "the sidecar did not stop"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
