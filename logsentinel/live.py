@@ -120,7 +120,13 @@ class Sidecar:
         try:
             while not self.stop_event.is_set():
                 self.last_loop = time.monotonic()
-                busy = self.step()
+                try:
+                    busy = self.step()
+                except Exception:  # never die on what the logs or the disk do: recover and go on
+                    log.exception("the main loop failed; going back to the last committed state and on")
+                    self._recover()
+                    self.stop_event.wait(1.0)
+                    continue
                 if not busy:
                     self.wake.wait(timeout=self._idle_timeout())
                     self.wake.clear()
@@ -137,6 +143,22 @@ class Sidecar:
             tail.close()
         self.state.close()
         log.info("logsentinel stopped")
+
+    def _recover(self) -> None:
+        """Forget what was read and detected since the last commit: the tails and the detector
+        start again from the state database, so nothing is lost or reported twice."""
+        for tail in self.tails:
+            tail.close()
+        try:
+            self.tails = [SourceTail(src, src.spec(), self.state.load_files(src.name), False)
+                          for src in self.config.sources]
+            detector = Detector(self.library.signatures, self.config.host, self.config.redactor)
+            snap = self.state.load_detector()
+            if snap:
+                detector.restore(snap)
+            self.detector = detector
+        except Exception:
+            log.exception("cannot read the state database yet; will try again")
 
     def apply_library(self, library: Library) -> None:
         """Take a checked library; open events, windows and timers of kept signatures carry over."""

@@ -45,3 +45,45 @@ def test_threshold_across_a_large_old_backlog(tmp_path):
     assert [(r["signature"], r["count"], r["first_seen"]) for r in reports][:1] == \
         [("cloud.api_unreachable", 3, "2025-01-10T10:00:00.000Z")]
     side.state.close()
+
+
+def test_a_failed_commit_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch):
+    """If a commit fails (disk full, locked database), the loop goes back to the last committed
+    state: the lines of the failed batch are read again and their events made once."""
+    import sqlite3
+    log = tmp_path / "a.log"
+    log.write_text("")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{PATTERNS}']
+        state: state.db
+        sources: [{{name: a, paths: ['{log}'], timezone: UTC, start_at: beginning}}]
+        sinks: [{{type: jsonl, path: out.jsonl}}]
+    """))
+    config = load_config(cfg)
+    side = Sidecar(config, load_library(config.patterns))
+    side.step()
+    with open(log, "a") as fh:
+        fh.write("2026-11-27 10:00:00,000 [1] WARN Mon - Low database space for database DB1\n")
+        fh.write("2026-11-27 10:00:01,000 [1] INFO Mon - next\n")
+    real = side.state.save_detector
+    calls = {"n": 0}
+
+    def failing(db, snap):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(db, snap)
+    monkeypatch.setattr(side.state, "save_detector", failing)
+    try:
+        side.step()
+    except sqlite3.OperationalError:
+        side._recover()
+    for _ in range(3):
+        side.step()
+    side.dispatcher.start()
+    side.dispatcher.stop(timeout=5)
+    reports = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(r["signature"], r["fields"]) for r in reports] == [("database.space_low", {"database": "DB1"})]
+    side.state.close()
