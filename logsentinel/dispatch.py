@@ -96,6 +96,14 @@ class SinkWorker(threading.Thread):
                     sent = retrying(self._once, state)
                 except DeliveryError:
                     sent = 0  # stopping while the sink is down: what is pending stays pending
+                except Exception:  # e.g. the state database locked or full: never let the thread die
+                    log.exception("sink %s: delivery loop failed; retrying in a second", self.sink.name)
+                    self.stop_event.wait(1.0)
+                    try:
+                        self.sink.recover(state)  # drop a half-confirmed batch before sending it again
+                    except Exception:
+                        log.exception("sink %s: recovery failed", self.sink.name)
+                    sent = 0
                 self._housekeeping(state)
                 if self.stop_event.is_set() and not sent:
                     break

@@ -104,3 +104,36 @@ def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
     bad = _cfg(tmp_path, "defaults: {repeats: 1h}\n")
     res = run_cli("validate", "-c", bad)
     assert res.returncode == 1 and "did you mean 'repeat'" in res.stderr
+
+
+def test_a_failed_confirmation_does_not_duplicate_jsonl_lines(tmp_path, monkeypatch):
+    import sqlite3
+    import threading
+
+    from logsentinel.dispatch import SinkWorker
+    db_path = tmp_path / "s.db"
+    state = State(db_path)
+    with state.transaction() as db:
+        for i in range(3):
+            state.enqueue(db, ["out"], {"id": f"{i:032d}", "priority": "P2", "n": i})
+    state.close()
+    real = State.mark_delivered
+    calls = {"n": 0}
+
+    def flaky(db, seqs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real(db, seqs)
+    monkeypatch.setattr(State, "mark_delivered", staticmethod(flaky))
+    stop = threading.Event()
+    worker = SinkWorker(JsonlSink("out", {"path": "out.jsonl"}, tmp_path), db_path, stop)
+    worker.start()
+    deadline = __import__("time").monotonic() + 10
+    while worker.delivered < 3 and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.05)
+    stop.set()
+    worker.wake.set()
+    worker.join(timeout=10)
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert [json.loads(x)["n"] for x in lines] == [0, 1, 2]

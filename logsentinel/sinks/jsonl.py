@@ -30,17 +30,29 @@ class JsonlSink(Sink):
 
     def recover(self, state) -> None:
         raw = state.get_sink_state(self.name, "file")
-        if raw is None or not self.path.exists():
+        if raw is None:
+            self._baseline(state)  # what is in the file now is not ours to cut
+            return
+        if not self.path.exists():
             return
         known = json.loads(raw)
         st = self.path.stat()
-        if file_key(st, self.path) != known["key"] or st.st_size < known["size"]:
+        if (known["key"] and file_key(st, self.path) != known["key"]) or st.st_size < known["size"]:
             return  # rotated or replaced by someone else: nothing of ours to cut
         if st.st_size > known["size"]:
             log.warning("%s: cutting %d bytes of a batch that was written but not confirmed before a stop",
                         self.path, st.st_size - known["size"])
             with open(self.path, "r+b") as fh:
                 fh.truncate(known["size"])
+
+    def _baseline(self, state) -> None:
+        if self.path.exists():
+            st = self.path.stat()
+            known = {"key": file_key(st, self.path), "size": st.st_size}
+        else:
+            known = {"key": "", "size": 0}
+        with state.transaction() as db:
+            state.set_sink_state(db, self.name, "file", json.dumps(known))
 
     def deliver(self, reports, state):
         try:
