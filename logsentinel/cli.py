@@ -141,6 +141,13 @@ def cmd_validate(args) -> int:
         n = sum(len(glob.glob(p, recursive=True)) for p in src.paths)
         note = "" if n else "  (nothing matches yet: files created later are picked up)"
         print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
+    from .live import PROBE_SOURCE
+    known = {src.name for src in config.sources} | {PROBE_SOURCE}
+    for sig in lib.signatures:
+        missing = [name for name in (sig.sources or ()) if name not in known]
+        if missing and not set(sig.sources) & known:
+            print(f"warning: {sig.file}: {sig.id}: sources {', '.join(missing)} are not configured here: "
+                  "this signature will never match")
     print(f"ok: {len(lib.signatures)} signatures, {len(config.sources)} sources, {len(config.sinks)} sinks; "
           f"host {config.host}, state {config.state}")
     return 0

@@ -34,6 +34,7 @@ def test_validate_ok(tmp_path):
     res = run_cli("validate", "-c", cfg)
     assert res.returncode == 0, res.stderr
     assert "source a: 1 glob(s), 1 file(s)" in res.stdout and "nothing matches yet" in res.stdout
+    assert "cloud.api_probe_failed" not in res.stdout  # its source "probes" always exists
 
 
 def test_validate_names_every_problem(tmp_path):
