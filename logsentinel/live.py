@@ -19,6 +19,8 @@ from .detection import Detector
 from .dispatch import Dispatcher
 from .library import Library
 from .matching import Matcher
+from .probes import build_probes
+from .probes.runner import ProbeRunner
 from .reload import Reloader
 from .records import Block, SourceSpec
 from .sinks import build_sinks
@@ -73,8 +75,6 @@ class Sidecar:
         self.sinks = build_sinks(config.sinks, base)
         self.dispatcher = Dispatcher(self.sinks, config.state, config.host, config.heartbeat_s)
         self.hints: Hints | None = None
-        from .probes import build_probes
-        from .probes.runner import ProbeRunner
         self.probes = build_probes(config.probes, base)
         self.probe_runner = ProbeRunner(self.probes, self.wake, self.stop_event) if self.probes else None
         self.probe_spec = SourceSpec.build(PROBE_SOURCE, every_line=True, timezone="UTC")
