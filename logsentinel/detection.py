@@ -137,10 +137,14 @@ class Detector:
         return [ev for _at, _key, ev in fired]
 
     # ---- records --------------------------------------------------------------------
-    def process(self, matched: MatchedRecord) -> list[Event]:
-        """Apply one record's matches; returns the events to report now."""
+    def process(self, matched: MatchedRecord, advance: bool = True) -> list[Event]:
+        """Apply one record's matches; returns the events to report now.
+
+        With ``advance`` (replay: records come merged in time order) the clock first moves to the
+        record's time. The live sidecar passes False and moves the clock itself, to the point in
+        time that every source has reached."""
         rec = matched.record
-        out = self.advance(rec.time)
+        out = self.advance(rec.time) if advance else []
         t = rec.time if rec.time is not None else (self.clock or 0)
         for m in matched.matches:
             if m.kind == "hit":

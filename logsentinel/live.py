@@ -27,6 +27,7 @@ from .sinks import build_sinks
 from .state import State
 from .tail.hints import Hints
 from .tail.tailer import SourceTail
+from .timeline import HOLD, block_items, feed
 
 log = logging.getLogger("logsentinel.run")
 
@@ -34,7 +35,8 @@ POLL_INTERVAL_S = 1.0
 SINK_RECENT_S = 300.0      # /readyz: a sink with reports waiting behind errors for longer is not ready
 PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
 PROBE_SOURCE = "probes"   # the source name of probe records (signatures select it with sources:)
-BACKLOG_BUDGET = 1 << 20
+BACKLOG_BUDGET = 1 << 20     # bytes per source and pass
+INTERLEAVE_CHUNK = 256 << 10  # bytes read from one file before choosing again (backlogs)
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Sidecar:
         self.engine = engine
         self.last_loop = time.monotonic()
         self._next_prune = 0.0
+        self._last_time: dict[str, int] = {}   # per file: the latest record time seen
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.stats = RunStats()
@@ -144,6 +147,23 @@ class Sidecar:
         self.state.close()
         log.info("logsentinel stopped")
 
+    def _read_in_time_order(self, budget: int) -> list[Block]:
+        """Read waiting files a chunk at a time, always from the file whose records are the
+        oldest so far: a backlog of several files is then detected in time order, as replay
+        merges them (an absence or a threshold sees every source at the same point in time)."""
+        blocks: list[Block] = []
+        left = budget * max(len(self.tails), 1)
+        while left > 0:
+            waiting = [(tail, ff) for tail in self.tails for ff in tail.waiting()]
+            if not waiting:
+                break
+            tail, ff = min(waiting, key=lambda p: (p[1].cutter.prev_time if p[1].cutter.prev_time is not None
+                                                   else -1, p[1].path))
+            before = ff.offset
+            blocks += tail.read_file(ff, INTERLEAVE_CHUNK)
+            left -= max(ff.offset - before, 1)
+        return blocks
+
     def _recover(self) -> None:
         """Forget what was read and detected since the last commit: the tails and the detector
         start again from the state database, so nothing is lost or reported twice."""
@@ -229,21 +249,33 @@ class Sidecar:
         blocks = []
         for tail in self.tails:
             blocks += tail.sweep()
-            blocks += tail.read(BACKLOG_BUDGET)
+        blocks += self._read_in_time_order(BACKLOG_BUDGET)
+        caught_up = not any(tail.waiting() for tail in self.tails)
+        for tail in self.tails:
+            if caught_up:
+                blocks += tail.read(BACKLOG_BUDGET)  # whatever was appended since the sweep
             blocks += tail.flush_quiet()
         if self.probe_runner is not None:
             for at, result in self.probe_runner.drain():
                 blocks.append(Block((result.text + "\n").encode("utf-8"), 1, f"probe:{result.probe}",
                                     self.probe_spec, at))
-        events = []
+        # one timeline per file, merged by time (as replay does)
+        streams: dict[str, list] = {}
         for block in blocks:
-            for matched in self.matcher.scan(block):
-                events += self.detector.process(matched)
-        backlog = bool(blocks) and any(tail.backlog() > 0 for tail in self.tails)
-        if not backlog:
-            # the wall clock drives absence timers and windows only once the backlog is read:
-            # while catching up, time follows the records, exactly as in replay
+            items, self._last_time[block.path] = block_items(block, self.matcher, self._last_time.get(block.path, 0))
+            streams.setdefault(block.path, []).extend(items)
+        waiting = [ff for tail in self.tails for ff in tail.waiting()]
+        if waiting:
+            # catching up on a backlog: time follows the records, but only up to the point every
+            # file still being read has reached (no file read ahead may judge an absence alone)
+            reached = [ff.cutter.prev_time for ff in waiting]
+            cap = min(reached) if None not in reached else HOLD
+            events = list(feed(self.detector, streams.values(), cap=cap))
+        else:
+            events = list(feed(self.detector, streams.values()))
+            # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock() * 1000))
+        backlog = bool(waiting)
         rows = [row for tail in self.tails for row in tail.dirty_rows()]
         forgotten = [(tail.cfg.name, key) for tail in self.tails for key in tail.take_forgotten()]
         if rows or events or blocks or forgotten:

@@ -1,13 +1,12 @@
 """Replay: captured log files through the same matching and detection as the live sidecar.
 
-Each file becomes a stream of matched records and clock ticks (one tick per block, at the time
-of its last dated record). Streams of several files are merged by time, so that logs captured
-together are replayed as they happened, then fed to one ``Detector``.
+Each file becomes a stream of matched records and clock ticks (``timeline``); the streams of
+several files are merged by time, so that logs captured together are replayed as they
+happened, and fed to one ``Detector`` — the same way the live sidecar feeds it.
 """
 
 from __future__ import annotations
 
-import heapq
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from .detection import Detector
 from .events import Event
 from .filesource import read_blocks
 from .matching import Matcher
-from .records import end_time
+from .timeline import block_items, feed
 
 
 @dataclass
@@ -32,11 +31,6 @@ class ReplayStats:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class Tick:
-    time: int
-
-
 def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | None,
                  stats: ReplayStats, on_progress) -> Iterator[tuple[int, object]]:
     src = config.source_for(path)
@@ -44,14 +38,8 @@ def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | N
     decoders: list = []
     last = 0
     for block in read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders):
-        for mr in matcher.scan(block):
-            t = mr.record.time if mr.record.time is not None else last
-            last = max(last, t)
-            yield t, mr
-        tick = end_time(block)
-        if tick is not None:
-            last = max(last, tick)
-            yield tick, Tick(tick)
+        items, last = block_items(block, matcher, last)
+        yield from items
     dec = decoders[0]
     stats.replaced += dec.stats.replaced
     stats.cut_lines += dec.stats.cut_lines
@@ -71,13 +59,8 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
             progress(stats.bytes_read)
 
     streams = [_file_stream(p, config, matcher, timezone, stats, on_progress) for p in paths]
-    for _t, item in heapq.merge(*streams, key=lambda pair: pair[0]):
-        if isinstance(item, Tick):
-            events = detector.advance(item.time)
-        else:
-            events = detector.process(item)  # type: ignore[arg-type]
-        for ev in events:
-            emit(ev)
+    for ev in feed(detector, streams):
+        emit(ev)
     for ev in detector.finish():
         emit(ev)
     stats.events = dict(detector.fired)

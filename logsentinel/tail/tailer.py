@@ -80,6 +80,7 @@ class SourceTail:
         self.files: dict[str, FollowedFile] = {}
         self.stats = TailStats()
         self.forgotten: list[str] = []
+        self.skipped: set[str] = set()  # compressed files: never tailed
         for row in rows:
             ff = FollowedFile(row.file_key, row.path, row.head, row.offset,
                               LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
@@ -142,10 +143,18 @@ class SourceTail:
         return blocks
 
     def _pick_up(self, key: str, path: str, st: os.stat_result) -> None:
+        if key in self.skipped:
+            return
         try:
             fh = open_shared(path)
         except OSError as exc:
             log.warning("%s: cannot open %s: %s", self.cfg.name, path, exc)
+            return
+        if read_head(fh, 2) == b"\x1f\x8b":
+            fh.close()
+            self.skipped.add(key)
+            log.info("%s: %s is compressed (a rotated archive): not tailed (logsentinel replay reads it)",
+                     self.cfg.name, path)
             return
         self.stats.files_opened += 1
         decoder = LineDecoder(self.cfg.encoding, self.cfg.max_line_bytes)
@@ -272,6 +281,18 @@ class SourceTail:
         blocks: list[Block] = []
         for ff in live:
             blocks += self._read(ff, budget)
+        return blocks
+
+    def waiting(self) -> list[FollowedFile]:
+        """Followed files with bytes known to be unread (as of the last sweep)."""
+        return [ff for ff in self.files.values() if not ff.gone and ff.last_size > ff.offset]
+
+    def read_file(self, ff: FollowedFile, budget: int) -> list[Block]:
+        """Up to ``budget`` new bytes of one file; a file that gives nothing is marked read."""
+        before = ff.offset
+        blocks = self._read(ff, budget)
+        if ff.offset == before:
+            ff.last_size = ff.offset  # nothing readable now: the next sweep tells more
         return blocks
 
     def _read(self, ff: FollowedFile, budget: int | None) -> list[Block]:
