@@ -31,7 +31,7 @@ examples:
 
 
 
-def _start(tmp_path, patterns, extra: str = ""):
+def _start(tmp_path, patterns, extra: str = "", sinks: str = "[{type: jsonl, path: out.jsonl}]"):
     log = tmp_path / "app.log"
     log.write_text("")
     cfg = tmp_path / "cfg.yaml"
@@ -40,7 +40,7 @@ def _start(tmp_path, patterns, extra: str = ""):
         patterns: ['{patterns}']
         state: state.db
         sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
-        sinks: [{{type: jsonl, path: out.jsonl}}]
+        sinks: {sinks}
     """) + textwrap.dedent(extra))
     side, thread = start_sidecar(cfg)
     time.sleep(0.5)
@@ -140,3 +140,21 @@ def test_json_log_lines(tmp_path):
     assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
     assert any("logsentinel running on" in x["message"] for x in lines)
     assert proc.returncode == 0
+
+
+def test_readyz_reports_a_sink_that_cannot_deliver(tmp_path):
+    port, dead = free_port(), free_port()
+    side, thread, log = _start(
+        tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n",
+        sinks=f"[{{type: webhook, name: support, url: 'http://127.0.0.1:{dead}/hook', timeout: 0.5, backoff_max: 0.3}}]")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert _get(f"{base}/readyz")[0] == 200
+        with open(log, "a") as fh:
+            fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB9\n")
+        assert wait_until(lambda: _get(f"{base}/readyz")[0] == 503)
+        status, body = _get(f"{base}/readyz")
+        assert "sink support: 1 report(s) waiting" in body and "cannot connect" in body
+        assert _get(f"{base}/healthz")[0] == 200  # alive all the same
+    finally:
+        stop_sidecar(side, thread)
