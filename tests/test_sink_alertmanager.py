@@ -74,6 +74,7 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
         patterns: ['{PATTERNS}']
         state: state.db
         sources: [{{name: monitoring, paths: ['{log}'], timezone: UTC}}]
+        heartbeat: {{interval: 1s}}
         sinks:
           - {{type: alertmanager, urls: [{urls}], resend_interval: 1}}
     """))
@@ -111,5 +112,9 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
 
         for member in cluster:
             assert wait_until(lambda m=member: ended(m)), ours(member)
+        # the dead man's switch: an always-firing heartbeat alert at every member
+        for member in cluster:
+            beats = [a for a in member.alerts() if a["labels"].get("alertname") == "LogsentinelHeartbeat"]
+            assert beats and beats[0]["labels"]["host"] == "ucx-07"
     finally:
         stop_sidecar(side, thread)
