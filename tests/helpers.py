@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -28,10 +29,41 @@ def utc_stamp() -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
 
 
+def write_config(tmp_path: Path, log: Path, source: str = "a", start_at: str = "end",
+                 sinks: str = "[{type: jsonl, path: out.jsonl}]", patterns: Path | None = None) -> Path:
+    """A sidecar config in ``tmp_path``: one source tailing ``log`` (UTC), the given sinks."""
+    from conftest import PATTERNS
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{patterns or PATTERNS}']
+        state: state.db
+        sources: [{{name: {source}, paths: ['{log}'], timezone: UTC, start_at: {start_at}}}]
+        sinks: """) + sinks + "\n")
+    return cfg
+
+
+def load_sidecar(config_path: Path) -> Sidecar:
+    """A real Sidecar, not started: tests drive it with ``step()``."""
+    config = load_config(config_path)
+    return Sidecar(config, load_library(config.patterns))
+
+
+def fail_first_call(func, exc: Exception):
+    """``func``, except that its first call raises ``exc`` (a disk full, a locked database)."""
+    calls = {"n": 0}
+
+    def wrapper(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise exc
+        return func(*args, **kwargs)
+    return wrapper
+
+
 def start_sidecar(config_path: Path) -> tuple[Sidecar, threading.Thread]:
     """A real Sidecar running in a thread (the way ``logsentinel run`` runs it)."""
-    config = load_config(config_path)
-    side = Sidecar(config, load_library(config.patterns))
+    side = load_sidecar(config_path)
     thread = threading.Thread(target=side.run, daemon=True)
     thread.start()
     return side, thread

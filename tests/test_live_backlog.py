@@ -4,13 +4,8 @@ catching up (a threshold spread over many MB of old log still trips), the wall c
 from __future__ import annotations
 
 import json
-import textwrap
 
-from conftest import PATTERNS
-
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
+from helpers import fail_first_call, load_sidecar, write_config
 
 FAIL = "2025-01-10 10:{m:02d}:00,000 [6] ERROR Imagicle.Cloud.ApiClient - GET https://api.imagicle.com/test failed: Unable to connect to the remote server\n"
 NOISE = "2025-01-10 10:{m:02d}:{s:02d},000 [6] INFO Imagicle.Cloud.Telemetry - Telemetry batch of 120 samples sent, padding {pad}\n"
@@ -23,16 +18,7 @@ def test_threshold_across_a_large_old_backlog(tmp_path):
             fh.write(FAIL.format(m=m))
             for s in range(60 * 4):  # ~1.5 MB of noise between failures: several read batches
                 fh.write(NOISE.format(m=m + s // 60, s=s % 60, pad="x" * 6000))
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        host: h
-        patterns: ['{PATTERNS}']
-        state: state.db
-        sources: [{{name: cloud, paths: ['{log}'], timezone: UTC, start_at: beginning}}]
-        sinks: [{{type: jsonl, path: out.jsonl}}]
-    """))
-    config = load_config(cfg)
-    side = Sidecar(config, load_library(config.patterns))
+    side = load_sidecar(write_config(tmp_path, log, source="cloud", start_at="beginning"))
     steps = 0
     while side.step() or steps == 0:
         steps += 1
@@ -53,29 +39,13 @@ def test_a_failed_commit_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch
     import sqlite3
     log = tmp_path / "a.log"
     log.write_text("")
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        host: h
-        patterns: ['{PATTERNS}']
-        state: state.db
-        sources: [{{name: a, paths: ['{log}'], timezone: UTC, start_at: beginning}}]
-        sinks: [{{type: jsonl, path: out.jsonl}}]
-    """))
-    config = load_config(cfg)
-    side = Sidecar(config, load_library(config.patterns))
+    side = load_sidecar(write_config(tmp_path, log, start_at="beginning"))
     side.step()
     with open(log, "a") as fh:
         fh.write("2026-11-27 10:00:00,000 [1] WARN Mon - Low database space for database DB1\n")
         fh.write("2026-11-27 10:00:01,000 [1] INFO Mon - next\n")
-    real = side.state.save_detector
-    calls = {"n": 0}
-
-    def failing(db, snap):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(db, snap)
-    monkeypatch.setattr(side.state, "save_detector", failing)
+    monkeypatch.setattr(side.state, "save_detector", fail_first_call(
+        side.state.save_detector, sqlite3.OperationalError("database or disk is full")))
     try:
         side.step()
     except sqlite3.OperationalError:

@@ -118,15 +118,9 @@ def test_a_failed_confirmation_does_not_duplicate_jsonl_lines(tmp_path, monkeypa
         for i in range(3):
             state.enqueue(db, ["out"], {"id": f"{i:032d}", "priority": "P2", "n": i})
     state.close()
-    real = State.mark_delivered
-    calls = {"n": 0}
-
-    def flaky(db, seqs):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise sqlite3.OperationalError("database is locked")
-        return real(db, seqs)
-    monkeypatch.setattr(State, "mark_delivered", staticmethod(flaky))
+    from helpers import fail_first_call
+    monkeypatch.setattr(State, "mark_delivered", staticmethod(
+        fail_first_call(State.mark_delivered, sqlite3.OperationalError("database is locked"))))
     stop = threading.Event()
     worker = SinkWorker(JsonlSink("out", {"path": "out.jsonl"}, tmp_path), db_path, stop)
     worker.start()

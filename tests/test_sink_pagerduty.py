@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
 
-from conftest import PATTERNS, ROOT
+from conftest import ROOT
+from helpers import write_config
 from httpserver import Receiver, free_port
 
 from logsentinel.dispatch import TokenBucket
@@ -80,16 +80,9 @@ def test_kill9_while_sink_down_then_everything_arrives(tmp_path):
     port = free_port()
     log = tmp_path / "app.log"
     log.write_text("")
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        host: h
-        patterns: ['{PATTERNS}']
-        state: state.db
-        sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
-        sinks:
-          - {{type: webhook, url: 'http://127.0.0.1:{port}/hook', timeout: 1, backoff_max: 0.5}}
-          - {{type: jsonl, path: out.jsonl}}
-    """))
+    cfg = write_config(tmp_path, log, source="app", sinks=(
+        f"[{{type: webhook, url: 'http://127.0.0.1:{port}/hook', timeout: 1, backoff_max: 0.5}}, "
+        "{type: jsonl, path: out.jsonl}]"))
     start = lambda: subprocess.Popen([sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT,  # noqa: E731
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     side = start()
