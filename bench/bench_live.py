@@ -156,7 +156,7 @@ def backlog(mb: int, out: Path) -> tuple[float, float]:
     """(peak RSS MB, read rate MB/s) for a log of ``mb`` MB read from its beginning."""
     from loggen import generate
 
-    from logsentinel.library import load_library
+    from logsentinel.signatures.load import load_library
     unit = out / "unit-100MB.log"
     if not unit.exists():
         generate(unit, 950_000, load_library([ROOT / "patterns"]))

@@ -34,10 +34,10 @@ sys.path.insert(0, str(HERE))
 from ere import Untranslatable, to_ere  # noqa: E402
 from loggen import generate  # noqa: E402
 
-from logsentinel.config import default_config  # noqa: E402
-from logsentinel.library import load_library  # noqa: E402
-from logsentinel.matching import Matcher  # noqa: E402
-from logsentinel.replay import replay  # noqa: E402
+from logsentinel.app.config import default_config  # noqa: E402
+from logsentinel.signatures.load import load_library  # noqa: E402
+from logsentinel.matching.matcher import Matcher  # noqa: E402
+from logsentinel.app.replay import replay  # noqa: E402
 
 
 def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:

@@ -17,7 +17,7 @@ SAMPLES = ROOT / "samples"
 
 @pytest.fixture(scope="session")
 def library():
-    from logsentinel.library import load_library
+    from logsentinel.signatures.load import load_library
     lib = load_library([PATTERNS])
     assert not lib.errors, lib.errors
     return lib

@@ -8,9 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
+from logsentinel.app.config import load_config
+from logsentinel.signatures.load import load_library
+from logsentinel.app.sidecar import Sidecar
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):

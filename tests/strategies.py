@@ -7,7 +7,7 @@ import re
 import regex
 from hypothesis import strategies as st
 
-from logsentinel.signatures import Absent, Rx, Signature
+from logsentinel.signatures.model import Absent, Rx, Signature
 
 WORDS = ["error", "Error", "failed", "disk", "token", "CDR", "download", "ok", "0", "errors",
          "über", "Δelta", "sync", "C:", "42", "a", "aa", "-", "[x]", "ErrorHandler"]

@@ -7,7 +7,7 @@ import codecs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logsentinel.decoding import LineDecoder
+from logsentinel.records.decoding import LineDecoder
 
 _lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\ufeff\ufffd"),
                           max_size=30), min_size=1, max_size=15)

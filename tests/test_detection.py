@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logsentinel.detection import Detector
-from logsentinel.matching import Match, MatchedRecord
-from logsentinel.records import Record
-from logsentinel.signatures import Absent, Signature, Threshold
+from logsentinel.detection.detector import Detector
+from logsentinel.matching.matcher import Match, MatchedRecord
+from logsentinel.records.blocks import Record
+from logsentinel.signatures.model import Absent, Signature, Threshold
 from strategies import make_rx
 
 MIN = 60_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from logsentinel.signatures import PRIORITY_RESPONSE_S
+from logsentinel.signatures.model import PRIORITY_RESPONSE_S
 
 # The seed table (ImagicleCare Proactive Support Implementation): row -> (priority, category)
 SEED_ROWS = {

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 from conftest import ROOT, SAMPLES
 
-from logsentinel.config import load_config
-from logsentinel.library import load_library
-from logsentinel.live import Sidecar
+from logsentinel.app.config import load_config
+from logsentinel.signatures.load import load_library
+from logsentinel.app.sidecar import Sidecar
 
 END_OF_DAY = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc).timestamp()  # 20:00 in Rome
 
@@ -51,8 +51,8 @@ def test_live_catch_up_matches_replay(tmp_path):
 
 
 def test_compressed_archives_are_not_tailed(tmp_path):
-    from logsentinel.config import SourceConfig
-    from logsentinel.tail.tailer import SourceTail
+    from logsentinel.app.config import SourceConfig
+    from logsentinel.sources.files.follow import SourceTail
     (tmp_path / "app.log").write_text("2026-11-27 10:00:00 plain\n")
     (tmp_path / "app.log.1.gz").write_bytes(gzip.compress(b"2026-11-27 09:00:00 archived\n"))
     cfg = SourceConfig(name="a", paths=[str(tmp_path / "app.log*")], start_at="beginning", flush_after_s=0)

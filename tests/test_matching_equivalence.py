@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logsentinel.matching import Matcher, _hs
-from logsentinel.prefilter import scoped, superset
-from logsentinel.records import Block, SourceSpec
+from logsentinel.matching.matcher import Matcher, _hs
+from logsentinel.matching.prefilter import scoped, superset
+from logsentinel.records.blocks import Block, SourceSpec
 from strategies import log_lines, regex_source, signatures, usable
 
 ENGINES = ["python"] + (["hyperscan"] if _hs is not None else [])
@@ -53,7 +53,7 @@ def test_superset_pattern_never_misses(source, text):
     assert re.search(scoped(pf), text, re.MULTILINE), (source, pf.pattern, text)
     if _hs is not None:
         hpf = superset(source, "hyperscan")
-        from logsentinel.matching import _hs_database
+        from logsentinel.matching.matcher import _hs_database
         hits = []
         _hs_database([(0, hpf)]).scan(text.encode("utf-8"), match_event_handler=lambda *a: hits.append(a))
         assert hits, (source, hpf.pattern, text)
@@ -62,8 +62,8 @@ def test_superset_pattern_never_misses(source, text):
 def test_engines_agree_on_the_samples(library):
     """On real logs with the real library, every engine finds the same matches."""
     from conftest import SAMPLES
-    from logsentinel.config import load_config
-    from logsentinel.filesource import read_blocks
+    from logsentinel.app.config import load_config
+    from logsentinel.sources.files.capture import read_blocks
     config = load_config(SAMPLES / "logsentinel.yaml")
     for path in sorted((SAMPLES / "logs").iterdir()):
         src = config.source_for(path)
@@ -78,7 +78,7 @@ def test_engines_agree_on_the_samples(library):
 def test_slow_regex_is_counted_not_fatal():
     """A regex that times out is counted and skipped; the record does not stall the matcher."""
     from strategies import make_rx
-    from logsentinel.signatures import Signature
+    from logsentinel.signatures.model import Signature
     sig = Signature(id="slow", title="slow", priority="P3", response_time_s=1, category="anomaly",
                     match=(make_rx(r"(?:a|a)+!"),))
     fine = Signature(id="fine", title="fine", priority="P3", response_time_s=1, category="anomaly",

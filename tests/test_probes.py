@@ -19,8 +19,8 @@ from conftest import PATTERNS
 from helpers import read_jsonl, start_sidecar, stop_sidecar, wait_until
 from httpserver import Receiver
 
-from logsentinel.probes.disk import DiskProbe
-from logsentinel.probes.levels import Levels
+from logsentinel.sources.probes.disk import DiskProbe
+from logsentinel.sources.probes.levels import Levels
 
 Usage = namedtuple("Usage", "total used free")
 

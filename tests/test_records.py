@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logsentinel.records import Block, RecordCutter, SourceSpec, iter_records, make_record, record_bounds, record_spans
-from logsentinel.timestamps import TimeParser
-from logsentinel.timeutil import iso
+from logsentinel.records.blocks import Block, RecordCutter, SourceSpec, iter_records, make_record, record_bounds, record_spans
+from logsentinel.records.timestamps import TimeParser
+from logsentinel.timefmt import iso
 from strategies import log_lines
 
 SPEC = SourceSpec.build("app", timezone="Europe/Rome")

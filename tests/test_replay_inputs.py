@@ -101,7 +101,7 @@ def test_scan_database_cache_survives_corruption(tmp_path, monkeypatch):
 
 def test_progress_bar_only_on_a_terminal():
     import io
-    from logsentinel.replay import Progress
+    from logsentinel.app.replay import Progress
 
     class Tty(io.StringIO):
         def isatty(self):

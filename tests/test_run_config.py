@@ -9,7 +9,7 @@ import textwrap
 from conftest import PATTERNS, run_cli
 
 from logsentinel.sinks.jsonl import JsonlSink
-from logsentinel.state import State
+from logsentinel.app.state import State
 
 
 def _cfg(tmp_path, body: str):
@@ -92,8 +92,8 @@ def test_jsonl_sink_cuts_an_unconfirmed_batch(tmp_path):
 
 
 def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
-    from logsentinel.config import load_config
-    from logsentinel.library import load_library
+    from logsentinel.app.config import load_config
+    from logsentinel.signatures.load import load_library
     cfg = _cfg(tmp_path, f"""
         patterns: ['{PATTERNS}']
         defaults: {{repeat: 30m, auto_resolve: 6h}}
@@ -111,7 +111,7 @@ def test_a_failed_confirmation_does_not_duplicate_jsonl_lines(tmp_path, monkeypa
     import sqlite3
     import threading
 
-    from logsentinel.dispatch import SinkWorker
+    from logsentinel.dispatch.worker import SinkWorker
     db_path = tmp_path / "s.db"
     state = State(db_path)
     with state.transaction() as db:

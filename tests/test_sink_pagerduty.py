@@ -16,9 +16,9 @@ from conftest import ROOT
 from helpers import write_config
 from httpserver import Receiver, free_port
 
-from logsentinel.dispatch import TokenBucket
+from logsentinel.dispatch.worker import TokenBucket
 from logsentinel.sinks.pagerduty import PagerDutySink
-from logsentinel.state import State
+from logsentinel.app.state import State
 
 EVENT = {
     "id": "a" * 32, "signature": "cloud.api_unreachable", "title": "UCX Suite cannot reach api.imagicle.com",

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from logsentinel.config import SourceConfig
-from logsentinel.tail.tailer import SourceTail
+from logsentinel.app.config import SourceConfig
+from logsentinel.sources.files.follow import SourceTail
 
 _text = st.text(alphabet=st.sampled_from(list("abcxyz 0123é€😀-")), min_size=0, max_size=12)
 
@@ -138,7 +138,7 @@ class TailMachine(RuleBasedStateMachine):
         self.step()
 
     def commit(self):
-        from logsentinel.tail.fileio import file_key
+        from logsentinel.sources.files.fileio import file_key
         key = file_key(os.stat(self.path), self.path) if self.path.exists() else None
         self.generation_seen = any(ff.key == key and not ff.gone for ff in self.tail.files.values())
         self.committed_rows = [r for r in (ff.row("app") for ff in self.tail.files.values())]

@@ -7,6 +7,6 @@ delivered only after it returns.
 
 from __future__ import annotations
 
-from .base import DeliveryError, Sink, build_sinks, sink_name
+from logsentinel.sinks.base import DeliveryError, Sink, build_sinks, sink_name
 
 __all__ = ["DeliveryError", "Sink", "build_sinks", "sink_name"]

@@ -15,8 +15,8 @@ import json
 import time
 from datetime import datetime, timezone
 
-from .base import Sink
-from .http import HttpClient, expand_env
+from logsentinel.sinks.base import Sink
+from logsentinel.sinks.http import HttpClient, expand_env
 
 SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info"}
 HEARTBEAT_NAME = "LogsentinelHeartbeat"

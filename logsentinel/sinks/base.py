@@ -60,11 +60,11 @@ def sink_name(cfg: dict, index: int) -> str:
 
 
 def sink_types() -> dict[str, type]:
-    from .alertmanager import AlertmanagerSink
-    from .jsonl import JsonlSink
-    from .pagerduty import PagerDutySink
-    from .stdout import StdoutSink
-    from .webhook import WebhookSink
+    from logsentinel.sinks.alertmanager import AlertmanagerSink
+    from logsentinel.sinks.jsonl import JsonlSink
+    from logsentinel.sinks.pagerduty import PagerDutySink
+    from logsentinel.sinks.stdout import StdoutSink
+    from logsentinel.sinks.webhook import WebhookSink
     return {"jsonl": JsonlSink, "stdout": StdoutSink, "webhook": WebhookSink,
             "alertmanager": AlertmanagerSink, "pagerduty": PagerDutySink}
 

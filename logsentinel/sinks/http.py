@@ -15,7 +15,7 @@ import time
 
 import requests
 
-from .base import DeliveryError
+from logsentinel.sinks.base import DeliveryError
 
 BODY_SNIPPET = 500
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -14,8 +14,8 @@ import logging
 import os
 from pathlib import Path
 
-from ..tail.fileio import file_key
-from .base import DeliveryError, Sink
+from logsentinel.sources.files.fileio import file_key
+from logsentinel.sinks.base import DeliveryError, Sink
 
 log = logging.getLogger("logsentinel.sinks")
 

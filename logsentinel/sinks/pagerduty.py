@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
-from .base import Sink
-from .http import HttpClient, expand_env
+from logsentinel.sinks.base import Sink
+from logsentinel.sinks.http import HttpClient, expand_env
 
 DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"
 SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .base import DeliveryError, Sink
+from logsentinel.sinks.base import DeliveryError, Sink
 
 
 class StdoutSink(Sink):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from .base import Sink
-from .http import HttpClient, expand_env
+from logsentinel.sinks.base import Sink
+from logsentinel.sinks.http import HttpClient, expand_env
 
 
 class WebhookSink(Sink):

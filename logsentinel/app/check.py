@@ -1,0 +1,140 @@
+"""``logsentinel check``: load, compile and test every signature, as fail2ban-regex does.
+
+For each signature: every regex compiles; every ``examples.match`` record hits and yields the
+fields it lists; no ``examples.no_match`` record hits; every ``examples.resolve`` record
+resolves; the fast matcher agrees with the reference on every example; no regex backtracks
+catastrophically on adversarial input. Ids must be unique across all folders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from logsentinel.signatures.load import Library, load_library
+from logsentinel.matching.matcher import Matcher, evaluate
+from logsentinel.records.blocks import Block, SourceSpec
+from logsentinel.signatures.redos import find_slow_input
+from logsentinel.signatures.model import Problem, Signature
+from logsentinel.records.timestamps import TimeParser
+
+
+@dataclass
+class CheckResult:
+    library: Library
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+_ONE_RECORD = re.compile(rb"(?!)")  # never starts a record: an example is one record
+
+
+def _example_block(text: str, source: str) -> Block:
+    data = text.replace("\r\n", "\n").encode("utf-8")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    spec = SourceSpec(source, _ONE_RECORD, TimeParser("UTC"))
+    return Block(data, 1, "<example>", spec, None)
+
+
+def _text(example_text: str) -> str:
+    return example_text.replace("\r\n", "\n").rstrip("\n")
+
+
+def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> list[Problem]:
+    probs: list[Problem] = []
+
+    def bad(key, message, line=None, level="error"):
+        probs.append(Problem(sig.file, line or sig.line, sig.id, key, message, level))
+
+    absent_only = not sig.match and sig.absent is not None
+    for i, ex in enumerate(sig.examples_match):
+        text = _text(ex.text)
+        try:
+            matches = evaluate(sig, text, timeout=1.0)
+        except TimeoutError:
+            bad(f"examples.match[{i}]", "regex timed out on this example", ex.line)
+            continue
+        kinds = {m.kind: m for m in matches}
+        if absent_only:
+            if "heartbeat" not in kinds:
+                bad(f"examples.match[{i}]", f"does not match absent.match: {_short(text)}", ex.line)
+            continue
+        hit = kinds.get("hit")
+        if hit is None:
+            bad(f"examples.match[{i}]", f"does not hit: {_short(text)}{_why(sig, text)}", ex.line)
+            continue
+        for name, want in ex.fields.items():
+            got = hit.fields.get(name)
+            if got != want:
+                bad(f"examples.match[{i}].fields.{name}", f"expected {want!r}, got {got!r}", ex.line)
+    for i, ex in enumerate(sig.examples_no_match):
+        text = _text(ex.text)
+        try:
+            matches = evaluate(sig, text, timeout=1.0)
+        except TimeoutError:
+            bad(f"examples.no_match[{i}]", "regex timed out on this example", ex.line)
+            continue
+        kinds = {m.kind for m in matches}
+        wrong = "heartbeat" if absent_only else "hit"
+        if wrong in kinds:
+            bad(f"examples.no_match[{i}]", f"hits but must not: {_short(text)}", ex.line)
+    for i, ex in enumerate(sig.examples_resolve):
+        text = _text(ex.text)
+        kinds = {m.kind for m in evaluate(sig, text, timeout=1.0)}
+        if "resolve" not in kinds and "heartbeat" not in kinds:
+            bad(f"examples.resolve[{i}]", f"does not match any resolve regex: {_short(text)}", ex.line)
+
+    # the fast path must agree with the reference on every example
+    source = sig.sources[0] if sig.sources else "check"
+    examples = sig.examples_match + sig.examples_no_match + sig.examples_resolve
+    for ex in examples:
+        block = _example_block(ex.text, source)
+        fast = [(m.signature.id, m.kind, tuple(sorted(m.fields.items())))
+                for mr in matcher.scan(block) for m in mr.matches]
+        ref = [(m.signature.id, m.kind, tuple(sorted(m.fields.items())))
+               for mr in matcher.naive(block) for m in mr.matches]
+        if fast != ref:
+            bad("examples", f"internal error: the {matcher.engine} matcher disagrees with the reference on "
+                f"{_short(ex.text)} ({fast} != {ref}); please report it", ex.line)
+
+    for sig_, key in matcher.slow_regexes(source):
+        if sig_ is sig:
+            bad(key, "this regex has no block-scan form, so it is tried on every record (slower); "
+                "avoid syntax only the 'regex' module knows", level="warning")
+
+    if redos:
+        for kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
+            slow = find_slow_input(rx.compiled, rx.source)
+            if slow is not None:
+                bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
+                    f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*",
+                    rx.line)
+    return probs
+
+
+def _short(text: str, n: int = 100) -> str:
+    one = text.replace("\n", "\\n")
+    return repr(one if len(one) <= n else one[: n - 1] + "…")
+
+
+def _why(sig: Signature, text: str) -> str:
+    if any(rx.search(text, 1.0) for rx in sig.match):
+        excl = [rx.key for rx in sig.exclude if rx.search(text, 1.0)]
+        if excl:
+            return f" (it matches, but {', '.join(excl)} excludes it)"
+    return ""
+
+
+def run_check(folders: list[Path], engine: str = "auto", redos: bool = True) -> CheckResult:
+    lib = load_library(folders)
+    result = CheckResult(lib, list(lib.problems))
+    # examples are short: a generous timeout, so that a busy machine cannot fail the comparison
+    matcher = Matcher(lib.signatures, engine=engine, timeout=2.0)
+    for sig in lib.signatures:
+        result.problems.extend(check_signature(sig, matcher, redos=redos))
+    return result

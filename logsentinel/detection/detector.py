@@ -1,0 +1,284 @@
+"""Detection: from matched records to events. Pure and deterministic.
+
+No I/O and no wall clock: time arrives with each record and with ``advance(now)`` (a clock
+tick in live mode, the time reached in the logs during replay). Replay and the live sidecar
+feed the same ``Detector``.
+
+Rules (docs/patterns.md has the author's view):
+* a hit opens an event keyed by signature + host + ``dedup.by`` fields; while it is open,
+  hits of the same key within ``dedup.window`` of its ``last_seen`` fold into it;
+* with ``threshold``, the event opens at the hit that makes ``count`` hits within ``within``;
+* a ``resolve`` record resolves the open events of its signature (of the same ``by`` fields
+  where it captures them); ``auto_resolve`` resolves after that much quiet time;
+* an ``absent`` signature fires when its records have not been seen for ``for``, and
+  resolves when one is seen again;
+* an open event that keeps occurring is reported again every ``repeat`` (default: its
+  response time) with its new count;
+* an event whose window passes without a hit is closed: it is reported once more if it
+  changed since it was last reported.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from logsentinel.units import format_duration
+from logsentinel.detection.events import MESSAGE_MAX_CHARS, Event, cut_message, dedup_key, event_id
+from logsentinel.matching.matcher import MatchedRecord
+from logsentinel.records.blocks import Record
+from logsentinel.detection.redact import DEFAULT as DEFAULT_REDACTOR
+from logsentinel.detection.redact import Redactor
+from logsentinel.signatures.model import Signature
+from logsentinel.timefmt import iso
+
+NEVER = float("inf")
+
+
+@dataclass
+class AbsentState:
+    armed: bool = False
+    last: int | None = None        # last heartbeat (or arming) time
+    source: str = ""
+    path: str | None = None
+    line: int | None = None
+
+
+class Detector:
+    """Holds open events, threshold windows and absence timers for one host."""
+
+    def __init__(self, signatures: list[Signature], host: str, redactor: Redactor = DEFAULT_REDACTOR):
+        self.host = host
+        self.redactor = redactor
+        self.signatures = {s.id: s for s in signatures}
+        self.open: dict[str, Event] = {}
+        self.pending: dict[str, list[int]] = {}    # threshold hit times per dedup key
+        self.absent: dict[str, AbsentState] = {
+            s.id: AbsentState() for s in signatures if s.absent is not None}
+        self.clock: int | None = None
+        self.fired: dict[str, int] = {}            # events fired per signature id
+        self._next_due: float = NEVER
+
+    # ---- time ---------------------------------------------------------------------
+    def advance(self, now: int | None) -> list[Event]:
+        """Move the clock to ``now``; close, auto-resolve and fire what is due by then."""
+        if now is None:
+            return []
+        if self.clock is None:
+            self.clock = now
+            for sid, st in self.absent.items():
+                if self.signatures[sid].absent.arm == "start" and not st.armed:
+                    st.armed, st.last = True, now
+            self._next_due = self._compute_due()
+        elif now > self.clock:
+            self.clock = now
+        if self.clock < self._next_due:
+            return []
+        out = self._due(self.clock)
+        self._next_due = self._compute_due()
+        return out
+
+    def _compute_due(self) -> float:
+        due = NEVER
+        for ev in self.open.values():
+            due = min(due, self._event_due(ev))
+        for sid, st in self.absent.items():
+            if st.armed and st.last is not None and self._absent_event(sid) is None:
+                due = min(due, st.last + self.signatures[sid].absent.for_s * 1000)
+        for key, times in self.pending.items():
+            sig = self.signatures[key.split("|", 1)[0]]
+            if times and sig.threshold:
+                due = min(due, times[-1] + sig.threshold.within_s * 1000 + 1)
+        return due
+
+    def _event_due(self, ev: Event) -> float:
+        if ev.kind == "absent":
+            return NEVER
+        sig = self.signatures[ev.signature]
+        due = ev.last_seen + sig.dedup_window_s * 1000 + 1
+        if sig.auto_resolve_s:
+            due = min(due, ev.last_seen + sig.auto_resolve_s * 1000)
+        if ev.last_seen > ev.reported_at:
+            due = min(due, ev.reported_at + _repeat_ms(sig))
+        return due
+
+    def _due(self, now: int) -> list[Event]:
+        fired: list[tuple[int, str, Event]] = []
+        for key, ev in list(self.open.items()):
+            if ev.kind == "absent":
+                continue
+            sig = self.signatures[ev.signature]
+            if sig.auto_resolve_s and now >= ev.last_seen + sig.auto_resolve_s * 1000:
+                at = ev.last_seen + int(sig.auto_resolve_s * 1000)
+                ev.status, ev.resolved_at = "resolved", at
+                del self.open[key]
+                fired.append((at, key, ev.snapshot("resolved", at)))
+            elif now > ev.last_seen + sig.dedup_window_s * 1000:
+                del self.open[key]
+                if ev.dirty:
+                    at = ev.last_seen + int(sig.dedup_window_s * 1000)
+                    fired.append((at, key, ev.snapshot("closed", at)))
+            elif ev.last_seen > ev.reported_at and now >= ev.reported_at + _repeat_ms(sig):
+                at = ev.reported_at + _repeat_ms(sig)
+                fired.append((at, key, ev.snapshot("repeated", at)))
+        for sid, st in self.absent.items():
+            sig = self.signatures[sid]
+            if not st.armed or st.last is None or self._absent_event(sid) is not None:
+                continue
+            at = st.last + int(sig.absent.for_s * 1000)
+            if now >= at:
+                ev = self._fire_absent(sig, st, at)
+                fired.append((at, ev.dedup_key, ev.snapshot("fired", at)))
+        for key in [k for k, times in self.pending.items()
+                    if not times or now > times[-1] + self.signatures[k.split("|", 1)[0]].threshold.within_s * 1000]:
+            del self.pending[key]
+        fired.sort(key=lambda item: (item[0], item[1]))
+        return [ev for _at, _key, ev in fired]
+
+    # ---- records --------------------------------------------------------------------
+    def process(self, matched: MatchedRecord, advance: bool = True) -> list[Event]:
+        """Apply one record's matches; returns the events to report now.
+
+        With ``advance`` (replay: records come merged in time order) the clock first moves to the
+        record's time. The live sidecar passes False and moves the clock itself, to the point in
+        time that every source has reached."""
+        rec = matched.record
+        out = self.advance(rec.time) if advance else []
+        t = rec.time if rec.time is not None else (self.clock or 0)
+        for m in matched.matches:
+            if m.kind == "hit":
+                ev = self._hit(m.signature, m.fields, rec, t)
+            elif m.kind == "resolve":
+                out.extend(self._resolve(m.signature, m.fields, t))
+                continue
+            else:
+                ev = self._heartbeat(m.signature, rec, t)
+            if ev is not None:
+                out.append(ev)
+        return out
+
+    def _lower_due(self, due: float) -> None:
+        """Keep ``_next_due`` a lower bound of every due time (recomputed when reached)."""
+        if due < self._next_due:
+            self._next_due = due
+
+    def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
+        fields = self.redactor.record(rec.text[:MESSAGE_MAX_CHARS * 2], fields)[1] if fields else fields
+        key = dedup_key(sig, self.host, fields)
+        ev = self.open.get(key)
+        if ev is not None:
+            if t - ev.last_seen <= sig.dedup_window_s * 1000:
+                ev.count += 1
+                ev.last_seen = max(ev.last_seen, t)
+                ev.dirty = True
+                self._lower_due(ev.reported_at + _repeat_ms(sig))
+                return None
+            del self.open[key]  # a quiet gap: a new event follows
+        first, count, kind = t, 1, "match"
+        if sig.threshold is not None:
+            times = self.pending.setdefault(key, [])
+            bisect.insort(times, t)
+            horizon = t - sig.threshold.within_s * 1000
+            while times and times[0] < horizon:
+                times.pop(0)
+            if len(times) < sig.threshold.count:
+                self._lower_due(times[-1] + sig.threshold.within_s * 1000 + 1)
+                return None
+            first, count, kind = times[0], len(times), "threshold"
+            del self.pending[key]
+        ev = Event(
+            id=event_id(key, first, f"{rec.source}|{PurePath(rec.path).name}|{rec.line}"),
+            signature=sig.id, title=sig.title, application=sig.application, category=sig.category,
+            priority=sig.priority, response_time_s=sig.response_time_s, status="firing",
+            detected_at=t, first_seen=first, last_seen=t, count=count, host=self.host,
+            source=rec.source, path=rec.path, line=rec.line,
+            message=cut_message(self.redactor.text(rec.text[:MESSAGE_MAX_CHARS * 2])),
+            fields=dict(fields), dedup_key=key, kind=kind)
+        self.open[key] = ev
+        self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
+        snap = ev.snapshot("fired", t)
+        self._lower_due(self._event_due(ev))
+        return snap
+
+    def _resolve(self, sig: Signature, captured: dict, t: int) -> list[Event]:
+        out = []
+        for key, ev in list(self.open.items()):
+            if ev.signature != sig.id or ev.kind == "absent":
+                continue
+            if any(ev.fields.get(name) != captured[name] for name in sig.dedup_by if name in captured):
+                continue
+            ev.status, ev.resolved_at = "resolved", max(t, ev.last_seen)
+            del self.open[key]
+            out.append(ev.snapshot("resolved", ev.resolved_at))
+        for key in [k for k in self.pending if k.split("|", 1)[0] == sig.id]:
+            del self.pending[key]
+        return out
+
+    def _absent_event(self, sid: str) -> Event | None:
+        return self.open.get(dedup_key(self.signatures[sid], self.host, {}))
+
+    def _heartbeat(self, sig: Signature, rec: Record, t: int) -> Event | None:
+        st = self.absent[sig.id]
+        st.armed = True
+        st.last = t if st.last is None else max(st.last, t)
+        st.source, st.path, st.line = rec.source, rec.path, rec.line
+        self._lower_due(st.last + sig.absent.for_s * 1000)
+        ev = self._absent_event(sig.id)
+        if ev is None or ev.kind != "absent":
+            return None
+        ev.status, ev.resolved_at = "resolved", max(t, ev.detected_at)
+        del self.open[ev.dedup_key]
+        return ev.snapshot("resolved", ev.resolved_at)
+
+    def _fire_absent(self, sig: Signature, st: AbsentState, at: int) -> Event:
+        key = dedup_key(sig, self.host, {})
+        last = iso(st.last)
+        message = (f"no record matching the {sig.id} heartbeat for {format_duration(sig.absent.for_s)}"
+                   f" (last seen {last})")
+        ev = Event(
+            id=event_id(key, at, "absent"), signature=sig.id, title=sig.title,
+            application=sig.application, category=sig.category, priority=sig.priority,
+            response_time_s=sig.response_time_s, status="firing", detected_at=at, first_seen=at,
+            last_seen=at, count=1, host=self.host, source=st.source, path=st.path, line=st.line,
+            message=message, fields={"last_heartbeat": last or ""}, dedup_key=key, kind="absent")
+        self.open[key] = ev
+        self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
+        return ev
+
+    # ---- persistence ------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """The whole state as JSON-ready data (open events, threshold windows, absence timers)."""
+        return {
+            "clock": self.clock,
+            "fired": dict(self.fired),
+            "open": [dict(vars(ev)) for ev in self.open.values()],
+            "pending": {k: list(v) for k, v in self.pending.items()},
+            "absent": {sid: dict(vars(st)) for sid, st in self.absent.items()},
+        }
+
+    def restore(self, snap: dict) -> None:
+        """Take over a snapshot; state of signatures that no longer exist is dropped."""
+        self.clock = snap.get("clock")
+        self.fired = {k: v for k, v in snap.get("fired", {}).items() if k in self.signatures}
+        self.open = {}
+        for data in snap.get("open", []):
+            if data.get("signature") in self.signatures:
+                ev = Event(**data)
+                self.open[ev.dedup_key] = ev
+        self.pending = {k: list(v) for k, v in snap.get("pending", {}).items()
+                        if k.split("|", 1)[0] in self.signatures and self.signatures[k.split("|", 1)[0]].threshold}
+        for sid, data in snap.get("absent", {}).items():
+            if sid in self.absent:
+                self.absent[sid] = AbsentState(**data)
+        self._next_due = self._compute_due()
+
+    # ---- end of input -----------------------------------------------------------------
+    def finish(self) -> list[Event]:
+        """Open events that changed since they were last reported (end of a replay)."""
+        at = self.clock or 0
+        return [ev.snapshot("updated", at) for _k, ev in sorted(self.open.items()) if ev.dirty]
+
+
+def _repeat_ms(sig: Signature) -> int:
+    return int((sig.repeat_s or sig.response_time_s) * 1000)

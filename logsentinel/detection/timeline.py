@@ -1,0 +1,55 @@
+"""The timeline: matched records and clock ticks of several files, merged in time order and
+fed to the detector. Replay and the live sidecar share it.
+
+Each block of a file gives its matched records (at their record's time) and a tick at the time
+of its last dated record. Files are merged by time, so that logs of several components are
+detected as they happened; an optional ``cap`` keeps the clock from passing the point in time
+that files still being read have reached (the live sidecar catching up on a backlog).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from logsentinel.detection.detector import Detector
+from logsentinel.detection.events import Event
+from logsentinel.matching.matcher import Matcher
+from logsentinel.records.blocks import Block, end_time
+
+
+@dataclass(frozen=True)
+class Tick:
+    time: int
+
+
+Item = tuple[int, object]  # (time, MatchedRecord or Tick)
+
+
+def block_items(block: Block, matcher: Matcher, last: int) -> tuple[list[Item], int]:
+    """The timeline items of one block, and the latest time seen (records without a time of
+    their own take it)."""
+    items: list[Item] = []
+    for mr in matcher.scan(block):
+        t = mr.record.time if mr.record.time is not None else last
+        last = max(last, t)
+        items.append((t, mr))
+    tick = end_time(block)
+    if tick is not None:
+        last = max(last, tick)
+        items.append((tick, Tick(tick)))
+    return items, last
+
+
+HOLD = object()  # a cap for "do not move the clock at all"
+
+
+def feed(detector: Detector, streams: Iterable[Iterable[Item]], cap=None) -> Iterator[Event]:
+    """Merge per-file item streams by time into the detector; yields the event reports.
+    ``cap``: None (the clock follows the items), a time it may not pass, or HOLD."""
+    for t, item in heapq.merge(*streams, key=lambda pair: pair[0]):
+        if cap is not HOLD:
+            yield from detector.advance(t if cap is None else min(t, cap))
+        if not isinstance(item, Tick):
+            yield from detector.process(item, advance=False)  # type: ignore[arg-type]

@@ -1,9 +1,0 @@
-"""Probes: measurements that no log line announces (disk and database space, reachability of
-api.imagicle.com). Each probe writes one record per interval, ``probe=<type> ... level=...``,
-into the same matching and detection path as log lines, so dedup, repeat, resolve and sinks
-apply unchanged; the built-in signatures for them are in ``patterns/``."""
-
-from .base import Probe, ProbeResult, build_probes
-from .levels import Levels
-
-__all__ = ["Probe", "ProbeResult", "build_probes", "Levels"]

@@ -1,0 +1,53 @@
+"""Reading a captured log file from its beginning: plain or gzip, any supported encoding."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from logsentinel.records.decoding import LineDecoder
+from logsentinel.records.blocks import Block, RecordCutter, SourceSpec
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def open_log(path: Path) -> BinaryIO:
+    """Open a log for binary reading; gzip is recognised by its magic bytes, not its name."""
+    fh = open(path, "rb")
+    if fh.read(2) == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(path, "rb")
+    fh.seek(0)
+    return fh
+
+
+def read_blocks(path: Path, spec: SourceSpec, encoding: str = "auto",
+                max_line_bytes: int = 1024 * 1024, on_progress=None,
+                decoder_out: list | None = None) -> Iterator[Block]:
+    """Blocks of whole records of ``path``, read in bounded chunks."""
+    decoder = LineDecoder(encoding, max_line_bytes)
+    if decoder_out is not None:
+        decoder_out.append(decoder)
+    cutter = RecordCutter(spec, str(path))
+    chunk = min(CHUNK_BYTES, max(4096, max_line_bytes))
+    with open_log(path) as fh:
+        raw_fh = fh.fileobj if isinstance(fh, gzip.GzipFile) else fh
+        done = 0
+        while True:
+            raw = fh.read(chunk)
+            if not raw:
+                break
+            if on_progress is not None:
+                pos = raw_fh.tell()
+                on_progress(pos - done)
+                done = pos
+            block = cutter.feed(decoder.feed(raw))
+            if block is not None:
+                yield block
+    block = cutter.feed(decoder.finish())
+    if block is not None:
+        yield block
+    block = cutter.flush()
+    if block is not None:
+        yield block

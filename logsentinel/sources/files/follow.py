@@ -1,0 +1,383 @@
+"""Tailing the files of one source: identity, rotation, truncation, partial lines, quiet flush.
+
+Files are followed by identity, not by name: device + inode, confirmed by the file's first
+bytes (so a reused inode is a new file) and by a size that never shrinks (a shrink is a
+copy-truncate: read again from 0). A file that leaves the configured paths (rotated by rename,
+or deleted) is read to its end through the handle still open on it, or found again by identity
+in its folder after a restart, before the files that replaced it. A glob that also matches the
+rotated names never reads a file twice: a renamed file keeps its identity and its offset.
+
+Each file has its own decoder (encoding, held-back partial line) and record cutter (held-back
+last record); both are saved with the offset, so a restart goes on exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from logsentinel.app.config import SourceConfig
+from logsentinel.records.decoding import LineDecoder
+from logsentinel.records.blocks import Block, RecordCutter, SourceSpec
+from logsentinel.app.state import FileRow
+from logsentinel.sources.files.fileio import HEAD_BYTES, count_lines, file_key, open_shared, read_head
+
+log = logging.getLogger("logsentinel.tail")
+
+READ_CHUNK = 1 << 20
+MAX_GONE = 256
+
+
+@dataclass
+class TailStats:
+    bytes_read: int = 0
+    lines: int = 0
+    files_opened: int = 0
+    rotations: int = 0
+    truncations: int = 0
+    lost_files: int = 0
+
+
+@dataclass
+class FollowedFile:
+    key: str
+    path: str
+    head: bytes
+    offset: int
+    decoder: LineDecoder
+    cutter: RecordCutter
+    fh: BinaryIO | None = None
+    gone: bool = False
+    last_data: float = field(default_factory=time.monotonic)
+    last_size: int = -1
+    dirty: bool = True
+
+    def row(self, source: str) -> FileRow:
+        reader = {"decoder": self.decoder.snapshot(), "cutter": self.cutter.snapshot()}
+        return FileRow(source, self.key, self.path, self.head, self.offset, reader, self.gone)
+
+    def close(self) -> None:
+        if self.fh is not None:
+            try:
+                self.fh.close()
+            except OSError:
+                pass
+            self.fh = None
+
+
+class SourceTail:
+    """All files of one configured source."""
+
+    def __init__(self, cfg: SourceConfig, spec: SourceSpec, rows: list[FileRow], first_start: bool):
+        self.cfg = cfg
+        self.spec = spec
+        self.first_start = first_start
+        self.files: dict[str, FollowedFile] = {}
+        self.stats = TailStats()
+        self.forgotten: list[str] = []
+        self.skipped: set[str] = set()  # compressed files: never tailed
+        for row in rows:
+            ff = FollowedFile(row.file_key, row.path, row.head, row.offset,
+                              LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
+                              RecordCutter.restore(spec, row.path, row.reader["cutter"]), gone=row.gone)
+            ff.dirty = False
+            self.files[ff.key] = ff
+
+    # ---- discovering files --------------------------------------------------------------
+    def _matched(self) -> dict[str, tuple[str, os.stat_result]]:
+        found: dict[str, tuple[str, os.stat_result]] = {}
+        for pattern in self.cfg.paths:
+            for path in sorted(glob.glob(pattern, recursive=True)):
+                if any(Path(path).match(x) or _fnmatch(path, x) for x in self.cfg.exclude_paths):
+                    continue
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # vanished between listing and stat
+                if not os.path.isfile(path):
+                    continue
+                found.setdefault(file_key(st, path), (path, st))
+        return found
+
+    def sweep(self) -> list[Block]:
+        """Reconcile the followed files with what the globs match now. Returns the blocks
+        released on the way (the rest of rotated files, records held before a truncation)."""
+        blocks: list[Block] = []
+        matched = self._matched()
+        for key, ff in list(self.files.items()):
+            if key in matched or ff.gone and ff.fh is None:
+                continue
+            blocks += self._left(ff)  # rotated away or deleted: finish it first
+        for key, (path, st) in matched.items():
+            ff = self.files.get(key)
+            if ff is None:
+                self._pick_up(key, path, st)
+                continue
+            if ff.gone:
+                ff.gone = False
+                ff.dirty = True
+                if st.st_size >= ff.offset and self._same_head(ff, path):
+                    log.info("%s: %s is back (same file), going on at byte %d", self.cfg.name, path, ff.offset)
+            if ff.path != path:
+                # rotated by rename (and still matched, e.g. by app.log*): its writer has moved
+                # on, so read it to its end and release its last line and record now
+                log.info("%s: %s was renamed to %s", self.cfg.name, ff.path, path)
+                ff.path = path
+                ff.cutter.path = path
+                blocks += self._read(ff, budget=None)
+                blocks += self._finish(ff)
+                ff.dirty = True
+                self.stats.rotations += 1
+            if st.st_size < ff.offset:
+                blocks += self._truncated(ff, st)
+            elif st.st_size != ff.last_size and not self._same_head(ff, path):
+                log.info("%s: %s is a new file with a reused inode; reading it from the start", self.cfg.name, path)
+                blocks += self._restart(ff)
+            ff.last_size = st.st_size
+        self.first_start = False
+        return blocks
+
+    def _pick_up(self, key: str, path: str, st: os.stat_result) -> None:
+        if key in self.skipped:
+            return
+        try:
+            fh = open_shared(path)
+        except OSError as exc:
+            log.warning("%s: cannot open %s: %s", self.cfg.name, path, exc)
+            return
+        if read_head(fh, 2) == b"\x1f\x8b":
+            fh.close()
+            self.skipped.add(key)
+            log.info("%s: %s is compressed (a rotated archive): not tailed (logsentinel replay reads it)",
+                     self.cfg.name, path)
+            return
+        self.stats.files_opened += 1
+        decoder = LineDecoder(self.cfg.encoding, self.cfg.max_line_bytes)
+        offset, first_line = 0, 1
+        if self.first_start and self.cfg.start_at == "end" and st.st_size:
+            offset = st.st_size
+            decoder.join_at(read_head(fh, 4))  # the encoding is told by the file's start
+            first_line = 1 + count_lines(fh, offset, decoder.encoding.startswith("utf-16"))
+        ff = FollowedFile(key, path, read_head(fh), offset, decoder,
+                          RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size)
+        self.files[key] = ff
+        where = "its end" if offset else "the start"
+        log.info("%s: picked up %s (%d bytes), reading from %s", self.cfg.name, path, st.st_size, where)
+
+    def _same_head(self, ff: FollowedFile, path: str) -> bool:
+        fh = self._handle(ff, path)
+        if fh is None:
+            return True
+        head = read_head(fh, HEAD_BYTES)
+        if head[: len(ff.head)] != ff.head:
+            return False
+        if len(head) > len(ff.head):
+            ff.head = head  # the file has grown past what we had: remember more of it
+            ff.dirty = True
+        return True
+
+    def _handle(self, ff: FollowedFile, path: str | None = None) -> BinaryIO | None:
+        if ff.fh is None:
+            try:
+                fh = open_shared(path or ff.path)
+                st = os.fstat(fh.fileno())
+                if file_key(st, path or ff.path) != ff.key:
+                    fh.close()
+                    return None
+                ff.fh = fh
+            except OSError:
+                return None
+        return ff.fh
+
+    def _truncated(self, ff: FollowedFile, st) -> list[Block]:
+        log.warning("%s: %s shrank from %d to %d bytes (copy-truncate?); reading it again from the start",
+                    self.cfg.name, ff.path, ff.offset, st.st_size)
+        self.stats.truncations += 1
+        return self._restart(ff)
+
+    def _restart(self, ff: FollowedFile) -> list[Block]:
+        blocks = self._finish(ff)  # what was read of the old content is complete now
+        ff.decoder = LineDecoder(self.cfg.encoding, self.cfg.max_line_bytes)
+        ff.cutter = RecordCutter(self.spec, ff.path, 1, ff.cutter.prev_time)
+        ff.offset = 0
+        fh = self._handle(ff)
+        ff.head = read_head(fh) if fh is not None else b""
+        ff.dirty = True
+        return blocks
+
+    def _left(self, ff: FollowedFile) -> list[Block]:
+        """The file is no longer at any configured path: read what is left, then let it go."""
+        fh = ff.fh or self._find_moved(ff)
+        blocks: list[Block] = []
+        if fh is not None:
+            blocks += self._read(ff, budget=None)
+        else:
+            log.warning("%s: %s vanished before it was read to its end (from byte %d)",
+                        self.cfg.name, ff.path, ff.offset)
+            self.stats.lost_files += 1
+        blocks += self._finish(ff)
+        deleted = fh is None or _unlinked(fh)
+        ff.close()
+        if deleted:
+            # deleted: forget it, so that a new file reusing its inode is read from the start
+            del self.files[ff.key]
+            self.forgotten.append(ff.key)
+            log.info("%s: %s was deleted; read to byte %d", self.cfg.name, ff.path, ff.offset)
+        else:
+            ff.gone = True
+            ff.dirty = True
+            self.stats.rotations += 1
+            log.info("%s: %s left the watched paths; read to byte %d", self.cfg.name, ff.path, ff.offset)
+            self._prune_gone()
+        return blocks
+
+    def _prune_gone(self) -> None:
+        """Keep the newest MAX_GONE files that left the globs (they may come back)."""
+        gone = [ff for ff in self.files.values() if ff.gone]
+        if len(gone) > MAX_GONE:
+            for ff in sorted(gone, key=lambda f: f.last_data)[: len(gone) - MAX_GONE]:
+                del self.files[ff.key]
+                self.forgotten.append(ff.key)
+
+    def _find_moved(self, ff: FollowedFile) -> BinaryIO | None:
+        """After a restart: look for the file by identity next to where it was."""
+        folder = Path(ff.path).parent
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return None
+        for entry in entries:
+            try:
+                if entry.is_file() and file_key(entry.stat(), entry.path) == ff.key:
+                    log.info("%s: found %s again as %s", self.cfg.name, ff.path, entry.path)
+                    ff.path = entry.path
+                    return self._handle(ff, entry.path)
+            except OSError:
+                continue
+        return None
+
+    def _finish(self, ff: FollowedFile) -> list[Block]:
+        blocks = []
+        tail = ff.decoder.finish()
+        if tail:
+            block = ff.cutter.feed(tail)
+            if block is not None:
+                blocks.append(block)
+        block = ff.cutter.flush()
+        if block is not None:
+            blocks.append(block)
+        return blocks
+
+    # ---- reading ----------------------------------------------------------------------
+    def read(self, budget: int = READ_CHUNK) -> list[Block]:
+        """New data of every followed file, oldest file first, up to ``budget`` bytes each."""
+        live = [ff for ff in self.files.values() if not ff.gone]
+        live.sort(key=lambda ff: (_mtime(ff.path), ff.path))
+        blocks: list[Block] = []
+        for ff in live:
+            blocks += self._read(ff, budget)
+        return blocks
+
+    def waiting(self) -> list[FollowedFile]:
+        """Followed files with bytes known to be unread (as of the last sweep)."""
+        return [ff for ff in self.files.values() if not ff.gone and ff.last_size > ff.offset]
+
+    def read_file(self, ff: FollowedFile, budget: int) -> list[Block]:
+        """Up to ``budget`` new bytes of one file; a file that gives nothing is marked read."""
+        before = ff.offset
+        blocks = self._read(ff, budget)
+        if ff.offset == before:
+            ff.last_size = ff.offset  # nothing readable now: the next sweep tells more
+        return blocks
+
+    def _read(self, ff: FollowedFile, budget: int | None) -> list[Block]:
+        fh = self._handle(ff)
+        if fh is None:
+            return []
+        blocks: list[Block] = []
+        left = budget
+        try:
+            fh.seek(ff.offset)
+            while left is None or left > 0:
+                raw = fh.read(READ_CHUNK if left is None else min(READ_CHUNK, left))
+                if not raw:
+                    break
+                ff.offset += len(raw)
+                if left is not None:
+                    left -= len(raw)
+                self.stats.bytes_read += len(raw)
+                ff.last_data = time.monotonic()
+                ff.dirty = True
+                lines = ff.decoder.feed(raw)
+                if lines:
+                    self.stats.lines += lines.count(b"\n")
+                    block = ff.cutter.feed(lines)
+                    if block is not None:
+                        blocks.append(block)
+        except OSError as exc:
+            log.warning("%s: reading %s failed at byte %d: %s", self.cfg.name, ff.path, ff.offset, exc)
+            ff.close()
+        return blocks
+
+    def flush_quiet(self, now: float | None = None) -> list[Block]:
+        """Release held-back records of files that have been quiet for ``flush_after``."""
+        now = time.monotonic() if now is None else now
+        blocks = []
+        for ff in self.files.values():
+            if ff.cutter.pending and now - ff.last_data >= self.cfg.flush_after_s:
+                block = ff.cutter.flush()
+                if block is not None:
+                    ff.dirty = True
+                    blocks.append(block)
+        return blocks
+
+    def backlog(self) -> int:
+        """Bytes known to be waiting (size at the last sweep minus offset)."""
+        return sum(max(ff.last_size - ff.offset, 0) for ff in self.files.values() if not ff.gone)
+
+    def lag(self) -> dict[str, int]:
+        return {ff.path: max(ff.last_size - ff.offset, 0) for ff in self.files.values() if not ff.gone}
+
+    def dirty_rows(self) -> list[FileRow]:
+        rows = []
+        for ff in self.files.values():
+            if ff.dirty:
+                rows.append(ff.row(self.cfg.name))
+        return rows
+
+    def take_forgotten(self) -> list[str]:
+        keys, self.forgotten = self.forgotten, []
+        return keys
+
+    def mark_clean(self) -> None:
+        for ff in self.files.values():
+            ff.dirty = False
+
+    def close(self) -> None:
+        for ff in self.files.values():
+            ff.close()
+
+
+def _unlinked(fh: BinaryIO) -> bool:
+    """True if the open file has no name left (deleted while we held it)."""
+    try:
+        return os.fstat(fh.fileno()).st_nlink == 0
+    except OSError:
+        return True
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _fnmatch(path: str, pattern: str) -> bool:
+    import fnmatch
+    return fnmatch.fnmatch(Path(path).as_posix(), Path(pattern).as_posix())

@@ -1,1 +1,0 @@
-"""Following log files as they grow, rotate and vanish (the live sidecar's source stage)."""
