@@ -1,4 +1,5 @@
-"""Parse and format human durations such as ``30m``, ``2h``, ``1h30m`` or ``45s``."""
+"""Units people write in config and signatures: durations (``30m``, ``2h``, ``1h30m``, ``45s``)
+and sizes (``10GiB``, ``10GB``, ``10737418240``)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,21 @@ def format_duration(seconds: float) -> str:
         if n:
             out.append(f"{n}{unit}")
     return "".join(out)
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+          "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+
+
+def parse_size(value) -> int:
+    """Bytes from 10737418240, '10GB' (decimal) or '10GiB'. SQL Server's 10 GB is 10 GiB."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    m = _SIZE.match(str(value))
+    if not m:
+        raise ValueError(f"expected a size like 10GiB or 10737418240, got {value!r}")
+    unit = (m.group(2) or "").upper()
+    if unit and not unit.endswith("B"):
+        unit += "B"
+    return int(float(m.group(1)) * _SIZE_UNITS[unit])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import yaml
@@ -92,3 +93,9 @@ def load_yaml(path: Path):
         raise YamlError(path, mark.line + 1 if mark else None, f"YAML error: {what}{hint}") from None
     except yaml.YAMLError as exc:
         raise YamlError(path, None, f"YAML error: {exc}") from None
+
+
+def did_you_mean(key, allowed) -> str:
+    """'; did you mean 'x'?' for a near miss of a known key, else the list of known keys."""
+    close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+    return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(allowed))}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from logsentinel.signatures.load import Library, load_library
+from logsentinel.app.matcher import build_matcher
 from logsentinel.matching.matcher import Matcher, evaluate
 from logsentinel.records.blocks import Block, SourceSpec
 from logsentinel.signatures.redos import find_slow_input
@@ -102,7 +103,7 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> lis
             bad("examples", f"internal error: the {matcher.engine} matcher disagrees with the reference on "
                 f"{_short(ex.text)} ({fast} != {ref}); please report it", ex.line)
 
-    for sig_, key in matcher.slow_regexes(source):
+    for sig_, key in matcher.no_scan_form(source):
         if sig_ is sig:
             bad(key, "this regex has no block-scan form, so it is tried on every record (slower); "
                 "avoid syntax only the 'regex' module knows", level="warning")
@@ -134,7 +135,7 @@ def run_check(folders: list[Path], engine: str = "auto", redos: bool = True) -> 
     lib = load_library(folders)
     result = CheckResult(lib, list(lib.problems))
     # examples are short: a generous timeout, so that a busy machine cannot fail the comparison
-    matcher = Matcher(lib.signatures, engine=engine, timeout=2.0)
+    matcher = build_matcher(lib.signatures, engine, timeout=2.0)
     for sig in lib.signatures:
         result.problems.extend(check_signature(sig, matcher, redos=redos))
     return result

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from logsentinel.app.check import run_check
+from logsentinel.clock import SYSTEM, Clock
 from logsentinel.signatures.load import Library
 
 log = logging.getLogger("logsentinel.reload")
@@ -22,13 +22,15 @@ DEBOUNCE_S = 0.5
 
 
 class Reloader(threading.Thread):
-    def __init__(self, folders, engine: str, wake: threading.Event, stop: threading.Event, stats):
+    def __init__(self, folders, engine: str, wake: threading.Event, stop: threading.Event, stats,
+                 clock: Clock = SYSTEM):
         super().__init__(name="reload", daemon=True)
         self.folders = list(folders)
         self.engine = engine
         self.wake = wake
         self.stop_event = stop
         self.stats = stats
+        self.clock = clock
         self.trigger = threading.Event()
         self._lock = threading.Lock()
         self._ready: Library | None = None
@@ -62,7 +64,7 @@ class Reloader(threading.Thread):
         while not self.stop_event.is_set():
             if not self.trigger.wait(timeout=1.0):
                 continue
-            time.sleep(DEBOUNCE_S)  # an editor writes a file in several steps
+            self.clock.wait(self.stop_event, DEBOUNCE_S)  # an editor writes a file in several steps
             self.trigger.clear()
             self._load()
         if self._observer is not None:

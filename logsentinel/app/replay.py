@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from logsentinel.app.config import Config
-from logsentinel.detection.detector import Detector
+from logsentinel.app.checkpoint import build_detector
 from logsentinel.detection.events import Event
 from logsentinel.sources.files.capture import read_blocks
 from logsentinel.matching.matcher import Matcher
@@ -50,7 +50,7 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
            host: str | None = None, timezone: str | None = None, progress=None) -> ReplayStats:
     """Replay ``paths`` and call ``emit`` for every event report, in order."""
     stats = ReplayStats()
-    detector = Detector(matcher.signatures, host or config.host, config.redactor)
+    detector = build_detector(matcher.signatures, host or config.host, config.redactor(), None)
     t0 = time.perf_counter()
 
     def on_progress(n: int) -> None:

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from logsentinel.units import format_duration
-from logsentinel.detection.events import MESSAGE_MAX_CHARS, Event, cut_message, dedup_key, event_id
-from logsentinel.matching.matcher import MatchedRecord
+from logsentinel.detection.events import MESSAGE_MAX_CHARS, Event, EventKey, cut_message, event_id
+from logsentinel.matching.model import MatchedRecord
 from logsentinel.records.blocks import Record
 from logsentinel.detection.redact import DEFAULT as DEFAULT_REDACTOR
 from logsentinel.detection.redact import Redactor
@@ -34,6 +34,17 @@ from logsentinel.signatures.model import Signature
 from logsentinel.timefmt import iso
 
 NEVER = float("inf")
+
+
+SNAPSHOT_VERSION = 2
+
+
+@dataclass
+class Window:
+    """The hit times of a threshold not reached yet, for one event key."""
+
+    signature: str
+    times: list[int]
 
 
 @dataclass
@@ -53,7 +64,7 @@ class Detector:
         self.redactor = redactor
         self.signatures = {s.id: s for s in signatures}
         self.open: dict[str, Event] = {}
-        self.pending: dict[str, list[int]] = {}    # threshold hit times per dedup key
+        self.pending: dict[str, Window] = {}       # threshold windows per event key text
         self.absent: dict[str, AbsentState] = {
             s.id: AbsentState() for s in signatures if s.absent is not None}
         self.clock: int | None = None
@@ -86,11 +97,13 @@ class Detector:
         for sid, st in self.absent.items():
             if st.armed and st.last is not None and self._absent_event(sid) is None:
                 due = min(due, st.last + self.signatures[sid].absent.for_s * 1000)
-        for key, times in self.pending.items():
-            sig = self.signatures[key.split("|", 1)[0]]
-            if times and sig.threshold:
-                due = min(due, times[-1] + sig.threshold.within_s * 1000 + 1)
+        for win in self.pending.values():
+            if win.times:
+                due = min(due, self._window_end(win) + 1)
         return due
+
+    def _window_end(self, win: Window) -> float:
+        return win.times[-1] + self.signatures[win.signature].threshold.within_s * 1000
 
     def _event_due(self, ev: Event) -> float:
         if ev.kind == "absent":
@@ -130,10 +143,9 @@ class Detector:
             if now >= at:
                 ev = self._fire_absent(sig, st, at)
                 fired.append((at, ev.dedup_key, ev.snapshot("fired", at)))
-        for key in [k for k, times in self.pending.items()
-                    if not times or now > times[-1] + self.signatures[k.split("|", 1)[0]].threshold.within_s * 1000]:
+        for key in [k for k, win in self.pending.items() if not win.times or now > self._window_end(win)]:
             del self.pending[key]
-        fired.sort(key=lambda item: (item[0], item[1]))
+        fired.sort(key=lambda item: (item[0], item[2].signature, item[1]))  # same time: a stable order
         return [ev for _at, _key, ev in fired]
 
     # ---- records --------------------------------------------------------------------
@@ -165,7 +177,8 @@ class Detector:
 
     def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
         fields = self.redactor.record(rec.text[:MESSAGE_MAX_CHARS * 2], fields)[1] if fields else fields
-        key = dedup_key(sig, self.host, fields)
+        event_key = EventKey.of(sig, self.host, fields)
+        key = event_key.text()
         ev = self.open.get(key)
         if ev is not None:
             if t - ev.last_seen <= sig.dedup_window_s * 1000:
@@ -177,7 +190,7 @@ class Detector:
             del self.open[key]  # a quiet gap: a new event follows
         first, count, kind = t, 1, "match"
         if sig.threshold is not None:
-            times = self.pending.setdefault(key, [])
+            times = self.pending.setdefault(key, Window(sig.id, [])).times
             bisect.insort(times, t)
             horizon = t - sig.threshold.within_s * 1000
             while times and times[0] < horizon:
@@ -188,7 +201,7 @@ class Detector:
             first, count, kind = times[0], len(times), "threshold"
             del self.pending[key]
         ev = Event(
-            id=event_id(key, first, f"{rec.source}|{PurePath(rec.path).name}|{rec.line}"),
+            id=event_id(event_key, first, f"{rec.source}|{PurePath(rec.path).name}|{rec.line}"),
             signature=sig.id, title=sig.title, application=sig.application, category=sig.category,
             priority=sig.priority, response_time_s=sig.response_time_s, status="firing",
             detected_at=t, first_seen=first, last_seen=t, count=count, host=self.host,
@@ -211,12 +224,12 @@ class Detector:
             ev.status, ev.resolved_at = "resolved", max(t, ev.last_seen)
             del self.open[key]
             out.append(ev.snapshot("resolved", ev.resolved_at))
-        for key in [k for k in self.pending if k.split("|", 1)[0] == sig.id]:
+        for key in [k for k, win in self.pending.items() if win.signature == sig.id]:
             del self.pending[key]
         return out
 
     def _absent_event(self, sid: str) -> Event | None:
-        return self.open.get(dedup_key(self.signatures[sid], self.host, {}))
+        return self.open.get(EventKey(sid, self.host).text())
 
     def _heartbeat(self, sig: Signature, rec: Record, t: int) -> Event | None:
         st = self.absent[sig.id]
@@ -232,12 +245,13 @@ class Detector:
         return ev.snapshot("resolved", ev.resolved_at)
 
     def _fire_absent(self, sig: Signature, st: AbsentState, at: int) -> Event:
-        key = dedup_key(sig, self.host, {})
+        event_key = EventKey(sig.id, self.host)
+        key = event_key.text()
         last = iso(st.last)
         message = (f"no record matching the {sig.id} heartbeat for {format_duration(sig.absent.for_s)}"
                    f" (last seen {last})")
         ev = Event(
-            id=event_id(key, at, "absent"), signature=sig.id, title=sig.title,
+            id=event_id(event_key, at, "absent"), signature=sig.id, title=sig.title,
             application=sig.application, category=sig.category, priority=sig.priority,
             response_time_s=sig.response_time_s, status="firing", detected_at=at, first_seen=at,
             last_seen=at, count=1, host=self.host, source=st.source, path=st.path, line=st.line,
@@ -253,7 +267,8 @@ class Detector:
             "clock": self.clock,
             "fired": dict(self.fired),
             "open": [dict(vars(ev)) for ev in self.open.values()],
-            "pending": {k: list(v) for k, v in self.pending.items()},
+            "version": SNAPSHOT_VERSION,
+            "pending": [{"key": k, "signature": w.signature, "times": list(w.times)} for k, w in self.pending.items()],
             "absent": {sid: dict(vars(st)) for sid, st in self.absent.items()},
         }
 
@@ -266,8 +281,11 @@ class Detector:
             if data.get("signature") in self.signatures:
                 ev = Event(**data)
                 self.open[ev.dedup_key] = ev
-        self.pending = {k: list(v) for k, v in snap.get("pending", {}).items()
-                        if k.split("|", 1)[0] in self.signatures and self.signatures[k.split("|", 1)[0]].threshold}
+        self.pending = {}
+        for item in snap.get("pending", []):
+            sig = self.signatures.get(item["signature"])
+            if sig is not None and sig.threshold is not None:
+                self.pending[item["key"]] = Window(sig.id, list(item["times"]))
         for sid, data in snap.get("absent", {}).items():
             if sid in self.absent:
                 self.absent[sid] = AbsentState(**data)

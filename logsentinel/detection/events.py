@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 
 from logsentinel.signatures.model import Signature
@@ -10,7 +11,6 @@ from logsentinel.timefmt import iso
 
 MESSAGE_MAX_CHARS = 4000
 DEDUP_KEY_MAX = 255
-FIELD_VALUE_MAX = 200
 
 
 @dataclass
@@ -79,19 +79,43 @@ class Event:
         }
 
 
-def dedup_key(sig: Signature, host: str, fields: dict) -> str:
-    """signature|host|by=value...: one open event per key; at most 255 characters."""
-    parts = [sig.id, host] + [f"{name}={str(fields.get(name, ''))[:FIELD_VALUE_MAX]}" for name in sig.dedup_by]
-    key = "|".join(parts)
-    if len(key) > DEDUP_KEY_MAX:
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-        key = key[: DEDUP_KEY_MAX - 17] + "#" + digest
-    return key
+@dataclass(frozen=True)
+class EventKey:
+    """What makes one open event: its signature, its host and its ``dedup.by`` field values,
+    in the signature's order. Its text form (``dedup_key`` in events, PagerDuty's ``dedup_key``)
+    is JSON, so no field value can make two keys read the same; nothing parses it back."""
+
+    signature: str
+    host: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, sig: Signature, host: str, fields: dict) -> "EventKey":
+        return cls(sig.id, host, tuple((name, str(fields.get(name, ""))) for name in sig.dedup_by))
+
+    def text(self) -> str:
+        """``["signature","host",[["field","value"],...]]``; a longer text than 255 characters
+        is cut and ends with a digest of the whole."""
+        full = json.dumps([self.signature, self.host, [list(pair) for pair in self.fields]],
+                          ensure_ascii=False, separators=(",", ":"))
+        if len(full) <= DEDUP_KEY_MAX:
+            return full
+        digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:16]
+        return full[: DEDUP_KEY_MAX - 17] + "#" + digest
 
 
-def event_id(key: str, first_seen: int, origin: str) -> str:
-    """Stable for the same input on every run, unique per event."""
-    return hashlib.sha256(f"{key}|{first_seen}|{origin}".encode("utf-8")).hexdigest()[:32]
+def event_id(key: EventKey, first_seen: int, origin: str) -> str:
+    """Stable for the same input on every run, unique per event: the origin (file and line of
+    the record that made it) tells apart events whose keys would read alike here. The digest's
+    input is the one release 0.1 used, so the same input keeps its id across the upgrade."""
+    return hashlib.sha256(f"{_id_text(key)}|{first_seen}|{origin}".encode("utf-8")).hexdigest()[:32]
+
+
+def _id_text(key: EventKey) -> str:
+    text = "|".join([key.signature, key.host] + [f"{name}={value[:200]}" for name, value in key.fields])
+    if len(text) > DEDUP_KEY_MAX:
+        text = text[: DEDUP_KEY_MAX - 17] + "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return text
 
 
 def cut_message(text: str) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
-from logsentinel.matching.matcher import Matcher
 from logsentinel.records.blocks import Block, end_time
+
+if TYPE_CHECKING:
+    from logsentinel.matching.matcher import Matcher
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Tick:
 Item = tuple[int, object]  # (time, MatchedRecord or Tick)
 
 
-def block_items(block: Block, matcher: Matcher, last: int) -> tuple[list[Item], int]:
+def block_items(block: Block, matcher: "Matcher", last: int) -> tuple[list[Item], int]:
     """The timeline items of one block, and the latest time seen (records without a time of
     their own take it)."""
     items: list[Item] = []

@@ -12,38 +12,22 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import tenacity
 
-from logsentinel.sinks import DeliveryError, Sink
-from logsentinel.app.state import State
+from logsentinel.clock import SYSTEM, Clock
+from logsentinel.dispatch.outbox import Outbox
+from logsentinel.dispatch.ratelimit import TokenBucket
+from logsentinel.sinks.base import DeliveryError, Sink
 
 log = logging.getLogger("logsentinel.dispatch")
 
 BACKOFF_INITIAL = 0.5
 BACKOFF_CAP = 60.0
 RETRY_AFTER_CAP = 600.0
-
-
-class TokenBucket:
-    """``rate`` tokens a minute, at most a minute's worth banked."""
-
-    def __init__(self, per_minute: float, clock=time.monotonic):
-        self.rate = per_minute / 60.0
-        self.capacity = max(per_minute, 1.0)
-        self.tokens = self.capacity
-        self.clock = clock
-        self.t = clock()
-
-    def take(self, want: int) -> tuple[int, float]:
-        """(granted, seconds until the next token if none was granted)."""
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.t) * self.rate)
-        self.t = now
-        granted = min(want, int(self.tokens))
-        self.tokens -= granted
-        return granted, (0.0 if granted else (1 - self.tokens) / self.rate)
+IDLE_WAIT_S = 1.0
 
 
 class _wait_retry_after(tenacity.wait.wait_base):
@@ -59,9 +43,20 @@ class _wait_retry_after(tenacity.wait.wait_base):
         return self.backoff(retry_state)
 
 
+@dataclass
+class SinkCounters:
+    """What one sink's worker did (read by metrics and readiness)."""
+
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    last_ok: float | None = None
+    last_error: str | None = None
+
+
 class SinkWorker(threading.Thread):
-    def __init__(self, sink: Sink, state_path, stop: threading.Event, host: str = "",
-                 heartbeat_s: float | None = None):
+    def __init__(self, sink: Sink, state_path: Path, stop: threading.Event, host: str = "",
+                 heartbeat_s: float | None = None, clock: Clock = SYSTEM):
         super().__init__(name=f"sink-{sink.name}", daemon=True)
         self.sink = sink
         self.state_path = state_path
@@ -69,105 +64,104 @@ class SinkWorker(threading.Thread):
         self.wake = threading.Event()
         self.host = host
         self.heartbeat_s = heartbeat_s
-        self.bucket = TokenBucket(sink.rate_per_min) if sink.rate_per_min else None
-        self.delivered = 0
-        self.failed = 0
-        self.dead = 0
-        self.last_ok: float | None = None
-        self.last_error: str | None = None
+        self.clock = clock
+        self.bucket = TokenBucket(sink.rate_per_min, clock.monotonic) if sink.rate_per_min else None
+        self.counters = SinkCounters()
         self._next_heartbeat = 0.0
-        self._wait_hint = 1.0
+        self._wait_hint = IDLE_WAIT_S
 
     # ---- loop ------------------------------------------------------------------------
     def run(self) -> None:
-        state = State(self.state_path)
+        outbox = Outbox.open(self.state_path)
+        store = outbox.sink_store(self.sink.name)
         try:
-            self.sink.recover(state)
+            self.sink.recover(store)
             retrying = tenacity.Retrying(
                 retry=tenacity.retry_if_exception(lambda e: isinstance(e, DeliveryError) and not e.permanent),
-                wait=_wait_retry_after(float(self.sink.cfg.get("backoff_max", BACKOFF_CAP))),
+                wait=_wait_retry_after(self.sink.backoff_max),
                 stop=tenacity.stop_when_event_set(self.stop_event),
-                sleep=self._sleep,
+                sleep=lambda seconds: self.clock.wait(self.stop_event, seconds),
                 before_sleep=self._log_retry,
                 reraise=True,
             )
             while True:
                 try:
-                    sent = retrying(self._once, state)
+                    sent = retrying(self.deliver_once, outbox)
                 except DeliveryError:
                     sent = 0  # stopping while the sink is down: what is pending stays pending
                 except Exception:  # e.g. the state database locked or full: never let the thread die
                     log.exception("sink %s: delivery loop failed; retrying in a second", self.sink.name)
-                    self.stop_event.wait(1.0)
-                    try:
-                        self.sink.recover(state)  # drop a half-confirmed batch before sending it again
-                    except Exception:
-                        log.exception("sink %s: recovery failed", self.sink.name)
+                    self.clock.wait(self.stop_event, 1.0)
+                    self._recover(store)
                     sent = 0
-                self._housekeeping(state)
+                self._housekeeping(store)
                 if self.stop_event.is_set() and not sent:
                     break
                 if not sent:
-                    self.wake.wait(timeout=self._wait_hint)
+                    self.clock.wait(self.wake, self._wait_hint)
                     self.wake.clear()
         finally:
-            state.close()
+            outbox.close()
             self.sink.close()
 
-    def _sleep(self, seconds: float) -> None:
-        self.stop_event.wait(seconds)
+    def _recover(self, store) -> None:
+        try:
+            self.sink.recover(store)  # drop a half-confirmed batch before sending it again
+        except Exception:
+            log.exception("sink %s: recovery failed", self.sink.name)
 
     def _log_retry(self, retry_state) -> None:
         exc = retry_state.outcome.exception()
         log.warning("sink %s: %s; retry %d in %.1fs", self.sink.name, exc, retry_state.attempt_number,
                     retry_state.upcoming_sleep)
 
-    def _once(self, state: State) -> int:
-        """Deliver one batch of the queue. Returns how many were delivered (0: nothing due)."""
-        self._wait_hint = 1.0
+    def deliver_once(self, outbox: Outbox) -> int:
+        """Deliver one batch of the queue. Returns how many were taken (0: nothing due)."""
+        self._wait_hint = IDLE_WAIT_S
         want = self.sink.batch
         if self.bucket is not None:
             want, wait = self.bucket.take(want)
             if not want:
                 self._wait_hint = max(wait, 0.01)
                 return 0
-        rows = state.pending(self.sink.name, want)
+        rows = outbox.pending(self.sink.name, want, self.clock.time())
         if self.bucket is not None and len(rows) < want:
-            self.bucket.tokens += want - len(rows)  # give back what was not used
+            self.bucket.give_back(want - len(rows))
         if not rows:
             return 0
         seqs = [r[0] for r in rows]
         try:
-            extra = self.sink.deliver([r[1] for r in rows], state)
+            extra = self.sink.deliver([r[1] for r in rows], outbox.sink_store(self.sink.name))
         except DeliveryError as exc:
-            self.last_error = str(exc)
-            with state.transaction() as db:
-                state.mark_failed(db, seqs, str(exc)[:1000], dead=exc.permanent)
-            if exc.permanent:
-                self.dead += len(rows)
-                log.error("sink %s: %d report(s) refused for good, moved to the dead letters: %s "
-                          "(logsentinel outbox --retry sends them again)", self.sink.name, len(rows), exc)
-                return len(rows)
-            self.failed += len(rows)
-            raise
-        with state.transaction() as db:
-            state.mark_delivered(db, seqs)
+            return self._failed(outbox, seqs, exc)
+        with outbox.transaction() as db:
+            outbox.mark_delivered(db, seqs)
             for key, value in (extra or {}).items():
-                state.set_sink_state(db, self.sink.name, key, value)
-        self.delivered += len(rows)
-        self.last_ok = time.time()
-        self.last_error = None
+                outbox.set_sink_state(db, self.sink.name, key, value)
+        c = self.counters
+        c.delivered += len(rows)
+        c.last_ok = self.clock.time()
+        c.last_error = None
         return len(rows)
 
-    def _housekeeping(self, state: State) -> None:
+    def _failed(self, outbox: Outbox, seqs: list[int], exc: DeliveryError) -> int:
+        self.counters.last_error = str(exc)
+        with outbox.transaction() as db:
+            outbox.mark_failed(db, seqs, str(exc)[:1000], dead=exc.permanent)
+        if exc.permanent:
+            self.counters.dead += len(seqs)
+            log.error("sink %s: %d report(s) refused for good, moved to the dead letters: %s "
+                      "(logsentinel outbox --retry sends them again)", self.sink.name, len(seqs), exc)
+            return len(seqs)
+        self.counters.failed += len(seqs)
+        raise exc
+
+    def _housekeeping(self, store) -> None:
         """Re-posts the receiver expects (Alertmanager) and heartbeats; failures only logged."""
-        now = time.time()
+        now = self.clock.time()
         try:
-            extra = self.sink.tick(state, now)
-            if extra:
-                with state.transaction() as db:
-                    for key, value in extra.items():
-                        state.set_sink_state(db, self.sink.name, key, value)
+            for key, value in (self.sink.tick(store, now) or {}).items():
+                store.put(key, value)
         except DeliveryError as exc:
             log.warning("sink %s: re-posting open alerts failed: %s", self.sink.name, exc)
         if self.heartbeat_s and now >= self._next_heartbeat:
@@ -179,9 +173,13 @@ class SinkWorker(threading.Thread):
 
 
 class Dispatcher:
-    def __init__(self, sinks: list[Sink], state_path, host: str = "", heartbeat_s: float | None = None):
+    """The sink workers of one sidecar."""
+
+    def __init__(self, sinks: list[Sink], state_path: Path, host: str = "", heartbeat_s: float | None = None,
+                 clock: Clock = SYSTEM):
         self.stop_event = threading.Event()
-        self.workers = [SinkWorker(s, state_path, self.stop_event, host, heartbeat_s) for s in sinks]
+        self.clock = clock
+        self.workers = [SinkWorker(s, state_path, self.stop_event, host, heartbeat_s, clock) for s in sinks]
 
     @property
     def names(self) -> list[str]:
@@ -203,6 +201,6 @@ class Dispatcher:
         """Deliver what can be delivered within ``timeout``, then stop."""
         self.stop_event.set()
         self.poke()
-        deadline = time.monotonic() + timeout
+        deadline = self.clock.monotonic() + timeout
         for w in self.workers:
-            w.join(timeout=max(deadline - time.monotonic(), 0.1))
+            w.join(timeout=max(deadline - self.clock.monotonic(), 0.1))

@@ -10,83 +10,30 @@ has no superset form is confirmed on every record of its sources.
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
 import re
-import time
-from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Callable
 
+from logsentinel.matching import hyperscan
+from logsentinel.matching.model import Match, MatchedRecord, MatchStats, evaluate
 from logsentinel.matching.prefilter import scoped, superset
 from logsentinel.records.blocks import Block, Record, iter_records, make_record, record_bounds, record_spans
 from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 
-log = logging.getLogger("logsentinel.matching")
-
-try:  # the fast engine is optional: wheels exist for Linux x86-64 and Windows x64
-    import hyperscan as _hs
-except ImportError:  # pragma: no cover - depends on the platform
-    _hs = None
-
 ENGINES = ("auto", "hyperscan", "python", "naive")
 
-
-@dataclass(frozen=True)
-class Match:
-    signature: Signature
-    kind: str      # "hit", "resolve" or "heartbeat"
-    fields: dict
+__all__ = ["ENGINES", "Match", "MatchedRecord", "Matcher", "available_engine", "evaluate"]
 
 
-@dataclass(frozen=True)
-class MatchedRecord:
-    record: Record
-    matches: tuple[Match, ...]
-
-
-@dataclass
-class SignatureStats:
-    hits: int = 0
-    resolves: int = 0
-    heartbeats: int = 0
-    candidates: int = 0
-    timeouts: int = 0
-    seconds: float = 0.0
-    last_hit: int | None = None
-
-
-@dataclass
-class MatchStats:
-    per_signature: dict = field(default_factory=lambda: defaultdict(SignatureStats))
-    blocks: int = 0
-    bytes: int = 0
-    lines: int = 0
-    scan_seconds: float = 0.0
-
-
-def evaluate(sig: Signature, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S) -> list[Match]:
-    """The matches of one signature on one record (raises TimeoutError from a slow regex)."""
-    out = []
-    fields = sig.hit(text, timeout)
-    if fields is not None:
-        out.append(Match(sig, "hit", fields))
-    elif sig.resolve:
-        captured = sig.resolves(text, timeout)
-        if captured is not None:
-            out.append(Match(sig, "resolve", captured))
-    if sig.absent is not None and sig.heartbeat(text, timeout):
-        out.append(Match(sig, "heartbeat", {}))
-    return out
+def _no_timer() -> float:
+    return 0.0
 
 
 def available_engine(name: str = "auto") -> str:
     if name not in ENGINES:
         raise ValueError(f"unknown matching engine {name!r}; choose from {', '.join(ENGINES)}")
     if name == "auto":
-        return "hyperscan" if _hs is not None else "python"
-    if name == "hyperscan" and _hs is None:
+        return "hyperscan" if hyperscan.hs is not None else "python"
+    if name == "hyperscan" and hyperscan.hs is None:
         raise ValueError("the hyperscan engine is not installed on this machine (pip install hyperscan)")
     return name
 
@@ -94,11 +41,11 @@ def available_engine(name: str = "auto") -> str:
 class _Plan:
     """Everything needed to scan the blocks of one source."""
 
-    def __init__(self, sigs: list[Signature], engine: str):
+    def __init__(self, sigs: list[Signature], engine: str, cache):
         self.sigs = sigs
         self.engine = engine
         self.always: list[int] = []      # signature indexes confirmed on every record
-        self.slow_regexes: list[tuple[Signature, str]] = []
+        self.no_scan_form: list[tuple[Signature, str]] = []   # regexes with no block-scan form
         self.db = None
         self.combined = None
         exprs: list[tuple[int, object]] = []
@@ -109,7 +56,7 @@ class _Plan:
                 pf = superset(rx.source, dialect)
                 if pf is None:
                     forms = None
-                    self.slow_regexes.append((sig, rx.key))
+                    self.no_scan_form.append((sig, rx.key))
                     break
                 forms.append(pf)
             if forms is None:
@@ -117,100 +64,41 @@ class _Plan:
             else:
                 exprs.extend((i, pf) for pf in forms)
         if engine == "hyperscan" and exprs:
-            self.db = self._hs_compile(exprs, sigs)
+            self.db = self._hs_compile(exprs, sigs, cache)
         elif engine == "python" and exprs:
             self.combined = re.compile("|".join(scoped(pf) for _i, pf in exprs), re.MULTILINE)
             self.python_ids = sorted({i for i, _pf in exprs})
 
-    def _hs_compile(self, exprs, sigs):
+    def _hs_compile(self, exprs, sigs, cache):
         """One database for all; if hyperscan refuses it, find and set aside the culprits."""
         try:
-            return _hs_database(exprs, cache=True)
+            return hyperscan.database(exprs, cache)
         except Exception:  # hyperscan.error: which expression is named only in the text
             pass
-        bad = {i for i, pf in exprs if not _hs_ok(pf)}
+        bad = {i for i, pf in exprs if not hyperscan.accepts(pf)}
         for i in sorted(bad):
             self.always.append(i)
-            self.slow_regexes.append((sigs[i], "match"))
+            self.no_scan_form.append((sigs[i], "match"))
         kept = [(i, pf) for i, pf in exprs if i not in bad]
-        return _hs_database(kept, cache=True) if kept else None
-
-
-def _hs_flags(pf) -> int:
-    flags = _hs.HS_FLAG_MULTILINE | _hs.HS_FLAG_UTF8 | _hs.HS_FLAG_UCP | _hs.HS_FLAG_PREFILTER
-    if pf.caseless:
-        flags |= _hs.HS_FLAG_CASELESS
-    if pf.dotall:
-        flags |= _hs.HS_FLAG_DOTALL
-    return flags
-
-
-def _hs_ok(pf) -> bool:
-    """True if hyperscan accepts this pattern on its own."""
-    try:
-        _hs_database([(0, pf)])
-        return True
-    except Exception:  # hyperscan.error (pattern too large, unsupported construct...)
-        return False
-
-
-def _hs_database(exprs, cache: bool = False):
-    patterns = [pf.pattern.encode("utf-8") for _i, pf in exprs]
-    ids = [i for i, _pf in exprs]
-    flags = [_hs_flags(pf) for _i, pf in exprs]
-    path = _cache_path(patterns, ids, flags) if cache else None
-    if path is not None:
-        try:
-            db = _hs.loadb(path.read_bytes(), mode=_hs.HS_MODE_BLOCK)
-            db.scratch = _hs.Scratch(db)  # a loaded database comes without scratch space
-            db.scan(b"probe\n", match_event_handler=lambda *a: None)
-            return db
-        except Exception:  # absent, unreadable or from another hyperscan: compile again
-            pass
-    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(expressions=patterns, ids=ids, elements=len(exprs), flags=flags)
-    if path is not None:
-        _cache_store(path, _hs.dumpb(db))
-    return db
-
-
-def cache_dir() -> Path:
-    """Where compiled scan databases are kept (LOGSENTINEL_CACHE_DIR overrides)."""
-    env = os.environ.get("LOGSENTINEL_CACHE_DIR")
-    if env:
-        return Path(env)
-    if os.name == "nt":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "logsentinel" / "cache"
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "logsentinel"
-
-
-def _cache_path(patterns, ids, flags) -> Path | None:
-    h = hashlib.sha256(repr((getattr(_hs, "__version__", ""), patterns, ids, flags)).encode())
-    return cache_dir() / f"hs-{h.hexdigest()[:32]}.db"
-
-
-def _cache_store(path: Path, data: bytes, keep: int = 16) -> None:
-    """Write atomically; keep the newest ``keep`` databases. A cache that fails is no error."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        old = sorted(path.parent.glob("hs-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
-        for p in old:
-            p.unlink(missing_ok=True)
-    except OSError as exc:
-        log.debug("cannot cache the scan database in %s: %s", path.parent, exc)
+        return hyperscan.database(kept, cache) if kept else None
 
 
 class Matcher:
-    """Finds the matches of a signature library in blocks of records."""
+    """Finds the matches of a signature library in blocks of records.
+
+    Pure: the shell hands in the compiled-database ``cache``, a ``timer`` (for the time spent
+    per signature; none by default) and ``on_timeout(signature, record, count)`` to hear of a
+    regex that timed out (the record is skipped for that signature)."""
 
     def __init__(self, signatures: list[Signature], engine: str = "auto",
-                 timeout: float | None = DEFAULT_MATCH_TIMEOUT_S):
+                 timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, cache=None,
+                 timer: Callable[[], float] = _no_timer, on_timeout=None):
         self.signatures = list(signatures)
         self.engine = available_engine(engine)
         self.timeout = timeout
+        self.cache = cache
+        self.timer = timer
+        self.on_timeout = on_timeout
         self.stats = MatchStats()
         self._plans: dict[str, _Plan] = {}
         self._shared: dict[tuple, _Plan] = {}
@@ -223,15 +111,16 @@ class Matcher:
             plan = self._shared.get(admitted)
             if plan is None:
                 sigs = [self.signatures[i] for i in admitted]
-                plan = _Plan(sigs, "python" if self.engine == "naive" else self.engine)
+                plan = _Plan(sigs, "python" if self.engine == "naive" else self.engine, self.cache)
                 if self.engine == "naive":
                     plan.always = list(range(len(sigs)))
                 self._shared[admitted] = plan
             self._plans[source] = plan
         return plan
 
-    def slow_regexes(self, source: str = "") -> list[tuple[Signature, str]]:
-        return self.plan(source).slow_regexes
+    def no_scan_form(self, source: str = "") -> list[tuple[Signature, str]]:
+        """(signature, regex key) of regexes confirmed on every record of ``source``."""
+        return self.plan(source).no_scan_form
 
     # ---- the reference ----------------------------------------------------------------
     def naive(self, block: Block) -> list[MatchedRecord]:
@@ -250,14 +139,14 @@ class Matcher:
         st.blocks += 1
         st.bytes += len(block.data)
         st.lines += block.data.count(b"\n")
-        t0 = time.perf_counter()
+        t0 = self.timer()
         if plan.db is not None:
             candidates = self._hyperscan(plan, block)
         elif plan.combined is not None:
             candidates = self._combined(plan, block)
         else:
             candidates = {}
-        st.scan_seconds += time.perf_counter() - t0
+        st.scan_seconds += self.timer() - t0
         if plan.always:
             for rs, re_ in _all_bounds(block):
                 candidates.setdefault((rs, re_), set()).update(plan.always)
@@ -336,16 +225,15 @@ class Matcher:
             sig = sigs[i]
             st = per[sig.id]
             st.candidates += 1
-            t0 = time.perf_counter()
+            t0 = self.timer()
             try:
                 matches = evaluate(sig, rec.text, self.timeout)
             except TimeoutError:
                 st.timeouts += 1
-                if st.timeouts <= 5 or st.timeouts % 1000 == 0:
-                    log.warning("signature %s: regex timed out after %ss on %s line %s (%d so far); record skipped",
-                                sig.id, self.timeout, rec.path, rec.line, st.timeouts)
+                if self.on_timeout is not None:
+                    self.on_timeout(sig, rec, st.timeouts)
                 matches = []
-            st.seconds += time.perf_counter() - t0
+            st.seconds += self.timer() - t0
             for m in matches:
                 if m.kind == "hit":
                     st.hits += 1

@@ -12,28 +12,36 @@ dropped. The set of open alerts is kept in the state database, so a restart goes
 from __future__ import annotations
 
 import json
-import time
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 
-from logsentinel.sinks.base import Sink
-from logsentinel.sinks.http import HttpClient, expand_env
+from logsentinel.sinks.base import POSITIVE, Sink
+from logsentinel.sinks.http import HttpSettings, expand_env
+from logsentinel.sinks.severity import SEVERITY
+from logsentinel.timefmt import iso_s as _iso
 
-SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info"}
 HEARTBEAT_NAME = "LogsentinelHeartbeat"
 
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+@dataclass(frozen=True, kw_only=True)
+class AlertmanagerSettings(HttpSettings):
+    urls: list[str] = field(metadata={"non_empty": True})  # every member of the HA cluster
+    resend_interval: float = field(default=60.0, metadata=POSITIVE)
+    generator_url: str | None = None
+
+    def target(self) -> str:
+        return "cluster"
+
+    def env_values(self) -> list[tuple[str, str]]:
+        return [("urls", u) for u in self.urls]
 
 
-def by_fields(event: dict) -> dict:
-    """The dedup.by fields, read back from the dedup key (signature|host|name=value...)."""
-    out = {}
-    for part in event["dedup_key"].split("|")[2:]:
-        name, _, value = part.partition("=")
-        if name.isidentifier() and name not in ("alertname", "priority", "severity", "host"):
-            out[name] = value
-    return out
+RESERVED_LABELS = ("alertname", "priority", "severity", "host", "application", "source")
+
+
+def field_labels(event: dict) -> dict:
+    """The event's fields as labels (those whose names are valid label names and not ours)."""
+    return {name: str(value) for name, value in (event.get("fields") or {}).items()
+            if name.isidentifier() and name.isascii() and name not in RESERVED_LABELS and not name.startswith("__")}
 
 
 def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
@@ -42,7 +50,7 @@ def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
         "severity": SEVERITY.get(event["priority"], "warning"), "host": event["host"],
         "application": event.get("application") or "", "source": event.get("source") or "",
     }
-    labels.update(by_fields(event))
+    labels.update(field_labels(event))
     path = (event.get("path") or "").replace("\\", "/")
     url = generator_url or (f"file://{event['host']}/{path.lstrip('/')}#L{event.get('line') or 0}" if path else "")
     out = {
@@ -64,45 +72,50 @@ def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
 
 class AlertmanagerSink(Sink):
     type = "alertmanager"
+    settings = AlertmanagerSettings
 
-    def __init__(self, name, cfg, base):
-        super().__init__(name, cfg, base)
-        self.url = expand_env(cfg["url"]).rstrip("/") + "/api/v2/alerts"
-        self.resend = float(cfg.get("resend_interval", 60))
-        self.client = HttpClient(float(cfg.get("timeout", 10)), bool(cfg.get("verify_tls", True)),
-                                 cfg.get("ca_file"))
+    @classmethod
+    def members(cls, name, cfg: AlertmanagerSettings, base, clock):
+        return [cls(f"{name}@{url}", cfg, base, clock, url) for url in cfg.urls]
+
+    def __init__(self, name, cfg: AlertmanagerSettings, base, clock, url: str):
+        super().__init__(name, cfg, base, clock)
+        self.url = expand_env(url).rstrip("/") + "/api/v2/alerts"
+        self.resend = cfg.resend_interval
+        self.generator_url = cfg.generator_url
+        self.client = cfg.client(clock)
         self.active: dict[str, dict] | None = None  # event id -> last report, loaded lazily
         self.last_post = 0.0
 
-    def _load(self, state) -> dict:
+    def _load(self, store) -> dict:
         if self.active is None:
-            raw = state.get_sink_state(self.name, "active")
+            raw = store.get("active")
             self.active = json.loads(raw) if raw else {}
         return self.active
 
-    def deliver(self, reports, state):
-        active = dict(self._load(state))
-        now = time.time()
+    def deliver(self, reports, store):
+        active = dict(self._load(store))
+        now = self.clock.time()
         alerts = []
         for report in reports:
             event = json.loads(report)
             if event["status"] == "resolved" or event.get("report") == "closed":
                 end = event.get("resolved_at") or _iso(now)
-                alerts.append(alert(event, end))
+                alerts.append(alert(event, end, self.generator_url))
                 active.pop(event["id"], None)
             else:
-                alerts.append(alert(event, _iso(now + 4 * self.resend)))
+                alerts.append(alert(event, _iso(now + 4 * self.resend), self.generator_url))
                 active[event["id"]] = event
         self.client.post_json(self.url, alerts)
         self.active = active
         self.last_post = now
         return {"active": json.dumps(active)}
 
-    def tick(self, state, now: float):
-        active = self._load(state)
+    def tick(self, store, now: float):
+        active = self._load(store)
         if not active or now - self.last_post < self.resend:
             return None
-        self.client.post_json(self.url, [alert(e, _iso(now + 4 * self.resend)) for e in active.values()])
+        self.client.post_json(self.url, [alert(e, _iso(now + 4 * self.resend), self.generator_url) for e in active.values()])
         self.last_post = now
         return None
 

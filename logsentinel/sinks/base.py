@@ -1,8 +1,17 @@
-"""The sink interface and the table of sink types."""
+"""The sink interface, the settings every sink has, and the table of sink types.
+
+Each sink type declares its settings as a dataclass in its own module (keys, defaults, checks);
+the config loader only picks the type and reads that dataclass (``app.settings``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from logsentinel.clock import SYSTEM, Clock
+
+POSITIVE = {"positive": True}
 
 
 class DeliveryError(Exception):
@@ -17,21 +26,51 @@ class DeliveryError(Exception):
         self.body = body
 
 
+@dataclass(frozen=True, kw_only=True)
+class SinkSettings:
+    """Keys of every sink."""
+
+    type: str
+    name: str | None = None
+    max_pending: int = field(default=10000, metadata=POSITIVE)
+    rate_limit: float | None = field(default=None, metadata=POSITIVE)
+    backoff_max: float = field(default=60.0, metadata=POSITIVE)
+
+    def target(self) -> str | None:
+        """What the sink writes to, for its default name."""
+        return None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Checks beyond the keys' types: (key, message)."""
+        return []
+
+
 class Sink:
-    """Base class: one configured destination (one queue in the outbox)."""
+    """Base class: one configured destination (one queue in the outbox).
+
+    ``store`` (a ``dispatch.outbox.SinkStore``) keeps what the sink must remember across
+    deliveries and restarts: ``get(key)`` and ``put(key, value)``."""
 
     type = "?"
+    settings: type[SinkSettings] = SinkSettings
     batch = 100               # reports per deliver() call
     default_rate_per_min: float | None = None
 
-    def __init__(self, name: str, cfg: dict, base: Path):
+    def __init__(self, name: str, cfg: SinkSettings, base: Path, clock: Clock = SYSTEM):
         self.name = name
         self.cfg = cfg
-        rate = cfg.get("rate_limit", self.default_rate_per_min)
+        self.clock = clock
+        rate = cfg.rate_limit if cfg.rate_limit is not None else self.default_rate_per_min
         self.rate_per_min = float(rate) if rate else None
-        self.max_pending = int(cfg.get("max_pending", 10000))
+        self.max_pending = int(cfg.max_pending)
+        self.backoff_max = float(cfg.backoff_max)
 
-    def tick(self, state, now: float) -> dict | None:
+    @classmethod
+    def members(cls, name: str, cfg: SinkSettings, base: Path, clock: Clock) -> list["Sink"]:
+        """The queues one configured sink makes (one; an HA cluster makes one per member)."""
+        return [cls(name, cfg, base, clock)]
+
+    def tick(self, store, now: float) -> dict | None:
         """Called about every second: re-send what the receiver expects again (Alertmanager).
         May return sink state to save. Failures raise DeliveryError and are only logged."""
         return None
@@ -39,10 +78,10 @@ class Sink:
     def heartbeat(self, host: str, now: float, interval: float = 60.0) -> None:
         """Tell the receiver this sidecar is alive (config ``heartbeat``), if the sink can."""
 
-    def recover(self, state) -> None:
+    def recover(self, store) -> None:
         """Called once at start, before any delivery (e.g. drop a half-written batch)."""
 
-    def deliver(self, reports: list[str], state) -> dict | None:
+    def deliver(self, reports: list[str], store) -> dict | None:
         """Deliver every report or raise DeliveryError. May return sink state to commit with
         the delivery (key -> value)."""
         raise NotImplementedError
@@ -51,36 +90,30 @@ class Sink:
         pass
 
 
-def sink_name(cfg: dict, index: int) -> str:
+def sink_name(cfg: SinkSettings, index: int) -> str:
     """A stable name for the sink's queue: its ``name``, else type and target."""
-    if cfg.get("name"):
-        return str(cfg["name"])
-    target = cfg.get("path") or cfg.get("url") or ("cluster" if cfg.get("urls") else None)
-    return f"{cfg.get('type')}:{target}" if target else f"{cfg.get('type')}:{index}"
+    if cfg.name:
+        return cfg.name
+    target = cfg.target()
+    return f"{cfg.type}:{target}" if target else f"{cfg.type}:{index}"
 
 
-def sink_types() -> dict[str, type]:
+def sink_types() -> dict[str, type[Sink]]:
     from logsentinel.sinks.alertmanager import AlertmanagerSink
     from logsentinel.sinks.jsonl import JsonlSink
     from logsentinel.sinks.pagerduty import PagerDutySink
     from logsentinel.sinks.stdout import StdoutSink
     from logsentinel.sinks.webhook import WebhookSink
-    return {"jsonl": JsonlSink, "stdout": StdoutSink, "webhook": WebhookSink,
-            "alertmanager": AlertmanagerSink, "pagerduty": PagerDutySink}
+    return {cls.type: cls for cls in (JsonlSink, StdoutSink, WebhookSink, AlertmanagerSink, PagerDutySink)}
 
 
-def build_sinks(configs: list[dict], base: Path) -> list[Sink]:
-    """Sinks from the config's ``sinks:`` list (validated by the config loader). An
-    Alertmanager HA cluster becomes one queue per member: each member gets every alert, and
-    one member down does not hold the others back."""
+def build_sinks(configs: list[SinkSettings], base: Path, clock: Clock = SYSTEM) -> list[Sink]:
+    """Sinks from the config's validated ``sinks:``. An Alertmanager HA cluster becomes one
+    queue per member: each member gets every alert, and one member down does not hold the
+    others back."""
     types = sink_types()
     out: list[Sink] = []
     for i, cfg in enumerate(configs):
         name = sink_name(cfg, i)
-        if cfg["type"] == "alertmanager":
-            for url in cfg["urls"]:
-                member = dict(cfg, url=url)
-                out.append(types["alertmanager"](f"{name}@{url}", member, base))
-        else:
-            out.append(types[cfg["type"]](name, cfg, base))
+        out.extend(types[cfg.type].members(name, cfg, base, clock))
     return out

@@ -11,11 +11,13 @@ import email.utils
 import json
 import os
 import re
-import time
+
+from dataclasses import dataclass, field
 
 import requests
 
-from logsentinel.sinks.base import DeliveryError
+from logsentinel.clock import SYSTEM, Clock
+from logsentinel.sinks.base import POSITIVE, DeliveryError, SinkSettings
 
 BODY_SNIPPET = 500
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -31,7 +33,7 @@ def expand_env(value: str) -> str:
     return _ENV.sub(repl, value)
 
 
-def retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None, now: float) -> float | None:
     """Seconds from a Retry-After header (delta seconds or an HTTP date)."""
     if not value:
         return None
@@ -42,14 +44,40 @@ def retry_after(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(when.timestamp() - time.time(), 0.0)
+    return max(when.timestamp() - now, 0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpSettings(SinkSettings):
+    """Keys of every sink that POSTs over HTTP."""
+
+    timeout: float = field(default=10.0, metadata=POSITIVE)
+    verify_tls: bool = True
+    ca_file: str | None = None
+
+    def client(self, clock: Clock, headers: dict | None = None) -> "HttpClient":
+        return HttpClient(self.timeout, self.verify_tls, self.ca_file, headers, clock)
+
+    def env_values(self) -> list[tuple[str, str]]:
+        """(key, value) of the settings that may hold ${VAR}."""
+        return []
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        for key, value in self.env_values():
+            try:
+                expand_env(value)
+            except KeyError as exc:
+                out.append((key, f"environment variable {exc.args[0]} is not set"))
+        return out
 
 
 class HttpClient:
     """A requests session with the sink's TLS settings and timeout."""
 
     def __init__(self, timeout: float = 10.0, verify_tls: bool = True, ca_file: str | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, clock: Clock = SYSTEM):
+        self.clock = clock
         self.session = requests.Session()
         self.session.trust_env = True  # proxies from HTTPS_PROXY / NO_PROXY
         self.timeout = timeout
@@ -74,7 +102,7 @@ class HttpClient:
         snippet = _short(resp.text, BODY_SNIPPET)
         message = f"{url}: HTTP {resp.status_code}: {snippet}"
         if resp.status_code in (429, 503):
-            raise DeliveryError(message, retry_after=retry_after(resp.headers.get("Retry-After")))
+            raise DeliveryError(message, retry_after=retry_after(resp.headers.get("Retry-After"), self.clock.time()))
         if resp.status_code == 408 or resp.status_code >= 500:
             raise DeliveryError(message)
         raise DeliveryError(message, permanent=True, status=resp.status_code, body=snippet)

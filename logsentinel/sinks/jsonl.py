@@ -12,26 +12,36 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+from logsentinel.sinks.base import DeliveryError, Sink, SinkSettings
 from logsentinel.sources.files.fileio import file_key
-from logsentinel.sinks.base import DeliveryError, Sink
 
 log = logging.getLogger("logsentinel.sinks")
 
 
+@dataclass(frozen=True, kw_only=True)
+class JsonlSettings(SinkSettings):
+    path: str
+
+    def target(self) -> str:
+        return self.path
+
+
 class JsonlSink(Sink):
     type = "jsonl"
+    settings = JsonlSettings
 
-    def __init__(self, name, cfg, base: Path):
-        super().__init__(name, cfg, base)
-        path = Path(cfg["path"])
+    def __init__(self, name, cfg: JsonlSettings, base: Path, clock):
+        super().__init__(name, cfg, base, clock)
+        path = Path(cfg.path)
         self.path = path if path.is_absolute() else base / path
 
-    def recover(self, state) -> None:
-        raw = state.get_sink_state(self.name, "file")
+    def recover(self, store) -> None:
+        raw = store.get("file")
         if raw is None:
-            self._baseline(state)  # what is in the file now is not ours to cut
+            self._baseline(store)  # what is in the file now is not ours to cut
             return
         if not self.path.exists():
             return
@@ -45,16 +55,15 @@ class JsonlSink(Sink):
             with open(self.path, "r+b") as fh:
                 fh.truncate(known["size"])
 
-    def _baseline(self, state) -> None:
+    def _baseline(self, store) -> None:
         if self.path.exists():
             st = self.path.stat()
             known = {"key": file_key(st, self.path), "size": st.st_size}
         else:
             known = {"key": "", "size": 0}
-        with state.transaction() as db:
-            state.set_sink_state(db, self.name, "file", json.dumps(known))
+        store.put("file", json.dumps(known))
 
-    def deliver(self, reports, state):
+    def deliver(self, reports, store):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "ab") as fh:

@@ -10,12 +10,13 @@ that is this sink's default rate limit.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from logsentinel.sinks.base import Sink
-from logsentinel.sinks.http import HttpClient, expand_env
+from logsentinel.sinks.http import HttpSettings, expand_env
+from logsentinel.sinks.severity import SEVERITY
 
 DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"
-SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info"}
 SUMMARY_MAX = 1024
 DEDUP_MAX = 255
 
@@ -50,19 +51,31 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
     return body
 
 
+@dataclass(frozen=True, kw_only=True)
+class PagerDutySettings(HttpSettings):
+    routing_key: str
+    url: str | None = None    # the Events API v2 endpoint, DEFAULT_URL when not set
+
+    def target(self) -> str | None:
+        return self.url
+
+    def env_values(self) -> list[tuple[str, str]]:
+        return [("routing_key", self.routing_key)] + ([("url", self.url)] if self.url else [])
+
+
 class PagerDutySink(Sink):
     type = "pagerduty"
+    settings = PagerDutySettings
     batch = 1
     default_rate_per_min = 120.0
 
-    def __init__(self, name, cfg, base):
-        super().__init__(name, cfg, base)
-        self.routing_key = expand_env(str(cfg["routing_key"]))
-        self.url = expand_env(cfg.get("url", DEFAULT_URL))
-        self.client = HttpClient(float(cfg.get("timeout", 10)), bool(cfg.get("verify_tls", True)),
-                                 cfg.get("ca_file"))
+    def __init__(self, name, cfg: PagerDutySettings, base, clock):
+        super().__init__(name, cfg, base, clock)
+        self.routing_key = expand_env(cfg.routing_key)
+        self.url = expand_env(cfg.url or DEFAULT_URL)
+        self.client = cfg.client(clock)
 
-    def deliver(self, reports, state):
+    def deliver(self, reports, store):
         for report in reports:
             body = pagerduty_event(json.loads(report), self.routing_key)
             if body is not None:

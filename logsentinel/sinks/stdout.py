@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
-from logsentinel.sinks.base import DeliveryError, Sink
+from logsentinel.sinks.base import DeliveryError, Sink, SinkSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class StdoutSettings(SinkSettings):
+    pass
 
 
 class StdoutSink(Sink):
     type = "stdout"
+    settings = StdoutSettings
 
-    def deliver(self, reports, state):
+    def deliver(self, reports, store):
         try:
             sys.stdout.write("".join(r + "\n" for r in reports))
             sys.stdout.flush()

@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 import json
-import time
+from dataclasses import dataclass, field
 
 from logsentinel.sinks.base import Sink
-from logsentinel.sinks.http import HttpClient, expand_env
+from logsentinel.sinks.http import HttpSettings, expand_env
+from logsentinel.timefmt import iso_s
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookSettings(HttpSettings):
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def target(self) -> str:
+        return self.url
+
+    def env_values(self) -> list[tuple[str, str]]:
+        return [("url", self.url)] + [(f"headers.{k}", v) for k, v in self.headers.items()]
 
 
 class WebhookSink(Sink):
     type = "webhook"
+    settings = WebhookSettings
     batch = 1  # one report per request: a permanent refusal concerns that report only
 
-    def __init__(self, name, cfg, base):
-        super().__init__(name, cfg, base)
-        self.url = expand_env(cfg["url"])
-        headers = {k: expand_env(str(v)) for k, v in (cfg.get("headers") or {}).items()}
-        self.client = HttpClient(float(cfg.get("timeout", 10)), bool(cfg.get("verify_tls", True)),
-                                 cfg.get("ca_file"), headers)
+    def __init__(self, name, cfg: WebhookSettings, base, clock):
+        super().__init__(name, cfg, base, clock)
+        self.url = expand_env(cfg.url)
+        self.client = cfg.client(clock, {k: expand_env(v) for k, v in cfg.headers.items()})
 
-    def deliver(self, reports, state):
+    def deliver(self, reports, store):
         for report in reports:
             self.client.post_json(self.url, json.loads(report))
         return None
 
     def heartbeat(self, host: str, now: float, interval: float = 60.0) -> None:
-        self.client.post_json(self.url, {"type": "heartbeat", "host": host,
-                                         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))})
+        self.client.post_json(self.url, {"type": "heartbeat", "host": host, "time": iso_s(now)})
 
     def close(self) -> None:
         self.client.close()

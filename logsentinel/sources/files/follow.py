@@ -13,19 +13,20 @@ last record); both are saved with the offset, so a restart goes on exactly where
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import logging
 import os
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from logsentinel.app.config import SourceConfig
-from logsentinel.records.decoding import LineDecoder
+from logsentinel.clock import SYSTEM, Clock
 from logsentinel.records.blocks import Block, RecordCutter, SourceSpec
-from logsentinel.app.state import FileRow
+from logsentinel.records.decoding import LineDecoder
+from logsentinel.sources.files.config import SourceConfig
 from logsentinel.sources.files.fileio import HEAD_BYTES, count_lines, file_key, open_shared, read_head
+from logsentinel.sources.files.position import FileRow
 
 log = logging.getLogger("logsentinel.tail")
 
@@ -53,9 +54,19 @@ class FollowedFile:
     cutter: RecordCutter
     fh: BinaryIO | None = None
     gone: bool = False
-    last_data: float = field(default_factory=time.monotonic)
+    last_data: float = 0.0     # monotonic time of the last bytes read
     last_size: int = -1
     dirty: bool = True
+
+    @property
+    def reached(self) -> int | None:
+        """Time of the last dated record read from this file."""
+        return self.cutter.prev_time
+
+    @property
+    def holds_record(self) -> bool:
+        """True while a last record is held back (its continuation lines may still come)."""
+        return bool(self.cutter.pending)
 
     def row(self, source: str) -> FileRow:
         reader = {"decoder": self.decoder.snapshot(), "cutter": self.cutter.snapshot()}
@@ -73,9 +84,11 @@ class FollowedFile:
 class SourceTail:
     """All files of one configured source."""
 
-    def __init__(self, cfg: SourceConfig, spec: SourceSpec, rows: list[FileRow], first_start: bool):
+    def __init__(self, cfg: SourceConfig, spec: SourceSpec, rows: list[FileRow], first_start: bool,
+                 clock: Clock = SYSTEM):
         self.cfg = cfg
         self.spec = spec
+        self.clock = clock
         self.first_start = first_start
         self.files: dict[str, FollowedFile] = {}
         self.stats = TailStats()
@@ -84,7 +97,8 @@ class SourceTail:
         for row in rows:
             ff = FollowedFile(row.file_key, row.path, row.head, row.offset,
                               LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
-                              RecordCutter.restore(spec, row.path, row.reader["cutter"]), gone=row.gone)
+                              RecordCutter.restore(spec, row.path, row.reader["cutter"]), gone=row.gone,
+                              last_data=clock.monotonic())
             ff.dirty = False
             self.files[ff.key] = ff
 
@@ -164,7 +178,8 @@ class SourceTail:
             decoder.join_at(read_head(fh, 4))  # the encoding is told by the file's start
             first_line = 1 + count_lines(fh, offset, decoder.encoding.startswith("utf-16"))
         ff = FollowedFile(key, path, read_head(fh), offset, decoder,
-                          RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size)
+                          RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size,
+                          last_data=self.clock.monotonic())
         self.files[key] = ff
         where = "its end" if offset else "the start"
         log.info("%s: picked up %s (%d bytes), reading from %s", self.cfg.name, path, st.st_size, where)
@@ -253,7 +268,8 @@ class SourceTail:
             return None
         for entry in entries:
             try:
-                if entry.is_file() and file_key(entry.stat(), entry.path) == ff.key:
+                # os.stat, not entry.stat(): on Windows a directory entry has no file index
+                if entry.is_file() and file_key(os.stat(entry.path), entry.path) == ff.key:
                     log.info("%s: found %s again as %s", self.cfg.name, ff.path, entry.path)
                     ff.path = entry.path
                     return self._handle(ff, entry.path)
@@ -311,7 +327,7 @@ class SourceTail:
                 if left is not None:
                     left -= len(raw)
                 self.stats.bytes_read += len(raw)
-                ff.last_data = time.monotonic()
+                ff.last_data = self.clock.monotonic()
                 ff.dirty = True
                 lines = ff.decoder.feed(raw)
                 if lines:
@@ -326,7 +342,7 @@ class SourceTail:
 
     def flush_quiet(self, now: float | None = None) -> list[Block]:
         """Release held-back records of files that have been quiet for ``flush_after``."""
-        now = time.monotonic() if now is None else now
+        now = self.clock.monotonic() if now is None else now
         blocks = []
         for ff in self.files.values():
             if ff.cutter.pending and now - ff.last_data >= self.cfg.flush_after_s:
@@ -336,9 +352,10 @@ class SourceTail:
                     blocks.append(block)
         return blocks
 
-    def backlog(self) -> int:
-        """Bytes known to be waiting (size at the last sweep minus offset)."""
-        return sum(max(ff.last_size - ff.offset, 0) for ff in self.files.values() if not ff.gone)
+    def next_flush(self) -> float | None:
+        """The monotonic time at which a held-back record is released if nothing more comes."""
+        due = [ff.last_data + self.cfg.flush_after_s for ff in self.files.values() if ff.holds_record]
+        return min(due) if due else None
 
     def lag(self) -> dict[str, int]:
         return {ff.path: max(ff.last_size - ff.offset, 0) for ff in self.files.values() if not ff.gone}
@@ -379,5 +396,4 @@ def _mtime(path: str) -> float:
 
 
 def _fnmatch(path: str, pattern: str) -> bool:
-    import fnmatch
     return fnmatch.fnmatch(Path(path).as_posix(), Path(pattern).as_posix())

@@ -1,11 +1,15 @@
-"""The probe interface, and building probes from the config's ``probes:`` list."""
+"""The probe interface, the settings every probe has, and the table of probe types.
+
+Each probe type declares its settings as a dataclass in its own module; the config loader only
+picks the type and reads that dataclass (``app.settings``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.units import parse_duration
+DURATION = {"duration": True, "positive": True}
 
 
 @dataclass
@@ -16,38 +20,42 @@ class ProbeResult:
     value: float | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProbeSettings:
+    """Keys of every probe."""
+
+    type: str
+    name: str | None = None
+    interval: float = field(default=60.0, metadata=DURATION)
+
+
 class Probe:
     """Measures something every ``interval`` seconds and describes it as a record."""
 
     type = "?"
+    settings: type[ProbeSettings] = ProbeSettings
 
-    def __init__(self, name: str, cfg: dict):
+    def __init__(self, name: str, cfg: ProbeSettings):
         self.name = name
-        self.interval = parse_duration(cfg.get("interval", "60s"))
+        self.interval = cfg.interval
         self.last: ProbeResult | None = None
+
+    @classmethod
+    def build(cls, name: str, cfg: ProbeSettings, base: Path) -> "Probe":
+        """The probe for ``cfg``; ``base`` is the config's folder (for relative paths)."""
+        return cls(name, cfg)
 
     def run(self) -> list[ProbeResult]:
         raise NotImplementedError
 
 
-PROBE_KEYS = {
-    "disk": {"type", "name", "paths", "interval", "low", "near_saturation", "hysteresis"},
-    "database": {"type", "name", "database", "files", "max_size", "interval", "low", "near_saturation", "hysteresis"},
-    "http": {"type", "name", "url", "interval", "timeout", "failures", "expect", "verify_tls", "ca_file"},
-}
-
-
-def build_probes(configs: list[dict], base: Path, disk_usage=None) -> list[Probe]:
+def probe_types() -> dict[str, type[Probe]]:
     from logsentinel.sources.probes.database import DatabaseProbe
     from logsentinel.sources.probes.disk import DiskProbe
     from logsentinel.sources.probes.http import HttpProbe
-    out: list[Probe] = []
-    for i, cfg in enumerate(configs):
-        name = cfg.get("name") or f"{cfg['type']}{i}"
-        if cfg["type"] == "disk":
-            out.append(DiskProbe(name, cfg, disk_usage=disk_usage))
-        elif cfg["type"] == "database":
-            out.append(DatabaseProbe(name, cfg, base))
-        else:
-            out.append(HttpProbe(name, cfg))
-    return out
+    return {cls.type: cls for cls in (DiskProbe, DatabaseProbe, HttpProbe)}
+
+
+def build_probes(configs: list[ProbeSettings], base: Path) -> list[Probe]:
+    types = probe_types()
+    return [types[cfg.type].build(cfg.name or f"{cfg.type}{i}", cfg, base) for i, cfg in enumerate(configs)]

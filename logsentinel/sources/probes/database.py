@@ -11,29 +11,22 @@ from __future__ import annotations
 
 import glob
 import os
-import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.sources.probes.base import Probe, ProbeResult
+from logsentinel.sources.probes.base import Probe, ProbeResult, ProbeSettings
 from logsentinel.sources.probes.levels import Levels
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B?)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
-          "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
 
-
-def parse_size(value) -> int:
-    """Bytes from 10737418240, '10GB' (decimal) or '10GiB'. SQL Server's 10 GB is 10 GiB."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
-    m = _SIZE.match(str(value))
-    if not m:
-        raise ValueError(f"expected a size like 10GiB or 10737418240, got {value!r}")
-    unit = (m.group(2) or "").upper()
-    if unit and not unit.endswith("B"):
-        unit += "B"
-    return int(float(m.group(1)) * _UNITS[unit])
-
+@dataclass(frozen=True, kw_only=True)
+class DatabaseSettings(ProbeSettings):
+    files: list[str] = field(metadata={"non_empty": True, "one_or_many": True})  # globs of .mdf/.ndf files
+    database: str | None = None
+    max_size: int = field(default=10 * 1024**3, metadata={"size": True})  # SQL Server Express: 10 GiB
+    low: float = 80.0               # percent used
+    near_saturation: float = 90.0
+    hysteresis: float = 2.0
+from logsentinel.sources.probes.levels import Levels
 
 class FileSize:
     """Size of a database as the sum of its data files."""
@@ -54,15 +47,19 @@ class FileSize:
 
 class DatabaseProbe(Probe):
     type = "database"
+    settings = DatabaseSettings
 
-    def __init__(self, name, cfg, base: Path, source=None):
+    def __init__(self, name, cfg: DatabaseSettings, source):
         super().__init__(name, cfg)
-        self.database = cfg.get("database") or name
-        self.max_bytes = parse_size(cfg.get("max_size", "10GiB"))
-        self.source = source or FileSize(cfg.get("files", []), base)
+        self.database = cfg.database or name
+        self.max_bytes = cfg.max_size
+        self.source = source
         # thresholds are given as percent used; levels work on percent free
-        self.levels = Levels(100 - float(cfg.get("low", 80)), 100 - float(cfg.get("near_saturation", 90)),
-                             float(cfg.get("hysteresis", 2)))
+        self.levels = Levels(100 - cfg.low, 100 - cfg.near_saturation, cfg.hysteresis)
+
+    @classmethod
+    def build(cls, name, cfg: DatabaseSettings, base: Path):
+        return cls(name, cfg, FileSize(cfg.files, base))
 
     def run(self) -> list[ProbeResult]:
         try:

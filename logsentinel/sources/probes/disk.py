@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass, field
 
-from logsentinel.sources.probes.base import Probe, ProbeResult
+from logsentinel.sources.probes.base import Probe, ProbeResult, ProbeSettings
 from logsentinel.sources.probes.levels import Levels
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiskSettings(ProbeSettings):
+    paths: list[str] = field(metadata={"non_empty": True, "one_or_many": True})  # volumes or folders
+    low: float = 20.0               # percent free
+    near_saturation: float = 10.0
+    hysteresis: float = 2.0
 
 
 class DiskProbe(Probe):
     type = "disk"
+    settings = DiskSettings
 
-    def __init__(self, name, cfg, disk_usage=None):
+    def __init__(self, name, cfg: DiskSettings, disk_usage=None):
         super().__init__(name, cfg)
-        self.paths = [str(p) for p in cfg.get("paths", [])]
+        self.paths = list(cfg.paths)
         self.disk_usage = disk_usage or shutil.disk_usage
-        self.levels = {p: Levels(float(cfg.get("low", 20)), float(cfg.get("near_saturation", 10)),
-                                 float(cfg.get("hysteresis", 2))) for p in self.paths}
+        self.levels = {p: Levels(cfg.low, cfg.near_saturation, cfg.hysteresis) for p in self.paths}
 
     def run(self) -> list[ProbeResult]:
         out = []

@@ -8,25 +8,37 @@ writes ``status=down`` (the P1 cloud-connection event); the first success after 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import requests
 
-from logsentinel.units import parse_duration
-from logsentinel.sources.probes.base import Probe, ProbeResult
+from logsentinel.sources.probes.base import DURATION, Probe, ProbeResult, ProbeSettings
 
 DEFAULT_URL = "https://api.imagicle.com/test"
+DEFAULT_EXPECT = "successfully connected"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpSettings(ProbeSettings):
+    url: str = DEFAULT_URL
+    timeout: float = field(default=10.0, metadata=DURATION)
+    failures: int = field(default=3, metadata={"positive": True})   # in a row, to be down
+    expect: str | None = None       # text the answer must hold (default for api.imagicle.com)
+    verify_tls: bool = True
+    ca_file: str | None = None
 
 
 class HttpProbe(Probe):
     type = "http"
+    settings = HttpSettings
 
-    def __init__(self, name, cfg):
+    def __init__(self, name, cfg: HttpSettings):
         super().__init__(name, cfg)
-        self.url = cfg.get("url", DEFAULT_URL)
-        self.timeout = parse_duration(cfg.get("timeout", 10))
-        self.failures_needed = int(cfg.get("failures", 3))
-        self.expect = cfg.get("expect", "successfully connected" if self.url == DEFAULT_URL else None)
-        verify = cfg.get("verify_tls", True)
-        self.verify = cfg.get("ca_file") if (verify and cfg.get("ca_file")) else verify
+        self.url = cfg.url
+        self.timeout = cfg.timeout
+        self.failures_needed = int(cfg.failures)
+        self.expect = cfg.expect if cfg.expect is not None else (DEFAULT_EXPECT if self.url == DEFAULT_URL else None)
+        self.verify = cfg.ca_file if (cfg.verify_tls and cfg.ca_file) else cfg.verify_tls
         self.session = requests.Session()
         self.failures = 0
         self.down = False

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from logsentinel.records.blocks import Block, RecordCutter, SourceSpec, iter_records, make_record, record_bounds, record_spans
 from logsentinel.records.timestamps import TimeParser
 from logsentinel.timefmt import iso
-from strategies import log_lines
+from support.strategies import log_lines
 
 SPEC = SourceSpec.build("app", timezone="Europe/Rome")
 

@@ -14,8 +14,9 @@ import urllib.error
 import urllib.request
 
 from conftest import PATTERNS, ROOT
-from helpers import start_sidecar, stop_sidecar, utc_stamp, wait_until
-from httpserver import free_port
+from logsentinel.detection.events import EventKey
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_until
+from support.httpserver import free_port
 
 
 NEW_SIG = """\
@@ -120,7 +121,7 @@ def test_reload_takes_a_good_library_and_refuses_a_broken_one(tmp_path):
             fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB1\n")
         assert wait_until(lambda: side.matcher.stats.per_signature["demo.one"].hits == 2)
         # the DB1 event stayed open through the reload: the second line folded into it
-        key = "database.space_low|h|database=DB1"
+        key = EventKey("database.space_low", "h", (("database", "DB1"),)).text()
         assert wait_until(lambda: side.detector.open[key].count == 2)
         assert [e["signature"] for e in events()].count("database.space_low") == 1
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from helpers import fail_first_call, load_sidecar, write_config
+from support.sidecar import fail_first_call, load_sidecar, write_config
 
 FAIL = "2025-01-10 10:{m:02d}:00,000 [6] ERROR Imagicle.Cloud.ApiClient - GET https://api.imagicle.com/test failed: Unable to connect to the remote server\n"
 NOISE = "2025-01-10 10:{m:02d}:{s:02d},000 [6] INFO Imagicle.Cloud.Telemetry - Telemetry batch of 120 samples sent, padding {pad}\n"
@@ -49,7 +49,7 @@ def test_a_failed_commit_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch
     try:
         side.step()
     except sqlite3.OperationalError:
-        side._recover()
+        side.recover()
     for _ in range(3):
         side.step()
     side.dispatcher.start()

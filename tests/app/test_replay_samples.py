@@ -68,7 +68,7 @@ def test_scenario_facts(replayed):
 
 
 def test_no_secret_in_any_event(replayed):
-    from samples_token import FAKE_BEARER
+    from support.samples_token import FAKE_BEARER
     text = json.dumps(replayed)
     assert "invalid_grant" in text  # the record that carried the token was reported
     assert FAKE_BEARER not in text and FAKE_BEARER[:20] not in text

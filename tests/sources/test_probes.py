@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import PATTERNS
-from helpers import read_jsonl, start_sidecar, stop_sidecar, wait_until
-from httpserver import Receiver
+from support.sidecar import read_jsonl, start_sidecar, stop_sidecar, wait_until
+from support.httpserver import Receiver
 
-from logsentinel.sources.probes.disk import DiskProbe
+from logsentinel.sources.probes.disk import DiskProbe, DiskSettings
 from logsentinel.sources.probes.levels import Levels
 
 Usage = namedtuple("Usage", "total used free")
@@ -113,7 +113,7 @@ def test_disk_probe_on_a_real_volume(tmp_path, small_fs):
 
 def test_disk_probe_injected():
     free = {"v": 50.0}
-    probe = DiskProbe("d", {"paths": ["X:"], "interval": "1s"},
+    probe = DiskProbe("d", DiskSettings(type="disk", paths=["X:"], interval=1.0),
                       disk_usage=lambda p: Usage(1000, 1000 - int(free["v"] * 10), int(free["v"] * 10)))
     levels = []
     for v in (50, 19.5, 20.5, 9.0, 11.0, 12.5, 21.0, 23.0):

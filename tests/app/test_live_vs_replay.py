@@ -14,6 +14,7 @@ from conftest import ROOT, SAMPLES
 from logsentinel.app.config import load_config
 from logsentinel.signatures.load import load_library
 from logsentinel.app.sidecar import Sidecar
+from support.clock import FakeClock
 
 END_OF_DAY = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc).timestamp()  # 20:00 in Rome
 
@@ -37,7 +38,7 @@ def test_live_catch_up_matches_replay(tmp_path):
         sinks: [{type: jsonl, path: out.jsonl}]
     """))
     config = load_config(tmp_path / "cfg.yaml")
-    side = Sidecar(config, load_library(config.patterns), clock=lambda: END_OF_DAY)
+    side = Sidecar(config, load_library(config.patterns), clock=FakeClock(END_OF_DAY))
     for _ in range(5):
         side.step()
     side.dispatcher.start()

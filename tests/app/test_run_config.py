@@ -8,8 +8,11 @@ import textwrap
 
 from conftest import PATTERNS, run_cli
 
-from logsentinel.sinks.jsonl import JsonlSink
 from logsentinel.app.state import State
+from logsentinel.clock import SYSTEM
+from logsentinel.dispatch.outbox import Outbox
+from logsentinel.sinks.jsonl import JsonlSettings, JsonlSink
+from support.sidecar import fail_first_call, wait_until
 
 
 def _cfg(tmp_path, body: str):
@@ -74,21 +77,22 @@ def test_run_refuses_broken_patterns(tmp_path):
 
 
 def test_jsonl_sink_cuts_an_unconfirmed_batch(tmp_path):
-    state = State(tmp_path / "s.db")
-    sink = JsonlSink("out", {"path": "out.jsonl"}, tmp_path)
-    extra = sink.deliver([json.dumps({"n": 1})], state)
-    with state.transaction() as db:  # confirmed
-        for k, v in extra.items():
-            state.set_sink_state(db, "out", k, v)
-    sink.deliver([json.dumps({"n": 2}), json.dumps({"n": 3})], state)  # written, then "killed"
-    sink.recover(state)  # at restart
+    State(tmp_path / "s.db").close()
+    outbox = Outbox.open(tmp_path / "s.db")
+    store = outbox.sink_store("out")
+    sink = JsonlSink("out", JsonlSettings(type="jsonl", path="out.jsonl"), tmp_path, SYSTEM)
+    extra = sink.deliver([json.dumps({"n": 1})], store)
+    for k, v in extra.items():  # confirmed
+        store.put(k, v)
+    sink.deliver([json.dumps({"n": 2}), json.dumps({"n": 3})], store)  # written, then "killed"
+    sink.recover(store)  # at restart
     assert (tmp_path / "out.jsonl").read_text() == '{"n": 1}\n'
     # a file someone replaced is left alone
     (tmp_path / "new.jsonl").write_text('{"other": true}\n{"more": 1}\n')
     (tmp_path / "new.jsonl").replace(tmp_path / "out.jsonl")
-    sink.recover(state)
+    sink.recover(store)
     assert "other" in (tmp_path / "out.jsonl").read_text()
-    state.close()
+    outbox.close()
 
 
 def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
@@ -100,7 +104,7 @@ def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
     """)
     config = load_config(cfg)
     lib = load_library(config.patterns)
-    config.apply_defaults(lib.signatures)
+    config.defaults.apply(lib.signatures)
     assert all(s.repeat_s == 1800 and s.auto_resolve_s == 21600 for s in lib.signatures)
     bad = _cfg(tmp_path, "defaults: {repeats: 1h}\n")
     res = run_cli("validate", "-c", bad)
@@ -113,20 +117,18 @@ def test_a_failed_confirmation_does_not_duplicate_jsonl_lines(tmp_path, monkeypa
 
     from logsentinel.dispatch.worker import SinkWorker
     db_path = tmp_path / "s.db"
-    state = State(db_path)
-    with state.transaction() as db:
+    State(db_path).close()
+    outbox = Outbox.open(db_path)
+    with outbox.transaction() as db:
         for i in range(3):
-            state.enqueue(db, ["out"], {"id": f"{i:032d}", "priority": "P2", "n": i})
-    state.close()
-    from helpers import fail_first_call
-    monkeypatch.setattr(State, "mark_delivered", staticmethod(
-        fail_first_call(State.mark_delivered, sqlite3.OperationalError("database is locked"))))
+            outbox.enqueue(db, ["out"], {"id": f"{i:032d}", "priority": "P2", "n": i}, now=0.0)
+    outbox.close()
+    monkeypatch.setattr(Outbox, "mark_delivered", staticmethod(
+        fail_first_call(Outbox.mark_delivered, sqlite3.OperationalError("database is locked"))))
     stop = threading.Event()
-    worker = SinkWorker(JsonlSink("out", {"path": "out.jsonl"}, tmp_path), db_path, stop)
+    worker = SinkWorker(JsonlSink("out", JsonlSettings(type="jsonl", path="out.jsonl"), tmp_path, SYSTEM), db_path, stop)
     worker.start()
-    deadline = __import__("time").monotonic() + 10
-    while worker.delivered < 3 and __import__("time").monotonic() < deadline:
-        __import__("time").sleep(0.05)
+    assert wait_until(lambda: worker.counters.delivered >= 3, timeout=10)
     stop.set()
     worker.wake.set()
     worker.join(timeout=10)

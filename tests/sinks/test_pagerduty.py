@@ -13,12 +13,11 @@ import time
 import pytest
 
 from conftest import ROOT
-from helpers import write_config
-from httpserver import Receiver, free_port
+from support.sidecar import write_config
+from support.httpserver import Receiver, free_port
 
-from logsentinel.dispatch.worker import TokenBucket
-from logsentinel.sinks.pagerduty import PagerDutySink
-from logsentinel.app.state import State
+from logsentinel.clock import SYSTEM
+from logsentinel.sinks.pagerduty import PagerDutySettings, PagerDutySink
 
 EVENT = {
     "id": "a" * 32, "signature": "cloud.api_unreachable", "title": "UCX Suite cannot reach api.imagicle.com",
@@ -26,7 +25,7 @@ EVENT = {
     "status": "firing", "detected_at": "2026-11-27T18:10:00.010Z", "deadline": "2026-11-27T19:10:00.010Z",
     "first_seen": "2026-11-27T18:00:00.010Z", "last_seen": "2026-11-27T18:10:00.010Z", "resolved_at": None,
     "count": 3, "host": "ucx-demo", "source": "cloud", "path": "/logs/c.log", "line": 816, "message": "x" * 5000,
-    "fields": {}, "dedup_key": "cloud.api_unreachable|ucx-demo", "kind": "threshold", "report": "fired",
+    "fields": {}, "dedup_key": "[\"cloud.api_unreachable\",\"ucx-demo\",[]]", "kind": "threshold", "report": "fired",
 }
 
 
@@ -34,7 +33,8 @@ def test_pagerduty_trigger_and_resolve_bodies(tmp_path, monkeypatch):
     monkeypatch.setenv("PD_KEY", "R0UT1NGKEY")
     rx = Receiver(default=202).start()
     try:
-        sink = PagerDutySink("pd", {"type": "pagerduty", "routing_key": "${PD_KEY}", "url": f"{rx.url}/v2/enqueue"}, tmp_path)
+        cfg = PagerDutySettings(type="pagerduty", routing_key="${PD_KEY}", url=f"{rx.url}/v2/enqueue")
+        sink = PagerDutySink("pd", cfg, tmp_path, SYSTEM)
         resolved = dict(EVENT, status="resolved", report="resolved", resolved_at="2026-11-27T18:45:30.010Z")
         closed = dict(EVENT, report="closed")
         sink.deliver([json.dumps(EVENT), json.dumps(closed), json.dumps(resolved)], None)
@@ -51,28 +51,6 @@ def test_pagerduty_trigger_and_resolve_bodies(tmp_path, monkeypatch):
         assert sink.rate_per_min == 120  # PagerDuty's per-key limit is the default
     finally:
         rx.stop()
-
-
-def test_token_bucket():
-    now = [0.0]
-    bucket = TokenBucket(120, clock=lambda: now[0])
-    assert bucket.take(200) == (120, 0.0)  # a minute's worth banked
-    granted, wait = bucket.take(1)
-    assert granted == 0 and 0.4 < wait <= 0.5
-    now[0] += 1.0
-    assert bucket.take(10)[0] == 2
-
-
-def test_outbox_is_bounded_lowest_priority_first(tmp_path):
-    state = State(tmp_path / "s.db")
-    with state.transaction() as db:
-        for i, pri in enumerate(["P4", "P1", "P3", "P4", "P2"]):
-            state.enqueue(db, ["hook"], dict(EVENT, id=f"{i:032d}", priority=pri), {"hook": 3})
-    kept = [json.loads(r[1])["priority"] for r in state.pending("hook", 10)]
-    assert kept == ["P1", "P2", "P3"]
-    dropped = [r for r in state.listing(("dropped",))]
-    assert len(dropped) == 2 and all("outbox full" in r[6] for r in dropped)
-    state.close()
 
 
 @pytest.mark.skipif(os.name == "nt", reason="uses POSIX signals")
@@ -106,15 +84,3 @@ def test_kill9_while_sink_down_then_everything_arrives(tmp_path):
         side.wait(timeout=10)
         rx.stop()
     assert len(out.read_text().splitlines()) == 8  # and the jsonl sink got each exactly once
-
-
-def test_delivered_reports_are_pruned(tmp_path):
-    state = State(tmp_path / "s.db")
-    with state.transaction() as db:
-        state.enqueue(db, ["a", "b"], EVENT)
-    seq_a = state.pending("a")[0][0]
-    with state.transaction() as db:
-        state.mark_delivered(db, [seq_a])
-        assert state.prune_delivered(db, older_than_s=-1) == 1  # delivered: gone
-    assert state.counts() == {("b", "pending"): 1}  # pending: kept
-    state.close()

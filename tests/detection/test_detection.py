@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -9,7 +11,7 @@ from logsentinel.detection.detector import Detector
 from logsentinel.matching.matcher import Match, MatchedRecord
 from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import Absent, Signature, Threshold
-from strategies import make_rx
+from support.strategies import make_rx
 
 MIN = 60_000
 T0 = 1_764_230_400_000  # 2025-11-27T08:00:00Z
@@ -50,7 +52,7 @@ def test_dedup_by_field_keeps_separate_events():
     det = Detector([s], "h")
     out = feed(det, [(T0, "hit", s, {"volume": "C:"}), (T0 + 1, "hit", s, {"volume": "D:"}),
                      (T0 + 2, "hit", s, {"volume": "C:"})])
-    assert [e.dedup_key for e in out] == ["s|h|volume=C:", "s|h|volume=D:"]
+    assert [json.loads(e.dedup_key) for e in out] == [["s", "h", [["volume", "C:"]]], ["s", "h", [["volume", "D:"]]]]
     assert [(e.fields["volume"], e.count) for e in det.finish()] == [("C:", 2)]
 
 

@@ -9,12 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logsentinel.matching.matcher import Matcher, _hs
+from logsentinel.matching import hyperscan
+from logsentinel.matching.matcher import Matcher
 from logsentinel.matching.prefilter import scoped, superset
 from logsentinel.records.blocks import Block, SourceSpec
-from strategies import log_lines, regex_source, signatures, usable
+from support.strategies import log_lines, regex_source, signatures, usable
 
-ENGINES = ["python"] + (["hyperscan"] if _hs is not None else [])
+ENGINES = ["python"] + (["hyperscan"] if hyperscan.hs is not None else [])
 
 
 def _key(results):
@@ -51,11 +52,10 @@ def test_superset_pattern_never_misses(source, text):
     if pf is None:  # no superset form: the matcher confirms this regex on every record
         return
     assert re.search(scoped(pf), text, re.MULTILINE), (source, pf.pattern, text)
-    if _hs is not None:
+    if hyperscan.hs is not None:
         hpf = superset(source, "hyperscan")
-        from logsentinel.matching.matcher import _hs_database
         hits = []
-        _hs_database([(0, hpf)]).scan(text.encode("utf-8"), match_event_handler=lambda *a: hits.append(a))
+        hyperscan.database([(0, hpf)]).scan(text.encode("utf-8"), match_event_handler=lambda *a: hits.append(a))
         assert hits, (source, hpf.pattern, text)
 
 
@@ -77,7 +77,7 @@ def test_engines_agree_on_the_samples(library):
 
 def test_slow_regex_is_counted_not_fatal():
     """A regex that times out is counted and skipped; the record does not stall the matcher."""
-    from strategies import make_rx
+    from support.strategies import make_rx
     from logsentinel.signatures.model import Signature
     sig = Signature(id="slow", title="slow", priority="P3", response_time_s=1, category="anomaly",
                     match=(make_rx(r"(?:a|a)+!"),))

@@ -14,8 +14,8 @@ import urllib.request
 import pytest
 
 from conftest import PATTERNS
-from helpers import start_sidecar, stop_sidecar, utc_stamp, wait_until
-from httpserver import free_port
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_until
+from support.httpserver import free_port
 
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PATTERNS, ROOT
+from logsentinel.detection.events import EventKey
+from support.sidecar import wait_until
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="uses POSIX signals")
 
@@ -72,28 +74,25 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
     errlog = tmp_path / "sidecar.log"
     n = 60
     side = _start(cfg, errlog)
-    time.sleep(1.0)
+    assert wait_until(lambda: "logsentinel running" in errlog.read_text())
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(logs), str(n), "0.05"], stdout=subprocess.PIPE)
     # kill -9 once some events are out, while the writer goes on writing and rotating
-    deadline = time.monotonic() + 30
-    while len(_reports(sink)) < 10 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert wait_until(lambda: len(_reports(sink)) >= 10, timeout=30)
     os.kill(side.pid, signal.SIGKILL)
     side.wait()
     killed_at = len(_reports(sink))
     assert 0 < killed_at < n, "the kill should land in the middle"
-    time.sleep(1.0)  # rotations happen while it is down
+    rotated = len(list(logs.glob("app.log.*")))
+    assert wait_until(lambda: len(list(logs.glob("app.log.*"))) > rotated)  # a rotation while it is down
     side = _start(cfg, errlog)
     assert writer.wait(timeout=60) == 0
-    deadline = time.monotonic() + 30
-    while len(_reports(sink)) < n and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)  # anything extra would show up now
-    side.send_signal(signal.SIGTERM)
+    assert wait_until(lambda: len(_reports(sink)) >= n, timeout=30)
+    side.send_signal(signal.SIGTERM)  # it delivers what it has before it exits: duplicates would show
     assert side.wait(timeout=10) == 0, errlog.read_text()
     reports = _reports(sink)
     keys = [r["dedup_key"] for r in reports]
-    assert sorted(keys) == sorted(f"database.space_low|e2e|database=DB{i:03d}" for i in range(n)), \
+    assert sorted(keys) == sorted(EventKey("database.space_low", "e2e", (("database", f"DB{i:03d}"),)).text()
+                                  for i in range(n)), \
         errlog.read_text()[-3000:]
     assert len({r["id"] for r in reports}) == n
     assert all(r["status"] == "firing" and r["count"] == 1 for r in reports)

@@ -1,0 +1,101 @@
+"""The commit of one batch, and the detector as the state database holds it.
+
+Everything one batch changed goes into one transaction: file positions (and files forgotten),
+the detector's snapshot, the reports it made (into every sink's outbox queue). The detector is
+built and restored here only, for a start, a recovery and a reload alike; a snapshot written by
+an earlier release is upgraded on the way (``app.migrate``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from logsentinel.app.migrate import upgrade_snapshot
+from logsentinel.app.state import State
+from logsentinel.detection.detector import Detector
+from logsentinel.detection.events import Event
+from logsentinel.detection.redact import Redactor
+from logsentinel.dispatch.outbox import Outbox
+from logsentinel.signatures.model import Signature
+from logsentinel.sources.files.follow import SourceTail
+
+log = logging.getLogger("logsentinel.run")
+
+PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
+
+
+def build_detector(signatures: list[Signature], host: str, redactor: Redactor, snapshot: dict | None) -> Detector:
+    """A detector for ``signatures`` that takes over ``snapshot`` (of any release)."""
+    detector = Detector(signatures, host, redactor)
+    if snapshot:
+        snapshot, notes = upgrade_snapshot(snapshot, signatures, host)
+        for note in notes:
+            log.warning("state upgrade: %s", note)
+        detector.restore(snapshot)
+    return detector
+
+
+def load_detector(state: State, signatures: list[Signature], host: str, redactor: Redactor) -> Detector:
+    return build_detector(signatures, host, redactor, state.load_detector())
+
+
+@dataclass
+class RunStats:
+    commits: int = 0
+    events: int = 0
+    dropped: int = 0
+    reloads: int = 0
+    reloads_refused: int = 0
+    reports: dict = field(default_factory=dict)   # (signature, report) -> count
+
+
+class Checkpoint:
+    """Commits batches to the state database."""
+
+    def __init__(self, state: State, sinks: list[str], max_pending: dict[str, int], stats: RunStats):
+        self.state = state
+        self.sinks = sinks
+        self.max_pending = max_pending
+        self.stats = stats
+        self._next_prune = 0.0
+
+    def commit(self, tails: list[SourceTail], detector: Detector, events: list[Event], now: float,
+               mono: float) -> bool:
+        """Write what changed; True if anything was written."""
+        rows = [row for tail in tails for row in tail.dirty_rows()]
+        forgotten = [(tail.cfg.name, key) for tail in tails for key in tail.take_forgotten()]
+        if not (rows or events or forgotten):
+            return False
+        state = self.state
+        with state.transaction() as db:
+            for source, key in forgotten:
+                state.forget_file(db, source, key)
+            for row in rows:
+                state.save_file(db, row, now)
+            state.save_detector(db, detector.snapshot())
+            for ev in events:
+                self._enqueue(db, ev, now)
+            state.set_meta(db, "started", "1")
+            if mono >= self._next_prune:
+                self._next_prune = mono + PRUNE_EVERY_S
+                Outbox.prune_delivered(db, now)
+        for tail in tails:
+            tail.mark_clean()
+        self.stats.commits += 1
+        self._count(events)
+        return True
+
+    def _enqueue(self, db, ev: Event, now: float) -> None:
+        dropped = Outbox.enqueue(db, self.sinks, ev.to_dict(), now, self.max_pending)
+        if dropped:
+            self.stats.dropped += dropped
+            log.error("outbox full: %d lowest-priority report(s) set aside (see logsentinel outbox)", dropped)
+
+    def _count(self, events: list[Event]) -> None:
+        self.stats.events += len(events)
+        for ev in events:
+            key = (ev.signature, ev.report)
+            self.stats.reports[key] = self.stats.reports.get(key, 0) + 1
+            log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count,
+                     ev.path, ev.line)

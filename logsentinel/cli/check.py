@@ -1,0 +1,36 @@
+"""``logsentinel check``: load, compile and test every signature (as fail2ban-regex does)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from logsentinel.app.check import run_check
+from logsentinel.matching.matcher import ENGINES
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("check", help="load, compile and test every signature")
+    p.add_argument("dirs", nargs="*", default=["patterns"], metavar="DIR",
+                   help="patterns folders or files (default: patterns)")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
+    p.add_argument("--no-redos", action="store_true", help="skip the catastrophic-backtracking test")
+    p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(args) -> int:
+    result = run_check([Path(d) for d in args.dirs], engine=args.engine, redos=not args.no_redos)
+    for prob in result.problems:
+        print(prob, file=sys.stderr if prob.level == "error" else sys.stdout)
+    n_sig, n_files = len(result.library.signatures), len(result.library.files)
+    if result.errors:
+        print(f"check failed: {len(result.errors)} problem(s) in {n_files} file(s), "
+              f"{n_sig} signature(s) loaded", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        n_ex = sum(len(s.examples_match) + len(s.examples_no_match) + len(s.examples_resolve)
+                   for s in result.library.signatures)
+        print(f"ok: {n_sig} signatures in {n_files} files, {n_ex} examples passed")
+    return 0

@@ -1,0 +1,29 @@
+"""What the commands share: reading a config and a library, reporting their problems."""
+
+from __future__ import annotations
+
+import sys
+
+from logsentinel.app.config import Config, ConfigError, load_config
+from logsentinel.signatures.load import Library, load_library
+
+
+def read_config(path: str) -> Config | None:
+    """The config, or None after printing every problem on stderr."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return None
+
+
+def read_library(config: Config) -> Library | None:
+    """The config's signature library with its defaults, or None after printing its errors."""
+    lib = load_library(config.patterns)
+    config.defaults.apply(lib.signatures)
+    if lib.errors:
+        for prob in lib.errors:
+            print(prob, file=sys.stderr)
+        return None
+    return lib

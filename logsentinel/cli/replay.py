@@ -1,0 +1,133 @@
+"""``logsentinel replay``: captured logs through the same matching and detection as the sidecar."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from logsentinel.app.config import Config, ConfigError, default_config, load_config
+from logsentinel.app.expect import diff_events, load_expected
+from logsentinel.app.matcher import build_matcher
+from logsentinel.app.replay import Progress, ReplayStats, replay
+from logsentinel.cli.common import read_library
+from logsentinel.matching.matcher import ENGINES, Matcher
+from logsentinel.records.timestamps import get_zone
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("replay", help="replay captured logs and print events as JSON Lines")
+    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz)")
+    p.add_argument("--patterns", action="append", metavar="DIR", help="patterns folder (repeatable)")
+    p.add_argument("-c", "--config", metavar="FILE", help="config file (sources, host, patterns)")
+    p.add_argument("--host", help="host name to put in events (default: config, then this machine)")
+    p.add_argument("--timezone", metavar="TZ", help="zone for timestamps without one (e.g. Europe/Rome)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
+    p.add_argument("--expect", metavar="FILE", help="compare with these expected events; exit 1 if different")
+    p.add_argument("--stats", action="store_true", help="print per-signature statistics on stderr")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="matching engine (default: hyperscan when installed)")
+    p.set_defaults(func=cmd_replay)
+
+
+def cmd_replay(args) -> int:
+    config = _config(args)
+    if config is None:
+        return 2
+    lib = read_library(config)
+    if lib is None:
+        print("replay refused: fix the signatures above (logsentinel check shows all problems)", file=sys.stderr)
+        return 2
+    files = [Path(f) for f in args.files]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        matcher = build_matcher(lib.signatures, args.engine)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    stats, events = _run(args, config, matcher, files)
+    if args.stats:
+        _print_stats(stats, matcher)
+    return _compare(args.expect, events) if args.expect else 0
+
+
+def _config(args) -> Config | None:
+    """The config (or the defaults) with the command line's overrides; None after an error."""
+    try:
+        config = load_config(args.config) if args.config else default_config()
+        if args.timezone:
+            get_zone(args.timezone)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return None
+    except ValueError as exc:
+        print(f"--timezone: {exc}", file=sys.stderr)
+        return None
+    if args.patterns:
+        config.patterns = [Path(p) for p in args.patterns]
+    if args.host:
+        config.host = args.host
+    return config
+
+
+def _run(args, config: Config, matcher: Matcher, files: list[Path]) -> tuple[ReplayStats, list[dict]]:
+    """Replay and write the events; returns the stats and, for --expect, the events."""
+    collected: list[dict] = []
+    out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
+
+    def emit(ev) -> None:
+        d = ev.to_dict()
+        if args.expect:
+            collected.append(d)
+        out.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+    progress = Progress(sum(f.stat().st_size for f in files))
+    try:
+        stats = replay(files, config, matcher, emit, timezone=args.timezone, progress=progress)
+    finally:
+        progress.close()
+        if out is not sys.stdout:
+            out.close()
+        else:
+            out.flush()
+    return stats, collected
+
+
+def _compare(expect: str, events: list[dict]) -> int:
+    try:
+        expected = load_expected(Path(expect))
+    except (OSError, ValueError) as exc:
+        print(f"--expect: {exc}", file=sys.stderr)
+        return 2
+    diff = diff_events(expected, events, label=expect)
+    if diff:
+        sys.stderr.write(diff)
+        return 1
+    print(f"ok: {len(events)} events as expected", file=sys.stderr)
+    return 0
+
+
+def _print_stats(stats: ReplayStats, matcher: Matcher) -> None:
+    ms = matcher.stats
+    err = sys.stderr
+    rate = ms.lines / stats.seconds if stats.seconds else 0.0
+    err.write(f"replayed {stats.files} file(s), {ms.lines} lines, {stats.bytes_read / 1e6:.1f} MB in "
+              f"{stats.seconds:.2f}s ({rate:,.0f} lines/s, engine {matcher.engine}); scan {ms.scan_seconds:.2f}s\n")
+    if stats.replaced or stats.cut_lines:
+        err.write(f"undecodable sequences replaced: {stats.replaced}; lines cut at max_line_bytes: {stats.cut_lines}\n")
+    err.write(f"{'signature':<44} {'hits':>7} {'events':>6} {'resolves':>8} {'beats':>6} {'cands':>7} {'ms':>8} {'timeouts':>8}\n")
+    never = []
+    for sig in matcher.signatures:
+        st = ms.per_signature.get(sig.id)
+        if st is None or (st.hits + st.resolves + st.heartbeats) == 0:
+            never.append(sig.id)
+        if st is None:
+            continue
+        err.write(f"{sig.id:<44} {st.hits:>7} {stats.events.get(sig.id, 0):>6} {st.resolves:>8} "
+                  f"{st.heartbeats:>6} {st.candidates:>7} {st.seconds * 1000:>8.1f} {st.timeouts:>8}\n")
+    if never:
+        err.write(f"never matched ({len(never)}): {', '.join(never)}\n")

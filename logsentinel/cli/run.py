@@ -1,0 +1,65 @@
+"""``logsentinel run`` (the sidecar) and ``logsentinel validate`` (its config and library)."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+
+from logsentinel.cli.common import read_config, read_library
+from logsentinel.matching.matcher import ENGINES
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("run", help="run the sidecar: tail the configured logs and send events")
+    p.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+    p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run)
+    v = sub.add_parser("validate", help="check a config file and the patterns it names")
+    v.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+    v.set_defaults(func=cmd_validate)
+
+
+def cmd_validate(args) -> int:
+    config = read_config(args.config)
+    lib = read_library(config) if config is not None else None
+    if lib is None:
+        print(f"{args.config}: not valid", file=sys.stderr)
+        return 1
+    for src in config.sources:
+        n = sum(len(glob.glob(p, recursive=True)) for p in src.paths)
+        note = "" if n else "  (nothing matches yet: files created later are picked up)"
+        print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
+    from logsentinel.app.sidecar import PROBE_SOURCE
+    known = {src.name for src in config.sources} | {PROBE_SOURCE}
+    for sig in lib.signatures:
+        missing = [name for name in (sig.sources or ()) if name not in known]
+        if missing and not set(sig.sources) & known:
+            print(f"warning: {sig.file}: {sig.id}: sources {', '.join(missing)} are not configured here: "
+                  "this signature will never match")
+    print(f"ok: {len(lib.signatures)} signatures, {len(config.sources)} sources, {len(config.sinks)} sinks; "
+          f"host {config.host}, state {config.state}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from logsentinel.app.logsetup import setup_logging
+    from logsentinel.app.sidecar import Sidecar
+    from logsentinel.dispatch.outbox import StateError
+    config = read_config(args.config)
+    lib = read_library(config) if config is not None else None
+    if lib is None:
+        print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
+        return 2
+    if not config.sources and not config.probes:
+        print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
+        return 2
+    setup_logging("debug" if args.verbose >= 2 else config.log.level, args.log_format or config.log.format)
+    try:
+        sidecar = Sidecar(config, lib, engine=args.engine)
+    except StateError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    sidecar.install_signal_handlers()
+    sidecar.run()
+    return 0
