@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from pathlib import Path
+
 from conftest import ROOT, SAMPLES, run_cli
 
 CONFIG = SAMPLES / "logsentinel.yaml"
@@ -102,6 +104,18 @@ def test_stats_and_output_file(tmp_path):
 
 
 def test_readme_demo_command_runs():
-    """The README's first command replays the samples; keep it true."""
+    """The README's first command, run as written (with this environment's bin folder for
+    .venv/bin): it replays the samples and prints the expected events."""
+    import re
+    import subprocess
+    import sys
     readme = (ROOT / "README.md").read_text()
-    assert "logsentinel replay -c samples/logsentinel.yaml samples/logs/*" in readme
+    first = re.search(r"```sh\n(.*?)\n```", readme, re.S).group(1)
+    demo = first.split("&&")[-1].strip()
+    assert demo.startswith(".venv/bin/logsentinel replay"), demo
+    command = demo.replace(".venv/bin/", str(Path(sys.executable).parent) + "/", 1)
+    res = subprocess.run(["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    got = [json.loads(line) for line in res.stdout.splitlines()]
+    want = [json.loads(line) for line in EXPECTED.read_text().splitlines()]
+    assert [(e["signature"], e["report"], e["id"]) for e in got] == [(e["signature"], e["report"], e["id"]) for e in want]
