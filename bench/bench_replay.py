@@ -36,14 +36,14 @@ from loggen import generate  # noqa: E402
 
 from logsentinel.app.config import default_config  # noqa: E402
 from logsentinel.signatures.load import load_library  # noqa: E402
-from logsentinel.matching.matcher import Matcher  # noqa: E402
+from logsentinel.app.matcher import build_matcher  # noqa: E402
 from logsentinel.app.replay import replay  # noqa: E402
 
 
-def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
+def peak_rss_mb(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of ``cmd``, read from its own rusage via wait4."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -93,8 +93,7 @@ def grep_rate(path: Path, library, lines: int) -> tuple[float, int]:
 
 
 def inprocess_rate(path: Path, library, lines: int) -> tuple[float, int]:
-    matcher = Matcher(library.signatures, engine="auto")
-    matcher.plan("bench")  # compile outside the timing
+    matcher = build_matcher(library.signatures, "auto", ["bench"])  # compiled outside the timing
     cfg = default_config()
     sink = []
     t0 = time.perf_counter()
@@ -102,11 +101,33 @@ def inprocess_rate(path: Path, library, lines: int) -> tuple[float, int]:
     return lines / (time.perf_counter() - t0), len(sink)
 
 
+def side_by_side(cmd: list[str], baseline: Path, rounds: int, lines: int) -> None:
+    """Whole-process replay of this tree and of ``baseline``, alternating: best of ``rounds``."""
+    env_new = dict(os.environ, PYTHONPATH=str(ROOT))
+    env_old = dict(os.environ, PYTHONPATH=str(baseline))
+    old_cmd = [c.replace(str(ROOT / "patterns"), str(baseline / "patterns")) for c in cmd]
+    best = {"this tree": None, "baseline": None}
+    rss = {}
+    for _ in range(rounds):
+        for name, c, env, cwd in (("this tree", cmd, env_new, ROOT), ("baseline", old_cmd, env_old, baseline)):
+            wall, rss[name] = peak_rss_mb(c, env=env, cwd=cwd)
+            best[name] = wall if best[name] is None else min(best[name], wall)
+    print(f"side by side, best of {rounds} alternating rounds ({lines:,} lines):")
+    for name in best:
+        print(f"  {name:10} {best[name]:6.2f}s  {lines / best[name]:>12,.0f} lines/s  peak {rss[name]:.1f} MB")
+    print(f"  time ratio this tree / baseline: {best['this tree'] / best['baseline']:.3f}")
+    print()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--naive-lines", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--baseline", type=Path, metavar="CHECKOUT",
+                    help="an earlier release's checkout (git worktree add DIR REV): its replay is timed "
+                         "side by side with this one's, alternating, and the ratio printed")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     library = load_library([ROOT / "patterns"])
@@ -124,6 +145,8 @@ def main() -> None:
 
     cmd = [sys.executable, "-m", "logsentinel", "replay", "--patterns", str(ROOT / "patterns"),
            "--host", "bench", "--timezone", "UTC", "-o", os.devnull]
+    if args.baseline:
+        side_by_side(cmd + [str(log)], args.baseline, args.rounds, args.lines)
     wall1, rss1 = peak_rss_mb(cmd + [str(log)])
     wall2, rss2 = peak_rss_mb(cmd + [str(log2)])
     e2e = args.lines / wall1

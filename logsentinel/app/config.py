@@ -209,6 +209,8 @@ def _typed_list(r: _Reader, value, key: str, types: dict, what: str) -> list:
 
 
 def _sinks(r: _Reader, value) -> list[SinkSettings]:
+    if value is None:
+        return []  # (sink_types() imports every sink, requests included)
     sinks = _typed_list(r, value, "sinks", sink_types(), "sink")
     names = set()
     for i, cfg in enumerate(sinks):
@@ -220,7 +222,7 @@ def _sinks(r: _Reader, value) -> list[SinkSettings]:
 
 
 def _probes(r: _Reader, value) -> list[ProbeSettings]:
-    return _typed_list(r, value, "probes", probe_types(), "probe")
+    return _typed_list(r, value, "probes", probe_types(), "probe") if value is not None else []
 
 
 def _heartbeat(r: _Reader, value) -> float | None:

@@ -6,11 +6,9 @@ import difflib
 import json
 from pathlib import Path, PureWindowsPath
 
-UNSTABLE = ()  # every field is stable except the folder part of "path"
-
-
 def normalise(event: dict) -> dict:
-    out = {k: v for k, v in event.items() if k not in UNSTABLE}
+    """Every field compares as it is, but for the folder part of ``path``."""
+    out = dict(event)
     if out.get("path"):
         out["path"] = PureWindowsPath(out["path"]).name  # handles / and \\ alike
     return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+
+from logsentinel.timefmt import iso_s
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -12,7 +13,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": iso_s(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),

@@ -176,7 +176,9 @@ class Detector:
             self._next_due = due
 
     def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
-        fields = self.redactor.record(rec.text[:MESSAGE_MAX_CHARS * 2], fields)[1] if fields else fields
+        text, masked = rec.text[:MESSAGE_MAX_CHARS * 2], None
+        if fields:  # a field may hold a secret only its context shows: mask both at once
+            masked, fields = self.redactor.record(text, fields)
         event_key = EventKey.of(sig, self.host, fields)
         key = event_key.text()
         ev = self.open.get(key)
@@ -206,7 +208,7 @@ class Detector:
             priority=sig.priority, response_time_s=sig.response_time_s, status="firing",
             detected_at=t, first_seen=first, last_seen=t, count=count, host=self.host,
             source=rec.source, path=rec.path, line=rec.line,
-            message=cut_message(self.redactor.text(rec.text[:MESSAGE_MAX_CHARS * 2])),
+            message=cut_message(masked if masked is not None else self.redactor.text(text)),
             fields=dict(fields), dedup_key=key, kind=kind)
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1

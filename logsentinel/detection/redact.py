@@ -46,9 +46,6 @@ class Redactor:
             value = rx.sub(repl, value)
         return value
 
-    def fields(self, fields: dict) -> dict:
-        return {k: self.text(v) if isinstance(v, str) else v for k, v in fields.items()}
-
     def record(self, text: str, fields: dict) -> tuple[str, dict]:
         """Masked record text, and fields masked too where the text's masking removed them
         (a regex may capture a token that only its context shows to be secret)."""

@@ -176,8 +176,6 @@ def _emit(op, av, dialect: str) -> str:
             return ""
         if len(body) != 1 or body[0][0] in (C.BRANCH,) or body[0][0] in _REPEATS:
             inner = _group(inner)
-        elif body[0][0] == C.SUBPATTERN:
-            pass
         if hi != C.MAXREPEAT and hi > WIDEN_ABOVE:
             hi = C.MAXREPEAT  # x{0,200} -> x*: a superset that block scanners compile far faster
         if hi == C.MAXREPEAT:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.signatures.model import Problem, Signature, display_path, load_file_signatures
+from logsentinel.signatures.build import load_file_signatures
+from logsentinel.signatures.model import Problem, Signature
 from logsentinel.yamlload import YamlError, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -62,3 +63,9 @@ def load_library(folders: list[Path] | list[str]) -> Library:
                 lib.signatures.append(sig)
     return lib
 
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

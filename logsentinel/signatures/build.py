@@ -1,0 +1,265 @@
+"""Building signatures from YAML: every key checked, every problem reported as a ``Problem``
+naming the file, line, signature id and key, so that a pattern author never sees a traceback."""
+
+from __future__ import annotations
+
+import regex
+
+from logsentinel.signatures.model import (ARM_MODES, CATEGORIES, ID_RE, NESTED_KEYS, PRIORITY_RESPONSE_S, TOP_KEYS,
+                                          Absent, Example, Problem, Rx, Signature, Threshold)
+from logsentinel.units import parse_duration
+from logsentinel.yamlload import did_you_mean
+
+
+class _Collector:
+    def __init__(self, file: str, data: dict):
+        self.file = file
+        self.data = data
+        self.sig_id = data.get("id") if isinstance(data.get("id"), str) else None
+        self.problems: list[Problem] = []
+
+    def line(self, container, key) -> int | None:
+        getter = getattr(container, "line_of", None)
+        return getter(key) if getter else getattr(self.data, "line", None)
+
+    def error(self, key: str | None, message: str, line: int | None = None, level="error"):
+        if line is None:
+            line = getattr(self.data, "line", None)
+        self.problems.append(Problem(self.file, line, self.sig_id, key, message, level))
+
+
+def _unknown_keys(col: _Collector, mapping: dict, allowed: set, prefix: str = "") -> None:
+    for key in mapping:
+        if key not in allowed:
+            col.error(f"{prefix}{key}", "unknown key" + did_you_mean(key, allowed), col.line(mapping, key))
+
+
+def _string_list(col: _Collector, container, key: str, label: str) -> list[tuple[str, int | None]]:
+    value = container.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [(value, col.line(container, key))]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        col.error(label, "expected a string or a list of strings", col.line(container, key))
+        return []
+    return [(v, value.line_of(i) if hasattr(value, "line_of") else None) for i, v in enumerate(value)]
+
+
+def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx | None:
+    try:
+        compiled = regex.compile(source, flags=regex.V0)
+    except regex.error as exc:
+        pos = f" at position {exc.pos}" if getattr(exc, "pos", None) is not None else ""
+        col.error(key, f"bad regex {source!r}: {exc.msg if hasattr(exc, 'msg') else exc}{pos}", line)
+        return None
+    if compiled.search("") is not None:
+        col.error(key, f"regex {source!r} matches an empty record, so it would match almost anything", line)
+        return None
+    return Rx(source, compiled, key, line)
+
+
+def _regex_list(col: _Collector, container, key: str, label: str) -> tuple[Rx, ...]:
+    out = []
+    for i, (src, line) in enumerate(_string_list(col, container, key, label)):
+        rx = compile_rx(col, src, f"{label}[{i}]", line)
+        if rx is not None:
+            out.append(rx)
+    return tuple(out)
+
+
+def _duration(col: _Collector, container, key: str, label: str) -> float | None:
+    if key not in container or container[key] is None:
+        return None
+    try:
+        value = parse_duration(container[key])
+    except ValueError as exc:
+        col.error(label, str(exc), col.line(container, key))
+        return None
+    if value <= 0:
+        col.error(label, "must be longer than zero", col.line(container, key))
+        return None
+    return value
+
+
+def _mapping(col: _Collector, key: str) -> dict | None:
+    value = col.data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        col.error(key, "expected a mapping", col.line(col.data, key))
+        return None
+    _unknown_keys(col, value, NESTED_KEYS[key], prefix=f"{key}.")
+    return value
+
+
+def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
+    value = ex.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        col.error(f"examples.{key}", "expected a list", col.line(ex, key))
+        return ()
+    out = []
+    for i, item in enumerate(value):
+        line = value.line_of(i) if hasattr(value, "line_of") else None
+        if isinstance(item, str):
+            out.append(Example(item, {}, line))
+        elif isinstance(item, dict) and isinstance(item.get("line"), str):
+            extra = set(item) - {"line", "fields"}
+            if extra:
+                col.error(f"examples.{key}[{i}]", f"unknown key(s) {sorted(extra)}; an example has 'line' and 'fields'", line)
+            fields = item.get("fields") or {}
+            if not isinstance(fields, dict):
+                col.error(f"examples.{key}[{i}].fields", "expected a mapping of field: value", line)
+                fields = {}
+            out.append(Example(item["line"], {str(k): str(v) for k, v in fields.items()}, line))
+        else:
+            col.error(f"examples.{key}[{i}]", "expected a string or a mapping with 'line' (and 'fields')", line)
+    return tuple(out)
+
+
+def _group_names(rxs) -> set[str]:
+    names: set[str] = set()
+    for rx in rxs:
+        names.update(rx.compiled.groupindex)
+    return names
+
+
+def build_signature(data, file: str) -> tuple[Signature | None, list[Problem]]:
+    """Validate one YAML mapping and build its Signature. Returns (signature or None, problems)."""
+    if not isinstance(data, dict):
+        line = getattr(data, "line", None)
+        return None, [Problem(file, line, None, None, "a signature must be a mapping with at least id, title, priority and match")]
+    col = _Collector(file, data)
+    _unknown_keys(col, data, TOP_KEYS)
+    sig_id = _identity(col, data)
+    priority, response_s = _priority(col, data)
+    category = data.get("category", "anomaly")
+    if category not in CATEGORIES:
+        col.error("category", f"expected one of {', '.join(CATEGORIES)}, got {category!r}", col.line(data, "category"))
+    sources = None
+    if "sources" in data:
+        names = [s for s, _ in _string_list(col, data, "sources", "sources")]
+        sources = tuple(names) if names else None
+    match = _regex_list(col, data, "match", "match")
+    absent = _absent(col)
+    if not match and absent is None and "match" not in data:
+        col.error("match", "missing: a list of regexes (or an 'absent' block)")
+    exclude = _regex_list(col, data, "exclude", "exclude")
+    resolve = _regex_list(col, data, "resolve", "resolve")
+    dedup_by, window = _dedup(col, match)
+    threshold = _threshold(col)
+    auto_resolve = _duration(col, data, "auto_resolve", "auto_resolve")
+    repeat = _duration(col, data, "repeat", "repeat")
+    examples = _all_examples(col)
+    if any(p.level == "error" for p in col.problems):
+        return None, col.problems
+    sig = Signature(
+        id=sig_id, title=data["title"].strip(), priority=priority, response_time_s=response_s,
+        category=category, application=data.get("application", "") or "",
+        description=(data.get("description") or "").strip(),
+        monitored_event=data.get("monitored_event", "") or "", sources=sources,
+        match=match, exclude=exclude, resolve=resolve, dedup_by=dedup_by,
+        dedup_window_s=window if window else float(response_s), threshold=threshold, absent=absent,
+        auto_resolve_s=auto_resolve, repeat_s=repeat,
+        examples_match=examples[0], examples_no_match=examples[1], examples_resolve=examples[2],
+        file=file, line=getattr(data, "line", None), raw=dict(data),
+    )
+    return sig, col.problems
+
+
+def _identity(col: _Collector, data: dict) -> str | None:
+    sig_id = data.get("id")
+    if not isinstance(sig_id, str) or not sig_id:
+        col.error("id", "missing or not a string (e.g. id: webex.cdr_download_failed)")
+    elif not ID_RE.match(sig_id):
+        col.error("id", f"{sig_id!r}: use lower-case letters, digits, '.', '_' and '-'", col.line(data, "id"))
+    for key in ("title", "description", "application", "monitored_event"):
+        if key in data and not isinstance(data[key], str):
+            col.error(key, "expected a string", col.line(data, key))
+    if not isinstance(data.get("title"), str) or not data.get("title", "").strip():
+        col.error("title", "missing: a short human title is required")
+    return sig_id
+
+
+def _priority(col: _Collector, data: dict) -> tuple[str, int]:
+    priority = data.get("priority")
+    if isinstance(priority, str):
+        priority = priority.strip().upper()
+    if priority not in PRIORITY_RESPONSE_S:
+        col.error("priority", f"expected one of P1, P2, P3, P4, got {data.get('priority')!r}", col.line(data, "priority"))
+        priority = "P4"
+    response = _duration(col, data, "response_time", "response_time")
+    return priority, int(response) if response else PRIORITY_RESPONSE_S[priority]
+
+
+def _absent(col: _Collector) -> Absent | None:
+    absent_map = _mapping(col, "absent")
+    if absent_map is None:
+        return None
+    hb = _regex_list(col, absent_map, "match", "absent.match")
+    for_s = _duration(col, absent_map, "for", "absent.for")
+    arm = absent_map.get("arm", "seen")
+    if arm not in ARM_MODES:
+        col.error("absent.arm", f"expected one of {', '.join(ARM_MODES)}, got {arm!r}", col.line(absent_map, "arm"))
+    if not hb:
+        col.error("absent.match", "needs at least one regex (the records whose absence is watched)", col.line(absent_map, "match"))
+    if for_s is None:
+        col.error("absent.for", "needs a duration (e.g. for: 1h)", col.line(absent_map, "for"))
+    return Absent(hb, for_s, arm if arm in ARM_MODES else "seen") if hb and for_s else None
+
+
+def _dedup(col: _Collector, match: tuple[Rx, ...]) -> tuple[tuple[str, ...], float | None]:
+    dedup_map = _mapping(col, "dedup")
+    if dedup_map is None:
+        return (), None
+    by = [s for s, _ in _string_list(col, dedup_map, "by", "dedup.by")]
+    known = _group_names(match)
+    for name in by:
+        if match and name not in known:
+            col.error("dedup.by", f"field {name!r} is not a named group (?P<{name}>...) of any match regex", col.line(dedup_map, "by"))
+    return tuple(by), _duration(col, dedup_map, "window", "dedup.window")
+
+
+def _threshold(col: _Collector) -> Threshold | None:
+    th_map = _mapping(col, "threshold")
+    if th_map is None:
+        return None
+    count = th_map.get("count")
+    within = _duration(col, th_map, "within", "threshold.within")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        col.error("threshold.count", f"expected a whole number >= 1, got {count!r}", col.line(th_map, "count"))
+    elif within is None:
+        col.error("threshold.within", "needs a duration (e.g. within: 15m)", col.line(th_map, "within"))
+    else:
+        return Threshold(count, within)
+    return None
+
+
+def _all_examples(col: _Collector) -> tuple[tuple[Example, ...], tuple[Example, ...], tuple[Example, ...]]:
+    ex_map = _mapping(col, "examples")
+    if ex_map is None:
+        col.error("examples", "missing: every signature needs examples.match and examples.no_match")
+        return (), (), ()
+    ex_match = _examples(col, ex_map, "match")
+    ex_no = _examples(col, ex_map, "no_match")
+    if not ex_match:
+        col.error("examples.match", "needs at least one record that must hit", col.line(ex_map, "match"))
+    if not ex_no:
+        col.error("examples.no_match", "needs at least one record that must not hit (a near miss)", col.line(ex_map, "no_match"))
+    return ex_match, ex_no, _examples(col, ex_map, "resolve")
+
+
+def load_file_signatures(data, file: str) -> tuple[list[Signature], list[Problem]]:
+    """A file holds one signature (a mapping) or a list of them."""
+    if data is None:
+        return [], [Problem(file, None, None, None, "empty file: expected a signature or a list of signatures", "warning")]
+    items = data if isinstance(data, list) else [data]
+    sigs, problems = [], []
+    for item in items:
+        sig, probs = build_signature(item, file)
+        problems.extend(probs)
+        if sig is not None:
+            sigs.append(sig)
+    return sigs, problems
