@@ -1,43 +1,26 @@
-"""The commit of one batch, and the detector as the state database holds it.
-
-Everything one batch changed goes into one transaction: file positions (and files forgotten),
-the detector's snapshot, the reports it made (into every sink's outbox queue). The detector is
-built and restored here only, for a start, a recovery and a reload alike; a snapshot written by
-an earlier release is upgraded on the way (``app.migrate``).
-"""
+"""The commit of one batch: file positions (and files forgotten), the detector's snapshot and
+the reports it made (into every sink's outbox queue), in one transaction."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from logsentinel.app.migrate import upgrade_snapshot
+from logsentinel.app.detector import build_detector
 from logsentinel.app.state import State
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
 from logsentinel.detection.redact import Redactor
 from logsentinel.dispatch.outbox import Outbox
 from logsentinel.signatures.model import Signature
-from logsentinel.sources.files.follow import SourceTail
+
+if TYPE_CHECKING:
+    from logsentinel.sources.files.follow import SourceTail
 
 log = logging.getLogger("logsentinel.run")
 
 PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
-
-
-def build_detector(signatures: list[Signature], host: str, redactor: Redactor, snapshot: dict | None) -> Detector:
-    """A detector for ``signatures`` that takes over ``snapshot`` (of any release)."""
-    detector = Detector(signatures, host, redactor)
-    if snapshot:
-        snapshot, notes = upgrade_snapshot(snapshot, signatures, host)
-        for note in notes:
-            log.warning("state upgrade: %s", note)
-        detector.restore(snapshot)
-    return detector
-
-
-def load_detector(state: State, signatures: list[Signature], host: str, redactor: Redactor) -> Detector:
-    return build_detector(signatures, host, redactor, state.load_detector())
 
 
 @dataclass
@@ -60,7 +43,7 @@ class Checkpoint:
         self.stats = stats
         self._next_prune = 0.0
 
-    def commit(self, tails: list[SourceTail], detector: Detector, events: list[Event], now: float,
+    def commit(self, tails: list["SourceTail"], detector: Detector, events: list[Event], now: float,
                mono: float) -> bool:
         """Write what changed; True if anything was written."""
         rows = [row for tail in tails for row in tail.dirty_rows()]

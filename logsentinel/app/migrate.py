@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from logsentinel.detection.detector import SNAPSHOT_VERSION
 from logsentinel.detection.events import EventKey
-from logsentinel.dispatch.outbox import StateError
 from logsentinel.signatures.model import Signature
 
 SCHEMA_VERSION = 2
@@ -20,6 +19,7 @@ SCHEMA_VERSION = 2
 
 def upgrade_schema(db, found: int) -> None:
     """Bring the schema from version ``found`` to this release's, in the caller's transaction."""
+    from logsentinel.dispatch.outbox import StateError
     if found > SCHEMA_VERSION:
         raise StateError(f"the state database has schema {found}, written by a newer logsentinel "
                          f"(this one knows {SCHEMA_VERSION}): upgrade logsentinel or use another state file")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from logsentinel.app.config import Config
-from logsentinel.app.checkpoint import build_detector
+from logsentinel.app.detector import build_detector
 from logsentinel.detection.events import Event
 from logsentinel.sources.files.capture import read_blocks
 from logsentinel.matching.matcher import Matcher

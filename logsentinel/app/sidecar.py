@@ -13,7 +13,8 @@ import logging
 import signal
 import threading
 
-from logsentinel.app.checkpoint import Checkpoint, RunStats, build_detector, load_detector
+from logsentinel.app.checkpoint import Checkpoint, RunStats, load_detector
+from logsentinel.app.detector import build_detector
 from logsentinel.app.config import Config
 from logsentinel.app.health import Health
 from logsentinel.app.matcher import build_matcher

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import sys
 
+from typing import TYPE_CHECKING
+
 from logsentinel.cli.common import read_config
 from logsentinel.clock import SYSTEM
-from logsentinel.dispatch.outbox import Outbox, StateError
+
+if TYPE_CHECKING:
+    from logsentinel.dispatch.outbox import Outbox
 
 STATUSES = ("pending", "delivered", "dead", "dropped")
 
@@ -22,6 +26,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_outbox(args) -> int:
+    from logsentinel.dispatch.outbox import Outbox, StateError
     config = read_config(args.config)
     if config is None:
         return 2
@@ -47,7 +52,7 @@ def cmd_outbox(args) -> int:
     return 0
 
 
-def _summary(outbox: Outbox, only: str | None) -> None:
+def _summary(outbox: "Outbox", only: str | None) -> None:
     counts = outbox.counts()
     oldest = outbox.oldest_pending()
     sinks = sorted({s for s, _ in counts})
@@ -62,7 +67,7 @@ def _summary(outbox: Outbox, only: str | None) -> None:
         print(f"{sink}: {parts}{age}")
 
 
-def _listing(outbox: Outbox, only: str | None) -> None:
+def _listing(outbox: "Outbox", only: str | None) -> None:
     rows = outbox.listing(sink=only)
     if rows:
         print(f"\n{'seq':>6} {'sink':<28} {'pri':<3} {'status':<8} {'tries':>5}  event / last error")

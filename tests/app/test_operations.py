@@ -15,7 +15,7 @@ import urllib.request
 
 from conftest import PATTERNS, ROOT
 from logsentinel.detection.events import EventKey
-from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_until
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.httpserver import free_port
 
 
@@ -44,7 +44,7 @@ def _start(tmp_path, patterns, extra: str = "", sinks: str = "[{type: jsonl, pat
         sinks: {sinks}
     """) + textwrap.dedent(extra))
     side, thread = start_sidecar(cfg)
-    time.sleep(0.5)
+    wait_following(side)
     return side, thread, log
 
 

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from conftest import PATTERNS
-from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_until
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.httpserver import free_port
 
 
@@ -81,7 +81,7 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
     side, thread = start_sidecar(cfg)
     stamp = utc_stamp
     try:
-        time.sleep(0.5)
+        wait_following(side)
         with open(log, "a") as fh:
             fh.write(f"{stamp()} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n")
 

@@ -10,7 +10,7 @@ import textwrap
 import time
 
 from conftest import PATTERNS
-from support.sidecar import read_jsonl, start_sidecar, stop_sidecar, utc_stamp, wait_until
+from support.sidecar import read_jsonl, start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.httpserver import Receiver
 
 
@@ -43,7 +43,7 @@ def test_webhook_through_outages(tmp_path):
           - {{type: jsonl, path: out.jsonl}}
     """))
     try:
-        time.sleep(0.5)
+        wait_following(side)
         with open(tmp_path / "app.log", "a") as fh:
             for i in range(5):
                 fh.write(LINE.format(t=utc_stamp(), i=i, s=SECRET))
@@ -86,7 +86,7 @@ def test_permanent_refusal_goes_to_dead_letters_and_retry_sends_it(tmp_path):
     """)
     side, thread = _sidecar(tmp_path, sinks)
     try:
-        time.sleep(0.5)
+        wait_following(side)
         with open(tmp_path / "app.log", "a") as fh:
             fh.write(LINE.format(t=utc_stamp(), i=1, s="x"))
         assert wait_until(lambda: len(rx.attempts) >= 1)

@@ -132,7 +132,7 @@ def test_database_probe_files_against_the_limit(tmp_path):
           - {{type: database, database: UCX_CallRecording, files: ['{data}/UCX_CallRecording*.?df'], max_size: 1MB, interval: 0.2s}}
     """)
     try:
-        time.sleep(0.5)
+        assert wait_until(lambda: side.probes[0].last is not None and side.matcher.stats.lines >= 1)  # measured, matched
         assert not read_jsonl(tmp_path / "out.jsonl")  # 70 % used: fine
         (data / "UCX_CallRecording_1.ndf").write_bytes(b"\0" * 150_000)  # 85 %: low (P4)
         assert wait_until(lambda: any(e["signature"] == "database.space_low" for e in read_jsonl(tmp_path / "out.jsonl")))

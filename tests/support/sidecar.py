@@ -69,6 +69,12 @@ def start_sidecar(config_path: Path) -> tuple[Sidecar, threading.Thread]:
     return side, thread
 
 
+def wait_following(side: Sidecar, files: int = 1) -> None:
+    """Wait until the running sidecar follows ``files`` log files (it has picked them up: lines
+    appended from now on are read)."""
+    assert wait_until(lambda: sum(len(t.files) for t in side.tails) >= files), "the sidecar picked up no file"
+
+
 def stop_sidecar(side: Sidecar, thread: threading.Thread) -> None:
     side.stop()
     thread.join(timeout=15)
