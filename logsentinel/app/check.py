@@ -47,20 +47,30 @@ def _text(example_text: str) -> str:
 
 
 def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> list[Problem]:
+    """Every problem of one signature: its examples, the fast matcher's agreement with the
+    reference, regexes without a block-scan form, catastrophic backtracking."""
     probs: list[Problem] = []
 
     def bad(key, message, line=None, level="error"):
         probs.append(Problem(sig.file, line or sig.line, sig.id, key, message, level))
 
+    _check_match_examples(sig, bad)
+    _check_other_examples(sig, bad)
+    _check_agreement(sig, matcher, bad)
+    if redos:
+        _check_redos(sig, bad)
+    return probs
+
+
+def _check_match_examples(sig: Signature, bad) -> None:
     absent_only = not sig.match and sig.absent is not None
     for i, ex in enumerate(sig.examples_match):
         text = _text(ex.text)
         try:
-            matches = evaluate(sig, text, timeout=1.0)
+            kinds = {m.kind: m for m in evaluate(sig, text, timeout=1.0)}
         except TimeoutError:
             bad(f"examples.match[{i}]", "regex timed out on this example", ex.line)
             continue
-        kinds = {m.kind: m for m in matches}
         if absent_only:
             if "heartbeat" not in kinds:
                 bad(f"examples.match[{i}]", f"does not match absent.match: {_short(text)}", ex.line)
@@ -73,15 +83,17 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> lis
             got = hit.fields.get(name)
             if got != want:
                 bad(f"examples.match[{i}].fields.{name}", f"expected {want!r}, got {got!r}", ex.line)
+
+
+def _check_other_examples(sig: Signature, bad) -> None:
+    wrong = "heartbeat" if not sig.match and sig.absent is not None else "hit"
     for i, ex in enumerate(sig.examples_no_match):
         text = _text(ex.text)
         try:
-            matches = evaluate(sig, text, timeout=1.0)
+            kinds = {m.kind for m in evaluate(sig, text, timeout=1.0)}
         except TimeoutError:
             bad(f"examples.no_match[{i}]", "regex timed out on this example", ex.line)
             continue
-        kinds = {m.kind for m in matches}
-        wrong = "heartbeat" if absent_only else "hit"
         if wrong in kinds:
             bad(f"examples.no_match[{i}]", f"hits but must not: {_short(text)}", ex.line)
     for i, ex in enumerate(sig.examples_resolve):
@@ -90,10 +102,11 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> lis
         if "resolve" not in kinds and "heartbeat" not in kinds:
             bad(f"examples.resolve[{i}]", f"does not match any resolve regex: {_short(text)}", ex.line)
 
-    # the fast path must agree with the reference on every example
+
+def _check_agreement(sig: Signature, matcher: Matcher, bad) -> None:
+    """The fast path must agree with the reference on every example."""
     source = sig.sources[0] if sig.sources else "check"
-    examples = sig.examples_match + sig.examples_no_match + sig.examples_resolve
-    for ex in examples:
+    for ex in sig.examples_match + sig.examples_no_match + sig.examples_resolve:
         block = _example_block(ex.text, source)
         fast = [(m.signature.id, m.kind, tuple(sorted(m.fields.items())))
                 for mr in matcher.scan(block) for m in mr.matches]
@@ -102,20 +115,18 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> lis
         if fast != ref:
             bad("examples", f"internal error: the {matcher.engine} matcher disagrees with the reference on "
                 f"{_short(ex.text)} ({fast} != {ref}); please report it", ex.line)
-
     for sig_, key in matcher.no_scan_form(source):
         if sig_ is sig:
             bad(key, "this regex has no block-scan form, so it is tried on every record (slower); "
                 "avoid syntax only the 'regex' module knows", level="warning")
 
-    if redos:
-        for kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
-            slow = find_slow_input(rx.compiled, rx.source)
-            if slow is not None:
-                bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
-                    f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*",
-                    rx.line)
-    return probs
+
+def _check_redos(sig: Signature, bad) -> None:
+    for _kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
+        slow = find_slow_input(rx.compiled, rx.source)
+        if slow is not None:
+            bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
+                f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*", rx.line)
 
 
 def _short(text: str, n: int = 100) -> str:

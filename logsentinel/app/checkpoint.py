@@ -23,11 +23,14 @@ log = logging.getLogger("logsentinel.run")
 PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
 
 
+def load_detector(state: State, signatures: list[Signature], host: str, redactor: Redactor) -> Detector:
+    return build_detector(signatures, host, redactor, state.load_detector())
+
+
 @dataclass
 class RunStats:
     commits: int = 0
     events: int = 0
-    dropped: int = 0
     reloads: int = 0
     reloads_refused: int = 0
     reports: dict = field(default_factory=dict)   # (signature, report) -> count
@@ -72,7 +75,6 @@ class Checkpoint:
     def _enqueue(self, db, ev: Event, now: float) -> None:
         dropped = Outbox.enqueue(db, self.sinks, ev.to_dict(), now, self.max_pending)
         if dropped:
-            self.stats.dropped += dropped
             log.error("outbox full: %d lowest-priority report(s) set aside (see logsentinel outbox)", dropped)
 
     def _count(self, events: list[Event]) -> None:

@@ -22,7 +22,3 @@ def build_detector(signatures: list[Signature], host: str, redactor: Redactor, s
             log.warning("state upgrade: %s", note)
         detector.restore(snapshot)
     return detector
-
-
-def load_detector(state: State, signatures: list[Signature], host: str, redactor: Redactor) -> Detector:
-    return build_detector(signatures, host, redactor, state.load_detector())

@@ -164,7 +164,7 @@ def build_signature(data, file: str) -> tuple[Signature | None, list[Problem]]:
         dedup_window_s=window if window else float(response_s), threshold=threshold, absent=absent,
         auto_resolve_s=auto_resolve, repeat_s=repeat,
         examples_match=examples[0], examples_no_match=examples[1], examples_resolve=examples[2],
-        file=file, line=getattr(data, "line", None), raw=dict(data),
+        file=file, line=getattr(data, "line", None),
     )
     return sig, col.problems
 

@@ -4,7 +4,7 @@ matcher must produce exactly the same hits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import regex
 
@@ -109,7 +109,6 @@ class Signature:
     examples_resolve: tuple[Example, ...] = ()
     file: str = ""
     line: int | None = None
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ---- reference matching semantics -------------------------------------------------
     def applies_to(self, source: str) -> bool:

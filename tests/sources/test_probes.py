@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import textwrap
-import time
 from collections import namedtuple
 
 import pytest

@@ -26,7 +26,6 @@ class DatabaseSettings(ProbeSettings):
     low: float = 80.0               # percent used
     near_saturation: float = 90.0
     hysteresis: float = 2.0
-from logsentinel.sources.probes.levels import Levels
 
 class FileSize:
     """Size of a database as the sum of its data files."""
