@@ -99,6 +99,7 @@ def call_recording(rng: random.Random) -> str:
         ("14:31:40", "WARN", "StoneVoice.CallRecording.Engine", "No free recording channels: call 5523 from 2017 to 3040 will not be recorded (licensed channels: 8)"),
         ("16:45:00", "WARN", "StoneVoice.CallRecording.Engine", "Recording of call 7788 stopped: maximum recording duration reached (240 min)"),
         ("17:05:00", "INFO", "StoneVoice.CallRecording.Engine", "Recording of call 7791 stopped by user after 12 min"),
+        ("17:40:00", "FATAL", "StoneVoice.CallRecording.Host", "Unhandled exception, application is terminating: System.OutOfMemoryException"),
     ]
     for hhmmss, level, logger, msg in script:
         t = at(hhmmss) + timedelta(milliseconds=100)
@@ -216,64 +217,123 @@ def webex(rng: random.Random) -> str:
     return "\n".join(merge(noise, events)) + "\n"
 
 
-# ---- Windows Application event log, exported as text: UTF-16 LE with BOM, CRLF ----------
+# ---- Windows event log: Application and System, exported as XML ------------------------
+# `wevtutil qe Application /f:RenderedXml > Application-eventlog.xml` in PowerShell: one event a
+# line, UTF-16 LE with BOM, CRLF; the message rendered in the server's language (English here).
 
-def evt(t: datetime, level: str, source: str, event_id: int, msg: str) -> str:
-    return f"{t:%Y-%m-%d %H:%M:%S} {level} {source} {event_id} {msg}"
+PROVIDER_GUID = {"Service Control Manager": "{555908d1-a6d7-4695-8e1e-26931d2012f4}"}
+LEVEL_NUMBER = {"Error": 2, "Warning": 3, "Information": 4}
 
 
-def eventlog(rng: random.Random) -> str:
+def evt(t: datetime, level: str, source: str, event_id: int, msg: str, data=None, channel: str = "Application"):
+    """One event: (time, level, provider, id, message, data as [(name or None, value)], channel)."""
+    return (t, level, source, event_id, msg, data if data is not None else [(None, msg)], channel)
+
+
+def scm(t: datetime, level: str, event_id: int, msg: str, params: list[str]):
+    return evt(t, level, "Service Control Manager", event_id, msg,
+               [(f"param{i}", v) for i, v in enumerate(params, 1)], "System")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+
+
+def event_xml(ev, record_id: int) -> str:
+    t, level, provider, event_id, msg, data, channel = ev
+    utc = t - timedelta(hours=1)  # Europe/Rome in November: UTC+1
+    guid = PROVIDER_GUID.get(provider)
+    prov = f"<Provider Name='{_esc(provider)}'" + (f" Guid='{guid}' EventSourceName='{_esc(provider)}'/>" if guid else "/>")
+    items = "".join(f"<Data Name='{n}'>{_esc(v)}</Data>" if n else f"<Data>{_esc(v)}</Data>" for n, v in data)
+    return ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>" + prov
+            + f"<EventID Qualifiers='{16384 if level == 'Information' else 49152}'>{event_id}</EventID><Version>0</Version>"
+            + f"<Level>{LEVEL_NUMBER[level]}</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords>"
+            + f"<TimeCreated SystemTime='{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond:06d}0Z'/>"
+            + f"<EventRecordID>{record_id}</EventRecordID><Correlation/><Execution ProcessID='4' ThreadID='88'/>"
+            + f"<Channel>{channel}</Channel><Computer>ucx-demo</Computer><Security/></System>"
+            + f"<EventData>{items}</EventData><RenderingInfo Culture='en-US'><Message>{_esc(msg)}</Message>"
+            + f"<Level>{level}</Level><Task></Task><Opcode>Info</Opcode><Channel>{channel}</Channel>"
+            + f"<Provider>{_esc(provider)}</Provider><Keywords><Keyword>Classic</Keyword></Keywords></RenderingInfo></Event>")
+
+
+def eventlog(rng: random.Random) -> dict[str, str]:
+    """The Application and System exports (same random draws as the text export before them)."""
     noise = []
     services = ["Windows Update", "Background Intelligent Transfer Service", "Windows Modules Installer", "WinHTTP Web Proxy Auto-Discovery Service"]
     for t in noise_times(rng, 60, 240):
         kind = rng.random()
         if kind < 0.35:
-            msg = evt(t, "Information", "Service Control Manager", 7036, f"The {rng.choice(services)} service entered the {rng.choice(['running', 'stopped'])} state.")
+            service, state = rng.choice(services), rng.choice(['running', 'stopped'])
+            ev = scm(t, "Information", 7036, f"The {service} service entered the {state} state.", [service, state])
         elif kind < 0.55:
-            msg = evt(t, "Information", "Imagicle Monitoring Service", 100, "All Imagicle services are running")
+            ev = evt(t, "Information", "Imagicle Monitoring Service", 100, "All Imagicle services are running")
         elif kind < 0.7:
-            msg = evt(t, "Information", "MSSQL$SQLEXPRESS", 17137, f"Starting up database '{rng.choice(['tempdb', 'UCX_Analytics', 'UCX_CallRecording'])}'.")
+            db = rng.choice(['tempdb', 'UCX_Analytics', 'UCX_CallRecording'])
+            ev = evt(t, "Information", "MSSQL$SQLEXPRESS", 17137, f"Starting up database '{db}'.", [(None, db)])
         elif kind < 0.8:
             # the replication link is down from 13:40 to 14:05: no "UP" status meanwhile
             if at("13:30:00") <= t <= at("14:10:00"):
-                msg = evt(t, "Information", "Imagicle Monitoring Service", 100, "All Imagicle services are running")
+                ev = evt(t, "Information", "Imagicle Monitoring Service", 100, "All Imagicle services are running")
             else:
-                msg = evt(t, "Information", "Imagicle Monitoring Service", 300, "Cluster replication link status: UP (node ucx-02)")
+                ev = evt(t, "Information", "Imagicle Monitoring Service", 300, "Cluster replication link status: UP (node ucx-02)")
         elif kind < 0.9:
-            msg = evt(t, "Warning", "Microsoft-Windows-Time-Service", 129, "NtpClient was unable to set a domain peer to use as a time source because of discovery error.")
+            ev = evt(t, "Warning", "Microsoft-Windows-Time-Service", 129, "NtpClient was unable to set a domain peer to use as a time source because of discovery error.",
+                     [("Domain", "ucx.local")], "System")
         else:
-            msg = evt(t, "Information", "Security-SPP", 16384, "Successfully scheduled Software Protection service for re-start at 2026-11-28T08:00:00Z.")
-        noise.append((t, 0, msg))
+            ev = evt(t, "Information", "Security-SPP", 16384, "Successfully scheduled Software Protection service for re-start at 2026-11-28T08:00:00Z.",
+                     [(None, "2026-11-28T08:00:00Z"), (None, "RulesEngine")])
+        noise.append((t, 0, ev))
+    voip_path = "C:\\Program Files (x86)\\StonevoiceAS\\Apps\\VoipStack\\ImagicleVoipStack.exe"
+    dotnet = ("Application: CallRecordingService.exe\nFramework Version: v4.0.30319\n"
+              "Description: The process was terminated due to an unhandled exception.\n"
+              "Exception Info: System.Data.SqlClient.SqlException\n"
+              "   at StoneVoice.Data.Db.Execute(System.String)\n   at StoneVoice.CallRecording.Service.OnTimer(System.Object)")
     script = [
-        ("09:30:14", "Error", "Application Error", 1000,
-         "Faulting application name: ImagicleVoipStack.exe, version: 2024.3.1.0, time stamp: 0x65a1b2c3\n"
-         "Faulting module name: ntdll.dll, version: 10.0.17763.5820, time stamp: 0x8d1a4b2e\n"
-         "Exception code: 0xc0000005\nFault offset: 0x000000000004f2a1\nFaulting process id: 0x1a2c\n"
-         "Faulting application path: C:\\Program Files (x86)\\StonevoiceAS\\Apps\\VoipStack\\ImagicleVoipStack.exe"),
-        ("09:30:15", "Error", "Service Control Manager", 7031,
-         "The Imagicle VoIP Gateway service terminated unexpectedly.  It has done this 1 time(s).  The following corrective action will be taken in 60000 milliseconds: Restart the service."),
-        ("09:31:15", "Information", "Service Control Manager", 7036, "The Imagicle VoIP Gateway service entered the running state."),
-        ("11:02:40", "Error", ".NET Runtime", 1026,
-         "Application: CallRecordingService.exe\nFramework Version: v4.0.30319\n"
-         "Description: The process was terminated due to an unhandled exception.\n"
-         "Exception Info: System.Data.SqlClient.SqlException\n"
-         "   at StoneVoice.Data.Db.Execute(System.String)\n   at StoneVoice.CallRecording.Service.OnTimer(System.Object)"),
-        ("11:02:44", "Error", "Service Control Manager", 7031,
-         "The Imagicle Call Recording service terminated unexpectedly.  It has done this 1 time(s).  The following corrective action will be taken in 60000 milliseconds: Restart the service."),
-        ("12:40:00", "Error", "Application Error", 1000,
-         "Faulting application name: notepad.exe, version: 10.0.17763.1, time stamp: 0x12345678\n"
-         "Exception code: 0xc0000005\nFaulting application path: C:\\Windows\\System32\\notepad.exe"),
-        ("13:40:00", "Warning", "Imagicle Monitoring Service", 300, "Cluster replication link status: DOWN (node ucx-02)"),
-        ("13:50:00", "Warning", "Imagicle Monitoring Service", 300, "Cluster replication link status: DOWN (node ucx-02)"),
-        ("14:05:00", "Information", "Imagicle Monitoring Service", 300, "Cluster replication link status: UP (node ucx-02)"),
-        ("15:20:00", "Warning", "Imagicle Monitoring Service", 210, "Insufficient disk space on drive C: (17% free)"),
-        ("16:00:00", "Warning", "srv", 2013, "The D: disk is at or near capacity.  You may need to delete some files."),
-        ("16:20:00", "Warning", "Imagicle Monitoring Service", 210, "Insufficient disk space on drive C: (16% free)"),
-        ("17:00:00", "Warning", "Imagicle Monitoring Service", 220, "Low database space: UCX_Analytics 8.6 GB of 10 GB used"),
+        evt(at("09:30:14"), "Error", "Application Error", 1000,
+            "Faulting application name: ImagicleVoipStack.exe, version: 2024.3.1.0, time stamp: 0x65a1b2c3\n"
+            "Faulting module name: ntdll.dll, version: 10.0.17763.5820, time stamp: 0x8d1a4b2e\n"
+            "Exception code: 0xc0000005\nFault offset: 0x000000000004f2a1\nFaulting process id: 0x1a2c\n"
+            f"Faulting application path: {voip_path}",
+            [(None, v) for v in ("ImagicleVoipStack.exe", "2024.3.1.0", "65a1b2c3", "ntdll.dll", "10.0.17763.5820",
+                                 "8d1a4b2e", "c0000005", "000000000004f2a1", "1a2c", "01da2104a1b2c3d4", voip_path,
+                                 "C:\\Windows\\SYSTEM32\\ntdll.dll", "6f1c2b3a-9d8e-4f70-a1b2-c3d4e5f60718")]),
+        scm(at("09:30:15"), "Error", 7031,
+            "The Imagicle VoIP Gateway service terminated unexpectedly.  It has done this 1 time(s).  The following corrective action will be taken in 60000 milliseconds: Restart the service.",
+            ["Imagicle VoIP Gateway", "1", "60000", "1", "Restart the service"]),
+        scm(at("09:31:15"), "Information", 7036, "The Imagicle VoIP Gateway service entered the running state.",
+            ["Imagicle VoIP Gateway", "running"]),
+        evt(at("11:02:40"), "Error", ".NET Runtime", 1026, dotnet),
+        scm(at("11:02:44"), "Error", 7031,
+            "The Imagicle Call Recording service terminated unexpectedly.  It has done this 1 time(s).  The following corrective action will be taken in 60000 milliseconds: Restart the service.",
+            ["Imagicle Call Recording", "1", "60000", "1", "Restart the service"]),
+        evt(at("12:40:00"), "Error", "Application Error", 1000,
+            "Faulting application name: notepad.exe, version: 10.0.17763.1, time stamp: 0x12345678\n"
+            "Exception code: 0xc0000005\nFaulting application path: C:\\Windows\\System32\\notepad.exe",
+            [(None, v) for v in ("notepad.exe", "10.0.17763.1", "12345678", "ntdll.dll", "10.0.17763.5820", "8d1a4b2e",
+                                 "c0000005", "000000000004f2a1", "2b3c", "01da2104a1b2c3d5", "C:\\Windows\\System32\\notepad.exe")]),
+        evt(at("12:10:00"), "Error", "Application Error", 1000,
+            "Faulting application name: QueueManager.exe, version: 2024.3.1.0, time stamp: 0x65a1b2c3\n"
+            "Faulting module name: KERNELBASE.dll, version: 10.0.17763.5820, time stamp: 0x8d1a4b2e\n"
+            "Exception code: 0xe0434352\nFaulting application path: C:\\Program Files (x86)\\StonevoiceAS\\Apps\\AdvancedQueuing\\QueueManager.exe",
+            [(None, v) for v in ("QueueManager.exe", "2024.3.1.0", "65a1b2c3", "KERNELBASE.dll", "10.0.17763.5820", "8d1a4b2e",
+                                 "e0434352", "0000000000034f99", "3c4d", "01da2104a1b2c3d6",
+                                 "C:\\Program Files (x86)\\StonevoiceAS\\Apps\\AdvancedQueuing\\QueueManager.exe",
+                                 "C:\\Windows\\System32\\KERNELBASE.dll", "0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6")]),
+        evt(at("13:40:00"), "Warning", "Imagicle Monitoring Service", 300, "Cluster replication link status: DOWN (node ucx-02)"),
+        evt(at("13:50:00"), "Warning", "Imagicle Monitoring Service", 300, "Cluster replication link status: DOWN (node ucx-02)"),
+        evt(at("14:05:00"), "Information", "Imagicle Monitoring Service", 300, "Cluster replication link status: UP (node ucx-02)"),
+        evt(at("15:20:00"), "Warning", "Imagicle Monitoring Service", 210, "Insufficient disk space on drive C: (17% free)"),
+        evt(at("16:00:00"), "Warning", "srv", 2013, "The D: disk is at or near capacity.  You may need to delete some files.",
+            [(None, "\\Device\\HarddiskVolume3"), (None, "D:")], "System"),
+        evt(at("16:20:00"), "Warning", "Imagicle Monitoring Service", 210, "Insufficient disk space on drive C: (16% free)"),
+        evt(at("17:00:00"), "Warning", "Imagicle Monitoring Service", 220, "Low database space: UCX_Analytics 8.6 GB of 10 GB used"),
     ]
-    events = [(at(h), 1, evt(at(h), lvl, src, eid, msg)) for h, lvl, src, eid, msg in script]
-    lines = merge(noise, events)
-    return "\r\n".join(line.replace("\n", "\r\n") for line in lines) + "\r\n"
+    events = merge(noise, [(ev[0], 1, ev) for ev in script])
+    exports = {}
+    for channel, first_id in (("Application", 48211), ("System", 91377)):
+        lines = [event_xml(ev, first_id + n) for n, ev in enumerate(e for e in events if e[6] == channel)]
+        exports[channel] = "\r\n".join(line.replace("\n", "\r\n") for line in lines) + "\r\n"
+    return exports
 
 
 # ---- Cloud connector: log4net, gzip-compressed (a rotated file) ---------------------------
@@ -339,7 +399,8 @@ def main() -> None:
     (OUT / "CallRecording.log").write_bytes(b"\xef\xbb\xbf" + call_recording(rng).encode("utf-8"))
     (OUT / "VoipStack.log").write_bytes(voip_stack(rng).encode("utf-8"))
     (OUT / "WebexConnector.log").write_bytes(webex(rng).encode("utf-8"))
-    (OUT / "Application-eventlog.txt").write_bytes(eventlog(rng).encode("utf-16"))  # BOM + LE
+    for channel, text in eventlog(rng).items():  # as PowerShell's > writes: UTF-16 LE with BOM
+        (OUT / f"{channel}-eventlog.xml").write_bytes(text.encode("utf-16"))
     (OUT / "probes.log").write_bytes(probes().encode("utf-8"))
     data = cloud(rng).encode("utf-8")
     with open(OUT / "CloudConnector.log.1.gz", "wb") as fh:

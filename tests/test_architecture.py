@@ -16,7 +16,7 @@ PURE = ("records", "matching", "detection")
 FORBIDDEN = {"time", "os", "sqlite3", "socket", "logging", "threading", "requests", "subprocess", "shutil",
              "datetime.now"}
 # layers: a package may import its own and earlier ones (and the shared top-level modules)
-ORDER = ["signatures", "records", "matching", "detection", "sources", "sinks", "dispatch", "app", "cli"]
+ORDER = ["records", "signatures", "matching", "detection", "sources", "sinks", "dispatch", "app", "cli"]
 SHARED = {"units", "timefmt", "clock", "yamlload"}
 
 

@@ -67,7 +67,7 @@ def _check_match_examples(sig: Signature, bad) -> None:
     for i, ex in enumerate(sig.examples_match):
         text = _text(ex.text)
         try:
-            kinds = {m.kind: m for m in evaluate(sig, text, timeout=1.0)}
+            kinds = {m.kind: m for m in evaluate(sig, text, 1.0, ex.attrs)}
         except TimeoutError:
             bad(f"examples.match[{i}]", "regex timed out on this example", ex.line)
             continue
@@ -77,7 +77,7 @@ def _check_match_examples(sig: Signature, bad) -> None:
             continue
         hit = kinds.get("hit")
         if hit is None:
-            bad(f"examples.match[{i}]", f"does not hit: {_short(text)}{_why(sig, text)}", ex.line)
+            bad(f"examples.match[{i}]", f"does not hit: {_short(text)}{_why(sig, text, ex.attrs)}", ex.line)
             continue
         for name, want in ex.fields.items():
             got = hit.fields.get(name)
@@ -90,7 +90,7 @@ def _check_other_examples(sig: Signature, bad) -> None:
     for i, ex in enumerate(sig.examples_no_match):
         text = _text(ex.text)
         try:
-            kinds = {m.kind for m in evaluate(sig, text, timeout=1.0)}
+            kinds = {m.kind for m in evaluate(sig, text, 1.0, ex.attrs)}
         except TimeoutError:
             bad(f"examples.no_match[{i}]", "regex timed out on this example", ex.line)
             continue
@@ -98,7 +98,7 @@ def _check_other_examples(sig: Signature, bad) -> None:
             bad(f"examples.no_match[{i}]", f"hits but must not: {_short(text)}", ex.line)
     for i, ex in enumerate(sig.examples_resolve):
         text = _text(ex.text)
-        kinds = {m.kind for m in evaluate(sig, text, timeout=1.0)}
+        kinds = {m.kind for m in evaluate(sig, text, 1.0, ex.attrs)}
         if "resolve" not in kinds and "heartbeat" not in kinds:
             bad(f"examples.resolve[{i}]", f"does not match any resolve regex: {_short(text)}", ex.line)
 
@@ -107,6 +107,8 @@ def _check_agreement(sig: Signature, matcher: Matcher, bad) -> None:
     """The fast path must agree with the reference on every example."""
     source = sig.sources[0] if sig.sources else "check"
     for ex in sig.examples_match + sig.examples_no_match + sig.examples_resolve:
+        if ex.attrs is not None:
+            continue  # an event-log example: records that come whole are not block-scanned
         block = _example_block(ex.text, source)
         fast = [(m.signature.id, m.kind, tuple(sorted(m.fields.items())))
                 for mr in matcher.scan(block) for m in mr.matches]
@@ -134,7 +136,10 @@ def _short(text: str, n: int = 100) -> str:
     return repr(one if len(one) <= n else one[: n - 1] + "…")
 
 
-def _why(sig: Signature, text: str) -> str:
+def _why(sig: Signature, text: str, attrs: dict | None = None) -> str:
+    if sig.event is not None and not sig.event.selects(attrs):
+        return " (not an event its 'event' selector takes)" if attrs is not None else \
+            " (a text line: a signature with 'event' looks at event-log records only; write the example as an event)"
     if any(rx.search(text, 1.0) for rx in sig.match):
         excl = [rx.key for rx in sig.exclude if rx.search(text, 1.0)]
         if excl:

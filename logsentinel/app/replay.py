@@ -18,7 +18,10 @@ from logsentinel.app.detector import build_detector
 from logsentinel.detection.events import Event
 from logsentinel.sources.files.capture import read_blocks
 from logsentinel.matching.matcher import Matcher
-from logsentinel.detection.timeline import block_items, feed
+from logsentinel.detection.timeline import block_items, feed, record_items
+from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff
+
+EVENT_BATCH = 1000   # event-log records matched at once
 
 
 @dataclass
@@ -29,6 +32,35 @@ class ReplayStats:
     cut_lines: int = 0
     events: dict = field(default_factory=dict)   # signature id -> events fired
     seconds: float = 0.0
+    eventlog: EventStats = field(default_factory=EventStats)   # .evtx and XML exports
+
+
+class UnknownFormat(ValueError):
+    """A binary file that is neither text nor an event-log export."""
+
+
+def check_formats(paths: list[Path]) -> dict[Path, str]:
+    """Each file's kind (``sources.eventlog.capture.sniff``); UnknownFormat names a binary one."""
+    kinds = {p: sniff(p) for p in paths}
+    for p, kind in kinds.items():
+        if kind == "binary":
+            raise UnknownFormat(f"{p}: a binary file of no known format (not text, gzip, .evtx or an event XML export)")
+    return kinds
+
+
+def _event_stream(path: Path, kind: str, config: Config, matcher: Matcher, stats: ReplayStats,
+                  on_progress) -> Iterator[tuple[int, object]]:
+    source = config.source_for(path).name
+    batch: list = []
+    for rec in read_events(path, source, stats.eventlog, kind):
+        batch.append(rec)
+        if len(batch) >= EVENT_BATCH:
+            yield from record_items(batch, matcher, source)
+            batch = []
+    if batch:
+        yield from record_items(batch, matcher, source)
+    on_progress(path.stat().st_size)
+    stats.files += 1
 
 
 def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | None,
@@ -58,7 +90,9 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
         if progress is not None:
             progress(stats.bytes_read)
 
-    streams = [_file_stream(p, config, matcher, timezone, stats, on_progress) for p in paths]
+    kinds = check_formats(paths)
+    streams = [_event_stream(p, kinds[p], config, matcher, stats, on_progress) if kinds[p] in ("evtx", "xml")
+               else _file_stream(p, config, matcher, timezone, stats, on_progress) for p in paths]
     for ev in feed(detector, streams):
         emit(ev)
     for ev in detector.finish():

@@ -9,7 +9,7 @@ from pathlib import Path
 from logsentinel.app.config import Config, ConfigError, default_config, load_config
 from logsentinel.app.expect import diff_events, load_expected
 from logsentinel.app.matcher import build_matcher
-from logsentinel.app.replay import Progress, ReplayStats, replay
+from logsentinel.app.replay import Progress, ReplayStats, UnknownFormat, replay
 from logsentinel.cli.common import read_library
 from logsentinel.matching.matcher import ENGINES, Matcher
 from logsentinel.records.timestamps import get_zone
@@ -48,7 +48,11 @@ def cmd_replay(args) -> int:
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    stats, events = _run(args, config, matcher, files)
+    try:
+        stats, events = _run(args, config, matcher, files)
+    except UnknownFormat as exc:
+        print(f"replay refused: {exc}", file=sys.stderr)
+        return 1
     if args.stats:
         _print_stats(stats, matcher)
     return _compare(args.expect, events) if args.expect else 0
@@ -117,6 +121,10 @@ def _print_stats(stats: ReplayStats, matcher: Matcher) -> None:
     rate = ms.lines / stats.seconds if stats.seconds else 0.0
     err.write(f"replayed {stats.files} file(s), {ms.lines} lines, {stats.bytes_read / 1e6:.1f} MB in "
               f"{stats.seconds:.2f}s ({rate:,.0f} lines/s, engine {matcher.engine}); scan {ms.scan_seconds:.2f}s\n")
+    ev = stats.eventlog
+    if ev.events or ev.malformed:
+        err.write(f"event-log records: {ev.events}; malformed or unreadable, skipped: {ev.malformed}"
+                  + (f" (first: {ev.first_error})" if ev.first_error else "") + "\n")
     if stats.replaced or stats.cut_lines:
         err.write(f"undecodable sequences replaced: {stats.replaced}; lines cut at max_line_bytes: {stats.cut_lines}\n")
     err.write(f"{'signature':<44} {'hits':>7} {'events':>6} {'resolves':>8} {'beats':>6} {'cands':>7} {'ms':>8} {'timeouts':>8}\n")

@@ -121,20 +121,7 @@ class Detector:
         for key, ev in list(self.open.items()):
             if ev.kind == "absent":
                 continue
-            sig = self.signatures[ev.signature]
-            if sig.auto_resolve_s and now >= ev.last_seen + sig.auto_resolve_s * 1000:
-                at = ev.last_seen + int(sig.auto_resolve_s * 1000)
-                ev.status, ev.resolved_at = "resolved", at
-                del self.open[key]
-                fired.append((at, key, ev.snapshot("resolved", at)))
-            elif now > ev.last_seen + sig.dedup_window_s * 1000:
-                del self.open[key]
-                if ev.dirty:
-                    at = ev.last_seen + int(sig.dedup_window_s * 1000)
-                    fired.append((at, key, ev.snapshot("closed", at)))
-            elif ev.last_seen > ev.reported_at and now >= ev.reported_at + _repeat_ms(sig):
-                at = ev.reported_at + _repeat_ms(sig)
-                fired.append((at, key, ev.snapshot("repeated", at)))
+            fired.extend((at, key, snap) for at, snap in self._event_reports(key, ev, now))
         for sid, st in self.absent.items():
             sig = self.signatures[sid]
             if not st.armed or st.last is None or self._absent_event(sid) is not None:
@@ -147,6 +134,28 @@ class Detector:
             del self.pending[key]
         fired.sort(key=lambda item: (item[0], item[2].signature, item[1]))  # same time: a stable order
         return [ev for _at, _key, ev in fired]
+
+    def _event_reports(self, key: str, ev: Event, now: int) -> list[tuple[int, Event]]:
+        """What one open event reports by ``now``, in time order whatever the clock skipped:
+        a repeat due before its end comes first, then its end (auto-resolve, else the close
+        of a window that passed without a hit, reported if it changed since its last report)."""
+        sig = self.signatures[ev.signature]
+        out = []
+        resolve_at = ev.last_seen + int(sig.auto_resolve_s * 1000) if sig.auto_resolve_s else NEVER
+        close_at = ev.last_seen + int(sig.dedup_window_s * 1000) + 1   # the window's last ms has passed
+        if ev.last_seen > ev.reported_at:
+            repeat_at = ev.reported_at + _repeat_ms(sig)
+            if now >= repeat_at and repeat_at < min(resolve_at, close_at):
+                out.append((repeat_at, ev.snapshot("repeated", repeat_at)))
+        if now >= resolve_at:
+            ev.status, ev.resolved_at = "resolved", resolve_at
+            del self.open[key]
+            out.append((resolve_at, ev.snapshot("resolved", resolve_at)))
+        elif now >= close_at:
+            del self.open[key]
+            if ev.dirty:
+                out.append((close_at - 1, ev.snapshot("closed", close_at - 1)))
+        return out
 
     # ---- records --------------------------------------------------------------------
     def process(self, matched: MatchedRecord, advance: bool = True) -> list[Event]:

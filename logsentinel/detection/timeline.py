@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
-from logsentinel.records.blocks import Block, end_time
+from logsentinel.records.blocks import Block, Record, end_time
 
 if TYPE_CHECKING:
     from logsentinel.matching.matcher import Matcher
@@ -42,6 +42,19 @@ def block_items(block: Block, matcher: "Matcher", last: int) -> tuple[list[Item]
         last = max(last, tick)
         items.append((tick, Tick(tick)))
     return items, last
+
+
+def record_items(records: list[Record], matcher: "Matcher", source: str) -> list[Item]:
+    """The timeline items of records that come whole (event-log events): each matched record
+    at its time, and a tick at each record's time (the clock follows the events)."""
+    matched = {id(mr.record): mr for mr in matcher.match_records(records, source)}
+    items: list[Item] = []
+    for rec in records:
+        if rec.time is None:
+            continue
+        mr = matched.get(id(rec))
+        items.append((rec.time, mr if mr is not None else Tick(rec.time)))
+    return items
 
 
 HOLD = object()  # a cap for "do not move the clock at all"

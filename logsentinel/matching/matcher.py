@@ -101,13 +101,15 @@ class Matcher:
         self.on_timeout = on_timeout
         self.stats = MatchStats()
         self._plans: dict[str, _Plan] = {}
+        self._record_sigs: dict[str, list[Signature]] = {}
         self._shared: dict[tuple, _Plan] = {}
 
     def plan(self, source: str) -> _Plan:
         """The scan plan for a source; sources admitting the same signatures share one."""
         plan = self._plans.get(source)
         if plan is None:
-            admitted = tuple(i for i, s in enumerate(self.signatures) if s.applies_to(source))
+            # event-log selectors never hit a text block: they are for ``match_records``
+            admitted = tuple(i for i, s in enumerate(self.signatures) if s.applies_to(source) and s.event is None)
             plan = self._shared.get(admitted)
             if plan is None:
                 sigs = [self.signatures[i] for i in admitted]
@@ -157,6 +159,21 @@ class Matcher:
             pos = bounds[0]
             rec = make_record(block, bounds[0], bounds[1], line)
             found = self._confirm(rec, sorted(candidates[bounds]), plan.sigs)
+            if found:
+                out.append(MatchedRecord(rec, tuple(found)))
+        return out
+
+    # ---- records that come whole (the Windows event log) -----------------------------
+    def match_records(self, records: list[Record], source: str) -> list[MatchedRecord]:
+        """The matches of records that arrive one by one (event-log events): every signature
+        of ``source`` is evaluated; the ones with an ``event`` selector look at the fields."""
+        sigs = self._record_sigs.get(source)
+        if sigs is None:
+            sigs = self._record_sigs[source] = [s for s in self.signatures if s.applies_to(source)]
+        out = []
+        for rec in records:
+            self.stats.lines += 1
+            found = self._confirm(rec, range(len(sigs)), sigs)
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
         return out
@@ -227,7 +244,7 @@ class Matcher:
             st.candidates += 1
             t0 = self.timer()
             try:
-                matches = evaluate(sig, rec.text, self.timeout)
+                matches = evaluate(sig, rec.text, self.timeout, rec.attrs)
             except TimeoutError:
                 st.timeouts += 1
                 if self.on_timeout is not None:

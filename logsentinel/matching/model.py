@@ -43,14 +43,16 @@ class MatchStats:
     scan_seconds: float = 0.0
 
 
-def evaluate(sig: Signature, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S) -> list[Match]:
-    """The matches of one signature on one record (raises TimeoutError from a slow regex)."""
+def evaluate(sig: Signature, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
+             attrs: dict | None = None) -> list[Match]:
+    """The matches of one signature on one record (raises TimeoutError from a slow regex);
+    ``attrs``: an event-log record's fields."""
     out = []
-    fields = sig.hit(text, timeout)
+    fields = sig.hit(text, timeout, attrs)
     if fields is not None:
         out.append(Match(sig, "hit", fields))
     elif sig.resolve:
-        captured = sig.resolves(text, timeout)
+        captured = sig.resolves(text, timeout, attrs)
         if captured is not None:
             out.append(Match(sig, "resolve", captured))
     if sig.absent is not None and sig.heartbeat(text, timeout):

@@ -65,6 +65,7 @@ class Record:
     source: str
     path: str
     own_time: bool = True    # False when the time was inherited
+    attrs: dict | None = None  # an event-log record's fields (records.eventxml); None for text logs
 
 
 class RecordCutter:

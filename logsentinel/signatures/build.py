@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import regex
 
-from logsentinel.signatures.model import (ARM_MODES, CATEGORIES, ID_RE, NESTED_KEYS, PRIORITY_RESPONSE_S, TOP_KEYS,
-                                          Absent, Example, Problem, Rx, Signature, Threshold)
+from logsentinel.records.eventxml import EventSystem, event_record, level_name
+from logsentinel.signatures.model import (ARM_MODES, CATEGORIES, EXAMPLE_EVENT_KEYS, ID_RE, NESTED_KEYS,
+                                          PRIORITY_RESPONSE_S, TOP_KEYS, Absent, EventSelector, Example, Problem, Rx,
+                                          Signature, Threshold)
 from logsentinel.units import parse_duration
 from logsentinel.yamlload import did_you_mean
 
@@ -105,6 +107,10 @@ def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
         line = value.line_of(i) if hasattr(value, "line_of") else None
         if isinstance(item, str):
             out.append(Example(item, {}, line))
+        elif isinstance(item, dict) and isinstance(item.get("event"), dict):
+            example = _event_example(col, item, f"examples.{key}[{i}]", line)
+            if example is not None:
+                out.append(example)
         elif isinstance(item, dict) and isinstance(item.get("line"), str):
             extra = set(item) - {"line", "fields"}
             if extra:
@@ -115,8 +121,36 @@ def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
                 fields = {}
             out.append(Example(item["line"], {str(k): str(v) for k, v in fields.items()}, line))
         else:
-            col.error(f"examples.{key}[{i}]", "expected a string or a mapping with 'line' (and 'fields')", line)
+            col.error(f"examples.{key}[{i}]", "expected a string, a mapping with 'line' (and 'fields') "
+                      "or one with 'event' (and 'message', 'fields')", line)
     return tuple(out)
+
+
+def _event_example(col: _Collector, item: dict, label: str, line: int | None) -> Example | None:
+    """An example written as an event: ``{event: {channel, provider, id, level, data}, message,
+    fields}``, made into its record by the event-log converter."""
+    ev = item["event"]
+    problems = [f"unknown key(s) {sorted(set(item) - {'event', 'message', 'fields'})}"] if set(item) - {"event", "message", "fields"} else []
+    if set(ev) - EXAMPLE_EVENT_KEYS:
+        problems.append(f"event: unknown key(s) {sorted(set(ev) - EXAMPLE_EVENT_KEYS)}; an event has "
+                        f"{', '.join(sorted(EXAMPLE_EVENT_KEYS))}")
+    if not isinstance(ev.get("provider"), str) or not str(ev.get("id", "")).isdigit():
+        problems.append("event: needs 'provider' and a numeric 'id'")
+    data = ev.get("data") or {}
+    if not isinstance(data, (dict, list)):
+        problems.append("event.data: expected a mapping of name: value (or a list of unnamed values)")
+    for message in problems:
+        col.error(label, message, line)
+    if problems:
+        return None
+    pairs = [(str(k), str(v)) for k, v in data.items()] if isinstance(data, dict) else [(None, str(v)) for v in data]
+    system = EventSystem(channel=str(ev.get("channel", "Application")), provider=ev["provider"], event_id=int(ev["id"]),
+                         level=level_name(ev.get("level", "Information")), record_id=int(ev.get("record_id", 1)),
+                         computer=str(ev.get("computer", "ucx-example")), time=None)
+    message = item.get("message")
+    rec = event_record(system, pairs, str(message) if message is not None else None, "example", "<example>")
+    fields = item.get("fields") or {}
+    return Example(rec.text, {str(k): str(v) for k, v in fields.items()}, line, rec.attrs)
 
 
 def _group_names(rxs) -> set[str]:
@@ -144,8 +178,9 @@ def build_signature(data, file: str) -> tuple[Signature | None, list[Problem]]:
         sources = tuple(names) if names else None
     match = _regex_list(col, data, "match", "match")
     absent = _absent(col)
-    if not match and absent is None and "match" not in data:
-        col.error("match", "missing: a list of regexes (or an 'absent' block)")
+    event = _event(col)
+    if not match and absent is None and event is None and "match" not in data:
+        col.error("match", "missing: a list of regexes (or an 'absent' or 'event' block)")
     exclude = _regex_list(col, data, "exclude", "exclude")
     resolve = _regex_list(col, data, "resolve", "resolve")
     dedup_by, window = _dedup(col, match)
@@ -161,7 +196,7 @@ def build_signature(data, file: str) -> tuple[Signature | None, list[Problem]]:
         description=(data.get("description") or "").strip(),
         monitored_event=data.get("monitored_event", "") or "", sources=sources,
         match=match, exclude=exclude, resolve=resolve, dedup_by=dedup_by,
-        dedup_window_s=window if window else float(response_s), threshold=threshold, absent=absent,
+        dedup_window_s=window if window else float(response_s), threshold=threshold, absent=absent, event=event,
         auto_resolve_s=auto_resolve, repeat_s=repeat,
         examples_match=examples[0], examples_no_match=examples[1], examples_resolve=examples[2],
         file=file, line=getattr(data, "line", None),
@@ -210,6 +245,31 @@ def _absent(col: _Collector) -> Absent | None:
     return Absent(hb, for_s, arm if arm in ARM_MODES else "seen") if hb and for_s else None
 
 
+def _event(col: _Collector) -> EventSelector | None:
+    """``event: {provider, id, channel}``: each a value or a list."""
+    ev = _mapping(col, "event")
+    if ev is None:
+        return None
+    values = {}
+    for key in ("provider", "id", "channel"):
+        if ev.get(key) is None:
+            continue
+        items = ev[key] if isinstance(ev[key], list) else [ev[key]]
+        if key == "id":
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+                col.error("event.id", f"expected an event id or a list of them, got {ev[key]!r}", col.line(ev, key))
+                continue
+            values["ids"] = frozenset(items)
+        elif not all(isinstance(v, str) for v in items):
+            col.error(f"event.{key}", f"expected a name or a list of names, got {ev[key]!r}", col.line(ev, key))
+        else:
+            values[key + "s"] = frozenset(v.casefold() for v in items)
+    if not values:
+        col.error("event", "select at least one of provider, id or channel", col.line(col.data, "event"))
+        return None
+    return EventSelector(**values)
+
+
 def _dedup(col: _Collector, match: tuple[Rx, ...]) -> tuple[tuple[str, ...], float | None]:
     dedup_map = _mapping(col, "dedup")
     if dedup_map is None:
@@ -217,7 +277,7 @@ def _dedup(col: _Collector, match: tuple[Rx, ...]) -> tuple[tuple[str, ...], flo
     by = [s for s, _ in _string_list(col, dedup_map, "by", "dedup.by")]
     known = _group_names(match)
     for name in by:
-        if match and name not in known:
+        if match and name not in known and "event" not in col.data:  # event fields are known at run time
             col.error("dedup.by", f"field {name!r} is not a named group (?P<{name}>...) of any match regex", col.line(dedup_map, "by"))
     return tuple(by), _duration(col, dedup_map, "window", "dedup.window")
 

@@ -17,14 +17,16 @@ ID_RE = regex.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 TOP_KEYS = {
     "id", "title", "description", "application", "category", "priority", "response_time",
     "sources", "match", "exclude", "dedup", "threshold", "resolve", "absent", "examples",
-    "monitored_event", "auto_resolve", "repeat",
+    "monitored_event", "auto_resolve", "repeat", "event",
 }
 NESTED_KEYS = {
     "dedup": {"by", "window"},
     "threshold": {"count", "within"},
     "absent": {"match", "for", "arm"},
     "examples": {"match", "no_match", "resolve"},
+    "event": {"provider", "id", "channel"},
 }
+EXAMPLE_EVENT_KEYS = {"channel", "provider", "id", "level", "data", "record_id", "computer", "time"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,26 @@ class Example:
     text: str
     fields: dict
     line: int | None
+    attrs: dict | None = None   # an event-log example's event fields (the record's attrs)
+
+
+@dataclass(frozen=True)
+class EventSelector:
+    """Which event-log records a signature looks at (``event:``): any of the providers
+    (case-insensitive), ids and channels given; a key left out selects all."""
+
+    providers: frozenset[str] | None = None   # case-folded
+    ids: frozenset[int] | None = None
+    channels: frozenset[str] | None = None    # case-folded
+
+    def selects(self, attrs: dict | None) -> bool:
+        if attrs is None:
+            return False
+        if self.providers is not None and attrs.get("provider", "").casefold() not in self.providers:
+            return False
+        if self.channels is not None and attrs.get("channel", "").casefold() not in self.channels:
+            return False
+        return self.ids is None or int(attrs.get("event_id") or -1) in self.ids
 
 
 @dataclass(frozen=True)
@@ -102,6 +124,7 @@ class Signature:
     dedup_window_s: float = 0.0
     threshold: Threshold | None = None
     absent: Absent | None = None
+    event: EventSelector | None = None
     auto_resolve_s: float | None = None
     repeat_s: float | None = None
     examples_match: tuple[Example, ...] = ()
@@ -114,21 +137,33 @@ class Signature:
     def applies_to(self, source: str) -> bool:
         return self.sources is None or source in self.sources
 
-    def hit(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S) -> dict | None:
-        """Fields of a hit if ``text`` (one whole record) matches and is not excluded."""
-        for rx in self.match:
-            m = rx.search(text, timeout)
-            if m is not None:
-                break
-        else:
+    def hit(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None) -> dict | None:
+        """Fields of a hit if ``text`` (one whole record) matches and is not excluded. With an
+        ``event`` selector only selected event-log records hit (``attrs``: their fields, which
+        the hit carries), by the selector alone when there is no ``match``."""
+        if self.event is not None and not self.event.selects(attrs):
+            return None
+        captured: dict = {}
+        if self.match:
+            for rx in self.match:
+                m = rx.search(text, timeout)
+                if m is not None:
+                    break
+            else:
+                return None
+            captured = {k: v for k, v in m.groupdict().items() if v is not None}
+        elif self.event is None:
             return None
         for rx in self.exclude:
             if rx.search(text, timeout) is not None:
                 return None
-        return {k: v for k, v in m.groupdict().items() if v is not None}
+        return {**attrs, **captured} if self.event is not None else captured
 
-    def resolves(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S) -> dict | None:
-        """Captured fields if ``text`` matches one of the ``resolve`` regexes."""
+    def resolves(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None) -> dict | None:
+        """Captured fields if ``text`` matches one of the ``resolve`` regexes (of a selected
+        event-log record, with an ``event`` selector)."""
+        if self.event is not None and not self.event.selects(attrs):
+            return None
         for rx in self.resolve:
             m = rx.search(text, timeout)
             if m is not None:

@@ -38,10 +38,16 @@ class AlertmanagerSettings(HttpSettings):
 RESERVED_LABELS = ("alertname", "priority", "severity", "host", "application", "source")
 
 
+LABEL_VALUE_MAX = 128
+
+
 def field_labels(event: dict) -> dict:
-    """The event's fields as labels (those whose names are valid label names and not ours)."""
+    """The event's fields as labels, with their true values: those whose names are valid label
+    names (and not ours) and whose values are short single lines (a stack trace or an event's
+    whole text is no label; it is in the description)."""
     return {name: str(value) for name, value in (event.get("fields") or {}).items()
-            if name.isidentifier() and name.isascii() and name not in RESERVED_LABELS and not name.startswith("__")}
+            if name.isidentifier() and name.isascii() and name not in RESERVED_LABELS and not name.startswith("__")
+            and len(str(value)) <= LABEL_VALUE_MAX and "\n" not in str(value)}
 
 
 def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:

@@ -94,3 +94,31 @@ def test_events_due_at_the_same_time_come_out_in_signature_order():
         hit(det, first, T0)
         hit(det, second, T0)
         assert [e.signature for e in det.advance(T0 + 30 * S)] == ["a", "b"]
+
+
+def test_a_clock_that_skips_ahead_reports_what_fine_ticks_would():
+    """A repeat due before the window's end is reported, then the close (if anything changed),
+    whether the clock passes each due time or jumps past both at once."""
+    s = sig(repeat_s=60.0, dedup_window_s=120.0)
+
+    def run(ticks):
+        det = Detector([s], "h")
+        hit(det, s, T0)
+        hit(det, s, T0 + 30 * S)
+        out = []
+        for t in ticks:
+            out += det.advance(t)
+        return [(e.report, e.reported_at) for e in out]
+
+    fine = run(range(T0 + 31 * S, T0 + 200 * S, S))
+    assert fine == [("repeated", T0 + 60 * S)]          # reported, then quiet: the close says nothing new
+    assert run([T0 + 200 * S]) == fine
+
+
+def test_no_repeat_is_reported_after_the_event_ended():
+    s = sig(repeat_s=200.0, dedup_window_s=120.0)
+    det = Detector([s], "h")
+    hit(det, s, T0)
+    hit(det, s, T0 + 30 * S)
+    out = det.advance(T0 + 400 * S)   # the repeat would be due at T0+200s: the window closed at T0+150s
+    assert [(e.report, e.reported_at) for e in out] == [("closed", T0 + 150 * S)]
