@@ -16,6 +16,7 @@ from logsentinel.dispatch.outbox import Outbox
 from logsentinel.signatures.model import Signature
 
 if TYPE_CHECKING:
+    from logsentinel.sources.eventlog.follow import EventLogTail
     from logsentinel.sources.files.follow import SourceTail
 
 log = logging.getLogger("logsentinel.run")
@@ -47,11 +48,12 @@ class Checkpoint:
         self._next_prune = 0.0
 
     def commit(self, tails: list["SourceTail"], detector: Detector, events: list[Event], now: float,
-               mono: float) -> bool:
+               mono: float, eventlogs: list["EventLogTail"] = ()) -> bool:
         """Write what changed; True if anything was written."""
         rows = [row for tail in tails for row in tail.dirty_rows()]
         forgotten = [(tail.cfg.name, key) for tail in tails for key in tail.take_forgotten()]
-        if not (rows or events or forgotten):
+        bookmarks = [row for tail in eventlogs for row in tail.dirty_rows()]
+        if not (rows or events or forgotten or bookmarks):
             return False
         state = self.state
         with state.transaction() as db:
@@ -59,6 +61,8 @@ class Checkpoint:
                 state.forget_file(db, source, key)
             for row in rows:
                 state.save_file(db, row, now)
+            for bookmark in bookmarks:
+                state.save_bookmark(db, bookmark)
             state.save_detector(db, detector.snapshot())
             for ev in events:
                 self._enqueue(db, ev, now)
@@ -66,7 +70,7 @@ class Checkpoint:
             if mono >= self._next_prune:
                 self._next_prune = mono + PRUNE_EVERY_S
                 Outbox.prune_delivered(db, now)
-        for tail in tails:
+        for tail in [*tails, *eventlogs]:
             tail.mark_clean()
         self.stats.commits += 1
         self._count(events)

@@ -16,6 +16,7 @@ from pathlib import Path
 from logsentinel.app.settings import parse_section
 from logsentinel.detection.redact import Redactor
 from logsentinel.sinks.base import SinkSettings, sink_name, sink_types
+from logsentinel.sources.eventlog.config import EventLogConfig, parse_eventlog
 from logsentinel.sources.files.config import SourceConfig, parse_source, source_name_from_path
 from logsentinel.sources.probes.base import ProbeSettings, probe_types
 from logsentinel.units import parse_duration
@@ -74,6 +75,7 @@ class Config:
     metrics: MetricsConfig | None = None
     log: LogConfig = field(default_factory=LogConfig)
     defaults: Defaults = field(default_factory=Defaults)
+    eventlogs: list[EventLogConfig] = field(default_factory=list)   # sources of type eventlog
 
     @property
     def base(self) -> Path:
@@ -132,7 +134,9 @@ def load_config(path: str | Path) -> Config:
     values = {name: read(r, data.get(key)) for key, (name, read) in _SECTIONS.items()}
     if r.problems:
         raise ConfigError(r.problems)
-    return Config(path=path, **values)
+    sources = values.pop("sources")
+    return Config(path=path, sources=[s for s in sources if isinstance(s, SourceConfig)],
+                  eventlogs=[s for s in sources if isinstance(s, EventLogConfig)], **values)
 
 
 # ---- sections --------------------------------------------------------------------------------
@@ -162,7 +166,8 @@ def _state(r: _Reader, value) -> Path:
     return r.rel(value or DEFAULT_STATE)
 
 
-def _sources(r: _Reader, value) -> list[SourceConfig]:
+def _sources(r: _Reader, value) -> list[SourceConfig | EventLogConfig]:
+    """File sources (the default type) and event-log sources (``type: eventlog``)."""
     if value is None:
         return []
     if not isinstance(value, list):
@@ -174,7 +179,14 @@ def _sources(r: _Reader, value) -> list[SourceConfig]:
         if not isinstance(item, dict):
             r.err(value, i, f"{label}: expected a mapping with name and paths")
             continue
-        src, problems = parse_source(item, label, r.rel)
+        kind = item.get("type", "files")
+        if kind not in ("files", "eventlog"):
+            r.err(item, "type", f"{label}: unknown source type {kind!r}; choose from files, eventlog")
+            continue
+        if kind == "eventlog":
+            src, problems = parse_eventlog(item, label)
+        else:
+            src, problems = parse_source(item, label, r.rel)
         for container, key, message in problems:
             r.err(container, key, message)
         if src.name in names:

@@ -22,11 +22,14 @@ from logsentinel.app.reading import read_batch
 from logsentinel.app.reload import Reloader
 from logsentinel.app.state import State
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.detection.timeline import block_items, feed
+from logsentinel.detection.timeline import block_items, feed, record_items
 from logsentinel.dispatch.worker import Dispatcher
 from logsentinel.records.blocks import Block, SourceSpec
 from logsentinel.signatures.load import Library
 from logsentinel.sinks.base import build_sinks
+from logsentinel.sources.eventlog.follow import BATCH as EVENT_BATCH
+from logsentinel.sources.eventlog.follow import EventLogTail
+from logsentinel.sources.eventlog.subscription import windows_subscription
 from logsentinel.sources.files.follow import SourceTail
 from logsentinel.sources.files.hints import Hints
 from logsentinel.sources.probes.base import build_probes
@@ -41,8 +44,10 @@ PROBE_SOURCE = "probes"   # the source name of probe records (signatures select 
 class Sidecar:
     """Wires the stages of one running sidecar and runs its loop."""
 
-    def __init__(self, config: Config, library: Library, clock: Clock = SYSTEM, engine: str = "auto"):
+    def __init__(self, config: Config, library: Library, clock: Clock = SYSTEM, engine: str = "auto",
+                 subscriptions=windows_subscription):
         self.config = config
+        self.open_subscription = subscriptions   # (channel, query, bookmark, start_at) -> Subscription
         self.library = library
         self.clock = clock
         self.engine = engine
@@ -53,7 +58,9 @@ class Sidecar:
         self.redactor = config.redactor()
         self.matcher = build_matcher(library.signatures, engine, [src.name for src in config.sources])
         self.detector = load_detector(self.state, library.signatures, config.host, self.redactor)
-        self.tails = self._open_tails(first_start=self.state.get_meta("started") is None)
+        first_start = self.state.get_meta("started") is None
+        self.tails = self._open_tails(first_start)
+        self.eventlogs = self._open_eventlogs(first_start)
         self.sinks = build_sinks(config.sinks, config.base, clock)
         self.dispatcher = Dispatcher(self.sinks, config.state, config.host, config.heartbeat_s, clock)
         self.checkpoint = Checkpoint(self.state, self.dispatcher.names, self.dispatcher.max_pending, self.stats)
@@ -69,6 +76,10 @@ class Sidecar:
     def _open_tails(self, first_start: bool) -> list[SourceTail]:
         return [SourceTail(src, src.spec(), self.state.load_files(src.name), first_start, self.clock)
                 for src in self.config.sources]
+
+    def _open_eventlogs(self, first_start: bool) -> list[EventLogTail]:
+        return [EventLogTail(cfg, self.state.load_bookmarks(cfg.name), first_start, self.open_subscription, self.clock)
+                for cfg in self.config.eventlogs]
 
     # ---- life cycle ----------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -136,7 +147,7 @@ class Sidecar:
         if self.hints is not None:
             self.hints.stop()
         self.dispatcher.stop(timeout=3.0)
-        for tail in self.tails:
+        for tail in self.tails + self.eventlogs:
             tail.close()
         self.state.close()
         log.info("logsentinel stopped")
@@ -144,10 +155,11 @@ class Sidecar:
     def recover(self) -> None:
         """Forget what was read and detected since the last commit: the tails and the detector
         start again from the state database, so nothing is lost or reported twice."""
-        for tail in self.tails:
+        for tail in self.tails + self.eventlogs:
             tail.close()
         try:
             self.tails = self._open_tails(first_start=False)
+            self.eventlogs = self._open_eventlogs(first_start=False)
             self.detector = load_detector(self.state, self.library.signatures, self.config.host, self.redactor)
         except Exception:
             log.exception("cannot read the state database yet; will try again")
@@ -185,13 +197,18 @@ class Sidecar:
             self.apply_library(new_library)
         batch = read_batch(self.tails)
         blocks = batch.blocks + self._probe_blocks()
-        events = list(feed(self.detector, self._streams(blocks), cap=batch.cap))
+        streams, more_events = self._streams(blocks), False
+        for tail in self.eventlogs:
+            records = tail.read(EVENT_BATCH)
+            more_events |= len(records) >= EVENT_BATCH
+            streams.append(record_items(records, self.matcher, tail.cfg.name))
+        events = list(feed(self.detector, streams, cap=batch.cap))
         if batch.cap is None:  # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock.time() * 1000))
-        if self.checkpoint.commit(self.tails, self.detector, events, self.clock.time(), self.clock.monotonic()) \
-                and events:
+        if self.checkpoint.commit(self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(),
+                                  self.eventlogs) and events:
             self.dispatcher.poke()
-        return batch.backlog
+        return batch.backlog or more_events
 
     def _probe_blocks(self) -> list[Block]:
         if self.probe_runner is None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from logsentinel.app.migrate import SCHEMA_VERSION, upgrade_schema
 from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
 from logsentinel.dispatch.outbox import Connection, StateError, connect
+from logsentinel.sources.eventlog.follow import BookmarkRow
 from logsentinel.sources.files.position import FileRow
 
 __all__ = ["State", "StateError", "FileRow"]
@@ -35,6 +36,13 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (source, file_key)
 );
 CREATE TABLE IF NOT EXISTS detector (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bookmarks (
+    source TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    xml TEXT,                        -- the event-log bookmark after the last event read
+    since INTEGER NOT NULL,          -- epoch ms the channel was first read from
+    PRIMARY KEY (source, channel)
+);
 """ + OUTBOX_SCHEMA
 
 
@@ -85,6 +93,15 @@ class State(Connection):
     @staticmethod
     def forget_file(db, source: str, file_key: str) -> None:
         db.execute("DELETE FROM files WHERE source = ? AND file_key = ?", (source, file_key))
+
+    # ---- event-log bookmarks ----------------------------------------------------------------
+    def load_bookmarks(self, source: str) -> list[BookmarkRow]:
+        return [BookmarkRow(*r) for r in self.db.execute(
+            "SELECT source, channel, xml, since FROM bookmarks WHERE source = ?", (source,))]
+
+    @staticmethod
+    def save_bookmark(db, row: BookmarkRow) -> None:
+        db.execute("INSERT OR REPLACE INTO bookmarks VALUES (?, ?, ?, ?)", (row.source, row.channel, row.xml, row.since))
 
     # ---- detector -----------------------------------------------------------------------
     def load_detector(self) -> dict | None:

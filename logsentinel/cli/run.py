@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
 import sys
 
 from logsentinel.cli.common import read_config, read_library
@@ -20,18 +21,33 @@ def add_parsers(sub) -> None:
     v.set_defaults(func=cmd_validate)
 
 
+def eventlog_refusal(config) -> str | None:
+    """Why this machine cannot run the config's event-log sources (they read its own log)."""
+    if config.eventlogs and os.name != "nt":
+        names = ", ".join(e.name for e in config.eventlogs)
+        return (f"{config.path}: source {names} (type eventlog) reads the Windows event log of the machine it runs "
+                f"on, and this is not Windows; to test signatures here, replay .evtx or XML exports "
+                f"(logsentinel replay FILE.evtx)")
+    return None
+
+
 def cmd_validate(args) -> int:
     config = read_config(args.config)
     lib = read_library(config) if config is not None else None
-    if lib is None:
+    refusal = eventlog_refusal(config) if config is not None else None
+    if refusal:
+        print(refusal, file=sys.stderr)
+    if lib is None or refusal:
         print(f"{args.config}: not valid", file=sys.stderr)
         return 1
     for src in config.sources:
         n = sum(len(glob.glob(p, recursive=True)) for p in src.paths)
         note = "" if n else "  (nothing matches yet: files created later are picked up)"
         print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
+    for ev in config.eventlogs:
+        print(f"source {ev.name}: the Windows event log, channels {', '.join(ev.channels)}")
     from logsentinel.app.sidecar import PROBE_SOURCE
-    known = {src.name for src in config.sources} | {PROBE_SOURCE}
+    known = {src.name for src in config.sources} | {ev.name for ev in config.eventlogs} | {PROBE_SOURCE}
     for sig in lib.signatures:
         missing = [name for name in (sig.sources or ()) if name not in known]
         if missing and not set(sig.sources) & known:
@@ -51,7 +67,11 @@ def cmd_run(args) -> int:
     if lib is None:
         print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
         return 2
-    if not config.sources and not config.probes:
+    refusal = eventlog_refusal(config)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    if not config.sources and not config.probes and not config.eventlogs:
         print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
     setup_logging("debug" if args.verbose >= 2 else config.log.level, args.log_format or config.log.format)

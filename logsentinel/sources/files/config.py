@@ -15,7 +15,7 @@ from logsentinel.records.timestamps import check_time_format, get_zone
 from logsentinel.units import parse_duration
 from logsentinel.yamlload import did_you_mean
 
-SOURCE_KEYS = {"name", "paths", "encoding", "timezone", "multiline", "time_format", "start_at",
+SOURCE_KEYS = {"type", "name", "paths", "encoding", "timezone", "multiline", "time_format", "start_at",
                "max_line_bytes", "exclude_paths"}
 MULTILINE_KEYS = {"start", "flush_after", "max_bytes"}
 _ROTATION = re.compile(r"(\.gz|\.\d+|\.\d{4}-?\d{2}-?\d{2}(?:[-_.]\d+)?)+$")
