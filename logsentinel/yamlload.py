@@ -99,3 +99,12 @@ def did_you_mean(key, allowed) -> str:
     """'; did you mean 'x'?' for a near miss of a known key, else the list of known keys."""
     close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
     return f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(sorted(allowed))}"
+
+
+def control_character_problem(value: str) -> str | None:
+    """Why a path written in YAML is broken, if it holds a control character: in double quotes
+    YAML reads ``"D:\\Logs\\new"`` as ``D:\\Logs`` + newline + ``ew``."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in value):
+        return (f"{value!r} holds a control character: in double quotes YAML reads \\n, \\t, \\r... as one; "
+                "write Windows paths in single quotes, e.g. 'D:\\Logs\\new'")
+    return None

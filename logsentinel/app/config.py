@@ -20,7 +20,7 @@ from logsentinel.sources.eventlog.config import EventLogConfig, parse_eventlog
 from logsentinel.sources.files.config import SourceConfig, parse_source, source_name_from_path
 from logsentinel.sources.probes.base import ProbeSettings, probe_types
 from logsentinel.units import parse_duration
-from logsentinel.yamlload import YamlError, did_you_mean, load_yaml
+from logsentinel.yamlload import YamlError, control_character_problem, did_you_mean, load_yaml
 
 DEFAULT_STATE = "state/logsentinel.db"
 DEFAULT_LISTEN = "127.0.0.1:9464"
@@ -156,12 +156,18 @@ def _patterns(r: _Reader, value) -> list[Path]:
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         r.err(r.data, "patterns", "expected a folder or a list of folders")
         return []
-    return [r.rel(p) for p in value]
+    bad = [m for m in map(control_character_problem, value) if m]
+    for message in bad:
+        r.err(r.data, "patterns", message)
+    return [] if bad else [r.rel(p) for p in value]
 
 
 def _state(r: _Reader, value) -> Path:
     if value is not None and not isinstance(value, str):
         r.err(r.data, "state", "expected a file path")
+        value = None
+    elif value is not None and control_character_problem(value):
+        r.err(r.data, "state", control_character_problem(value))
         value = None
     return r.rel(value or DEFAULT_STATE)
 

@@ -14,7 +14,7 @@ import math
 import typing
 
 from logsentinel.units import parse_duration, parse_size
-from logsentinel.yamlload import did_you_mean
+from logsentinel.yamlload import control_character_problem, did_you_mean
 
 Problem = tuple[str, str]   # (key, message)
 
@@ -74,7 +74,9 @@ def _convert(value, hint, meta) -> tuple[object, str | None]:
             return None, f"expected a number, got {value!r}"
         return _check_number(hint(value), meta)
     if hint is str:
-        return (value, None) if isinstance(value, str) else (None, f"expected a string, got {value!r}")
+        if not isinstance(value, str):
+            return None, f"expected a string, got {value!r}"
+        return value, (control_character_problem(value) if meta.get("path") else None)
     if origin is list:
         if isinstance(value, str) and meta.get("one_or_many"):
             value = [value]
@@ -82,6 +84,9 @@ def _convert(value, hint, meta) -> tuple[object, str | None]:
             return None, f"expected a list of strings, got {value!r}"
         if meta.get("non_empty") and not value:
             return None, "expected at least one value"
+        bad = [m for m in map(control_character_problem, value) if m] if meta.get("path") else []
+        if bad:
+            return None, bad[0]
         return list(value), None
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from logsentinel import __version__
 from logsentinel.cli import check, outbox, replay, run
@@ -21,7 +22,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def utf8_streams() -> None:
+    """Write UTF-8 whatever the console code page (Windows' cp1252, cp850...): a log line may
+    hold any character, and output that cannot be encoded must never stop a command."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot change now: keep it
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    utf8_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     from logsentinel.app.logsetup import setup_logging

@@ -53,7 +53,7 @@ class HttpSettings(SinkSettings):
 
     timeout: float = field(default=10.0, metadata=POSITIVE)
     verify_tls: bool = True
-    ca_file: str | None = None
+    ca_file: str | None = field(default=None, metadata={"path": True})
 
     def client(self, clock: Clock, headers: dict | None = None) -> "HttpClient":
         return HttpClient(self.timeout, self.verify_tls, self.ca_file, headers, clock)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from logsentinel.sinks.base import DeliveryError, Sink, SinkSettings
@@ -23,7 +23,7 @@ log = logging.getLogger("logsentinel.sinks")
 
 @dataclass(frozen=True, kw_only=True)
 class JsonlSettings(SinkSettings):
-    path: str
+    path: str = field(metadata={"path": True})
 
     def target(self) -> str:
         return self.path

@@ -1,4 +1,5 @@
-"""``stdout`` sink: one JSON line per report on standard output (at least once)."""
+"""``stdout`` sink: one JSON line per report on standard output (at least once), as UTF-8
+bytes whatever the console's code page."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ class StdoutSink(Sink):
     settings = StdoutSettings
 
     def deliver(self, reports, store):
+        data = "".join(r + "\n" for r in reports).encode("utf-8")
         try:
-            sys.stdout.write("".join(r + "\n" for r in reports))
-            sys.stdout.flush()
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is None:       # a replaced stdout (tests, embedding): text it is
+                sys.stdout.write(data.decode("utf-8"))
+                sys.stdout.flush()
+            else:
+                sys.stdout.flush()
+                buffer.write(data)
+                buffer.flush()
         except (OSError, ValueError) as exc:
             raise DeliveryError(f"stdout: {exc}") from None
         return None

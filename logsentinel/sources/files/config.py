@@ -13,7 +13,7 @@ from logsentinel.records.blocks import DEFAULT_MAX_RECORD_BYTES, SourceSpec
 from logsentinel.records.decoding import DEFAULT_MAX_LINE_BYTES, normal_encoding
 from logsentinel.records.timestamps import check_time_format, get_zone
 from logsentinel.units import parse_duration
-from logsentinel.yamlload import did_you_mean
+from logsentinel.yamlload import control_character_problem, did_you_mean
 
 SOURCE_KEYS = {"type", "name", "paths", "encoding", "timezone", "multiline", "time_format", "start_at",
                "max_line_bytes", "exclude_paths"}
@@ -121,7 +121,10 @@ def _globs(item, key, err) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         err(item, key, ": expected a list of globs")
         return []
-    return value
+    bad = [m for m in map(control_character_problem, value) if m]
+    for message in bad:
+        err(item, key, f": {message}")
+    return [] if bad else value
 
 
 def _multiline(item, src: SourceConfig, err) -> None:

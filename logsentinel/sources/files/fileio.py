@@ -41,7 +41,11 @@ def _open_windows(path: str) -> BinaryIO:  # pragma: no cover - Windows only
     if handle in (None, wintypes.HANDLE(-1).value):
         err = ctypes.get_last_error()
         raise OSError(err, ctypes.FormatError(err), path)
-    fd = msvcrt.open_osfhandle(handle, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        fd = msvcrt.open_osfhandle(handle, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        kernel32.CloseHandle(handle)  # not wrapped in a descriptor: nobody else would close it
+        raise
     return os.fdopen(fd, "rb")
 
 

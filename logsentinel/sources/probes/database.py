@@ -20,7 +20,7 @@ from logsentinel.sources.probes.levels import Levels
 
 @dataclass(frozen=True, kw_only=True)
 class DatabaseSettings(ProbeSettings):
-    files: list[str] = field(metadata={"non_empty": True, "one_or_many": True})  # globs of .mdf/.ndf files
+    files: list[str] = field(metadata={"non_empty": True, "one_or_many": True, "path": True})  # globs of .mdf/.ndf files
     database: str | None = None
     max_size: int = field(default=10 * 1024**3, metadata={"size": True})  # SQL Server Express: 10 GiB
     low: float = 80.0               # percent used

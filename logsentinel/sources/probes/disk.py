@@ -12,7 +12,7 @@ from logsentinel.sources.probes.levels import Levels
 
 @dataclass(frozen=True, kw_only=True)
 class DiskSettings(ProbeSettings):
-    paths: list[str] = field(metadata={"non_empty": True, "one_or_many": True})  # volumes or folders
+    paths: list[str] = field(metadata={"non_empty": True, "one_or_many": True, "path": True})  # volumes or folders
     low: float = 20.0               # percent free
     near_saturation: float = 10.0
     hysteresis: float = 2.0

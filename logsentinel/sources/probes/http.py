@@ -25,7 +25,7 @@ class HttpSettings(ProbeSettings):
     failures: int = field(default=3, metadata={"positive": True})   # in a row, to be down
     expect: str | None = None       # text the answer must hold (default for api.imagicle.com)
     verify_tls: bool = True
-    ca_file: str | None = None
+    ca_file: str | None = field(default=None, metadata={"path": True})
 
 
 class HttpProbe(Probe):
