@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.signatures.load import Library, load_library
+from logsentinel.signatures.load import Library, load_effective
 from logsentinel.app.matcher import build_matcher
 from logsentinel.matching.matcher import Matcher, evaluate
 from logsentinel.records.blocks import Block, SourceSpec
@@ -147,8 +147,9 @@ def _why(sig: Signature, text: str, attrs: dict | None = None) -> str:
     return ""
 
 
-def run_check(folders: list[Path], engine: str = "auto", redos: bool = True) -> CheckResult:
-    lib = load_library(folders)
+def run_check(folders: list[Path], engine: str = "auto", redos: bool = True, bundled: bool = False) -> CheckResult:
+    """Check the library of ``folders``; with ``bundled``, the bundled library they add to."""
+    lib = load_effective(folders, bundled)
     result = CheckResult(lib, list(lib.problems))
     # examples are short: a generous timeout, so that a busy machine cannot fail the comparison
     matcher = build_matcher(lib.signatures, engine, timeout=2.0)

@@ -76,6 +76,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     defaults: Defaults = field(default_factory=Defaults)
     eventlogs: list[EventLogConfig] = field(default_factory=list)   # sources of type eventlog
+    bundled_patterns: bool = True   # the bundled library under ``patterns`` (false: only those folders)
 
     @property
     def base(self) -> Path:
@@ -94,8 +95,7 @@ class Config:
 
 
 def default_config() -> Config:
-    return Config(host=socket.gethostname(), patterns=[Path("patterns")], state=Path(DEFAULT_STATE),
-                  sources=[], sinks=[])
+    return Config(host=socket.gethostname(), patterns=[], state=Path(DEFAULT_STATE), sources=[], sinks=[])
 
 
 class _Reader:
@@ -151,7 +151,8 @@ def _host(r: _Reader, value) -> str:
 
 
 def _patterns(r: _Reader, value) -> list[Path]:
-    value = ["patterns"] if value is None else value
+    """Folders that add to the bundled library (and override its signatures of the same id)."""
+    value = [] if value is None else value
     value = [value] if isinstance(value, str) else value
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         r.err(r.data, "patterns", "expected a folder or a list of folders")
@@ -243,6 +244,15 @@ def _probes(r: _Reader, value) -> list[ProbeSettings]:
     return _typed_list(r, value, "probes", probe_types(), "probe") if value is not None else []
 
 
+def _bundled(r: _Reader, value) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, bool):
+        r.err(r.data, "bundled_patterns", f"expected true or false, got {value!r}")
+        return True
+    return value
+
+
 def _heartbeat(r: _Reader, value) -> float | None:
     if value is None:
         return None
@@ -317,7 +327,8 @@ def _defaults(r: _Reader, value) -> Defaults:
 
 # YAML key -> (Config field, reader); the one list of top-level keys
 _SECTIONS = {
-    "host": ("host", _host), "patterns": ("patterns", _patterns), "state": ("state", _state),
+    "host": ("host", _host), "patterns": ("patterns", _patterns), "bundled_patterns": ("bundled_patterns", _bundled),
+    "state": ("state", _state),
     "sources": ("sources", _sources), "sinks": ("sinks", _sinks), "probes": ("probes", _probes),
     "heartbeat": ("heartbeat_s", _heartbeat), "redact": ("redact_rules", _redact),
     "metrics": ("metrics", _metrics), "log": ("log", _log), "defaults": ("defaults", _defaults),

@@ -63,12 +63,20 @@ def log_timeout(timeout: float):
     return on_timeout
 
 
+_warned_slow = False
+
+
 def build_matcher(signatures: list[Signature], engine: str = "auto", sources: list[str] = (),
                   timeout: float = DEFAULT_MATCH_TIMEOUT_S) -> Matcher:
     """A matcher with the disk cache, a timer and logged timeouts; the plans of ``sources`` are
-    compiled now (before anything is read)."""
+    compiled now (before anything is read). Says once when the fast engine is missing."""
+    global _warned_slow
     matcher = Matcher(signatures, engine=engine, timeout=timeout, cache=DiskCache(), timer=time.perf_counter,
                       on_timeout=log_timeout(timeout))
+    if engine == "auto" and matcher.engine != "hyperscan" and not _warned_slow:
+        _warned_slow = True
+        log.warning("the hyperscan engine is not installed on this platform: matching uses the pure-Python "
+                    "engine, many times slower on large logs (pip install hyperscan where a wheel exists)")
     for name in sources:
         matcher.plan(name)
     return matcher

@@ -14,7 +14,7 @@ import threading
 
 from logsentinel.app.check import run_check
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.signatures.load import Library
+from logsentinel.signatures.load import Library, effective_folders
 
 log = logging.getLogger("logsentinel.reload")
 
@@ -23,9 +23,10 @@ DEBOUNCE_S = 0.5
 
 class Reloader(threading.Thread):
     def __init__(self, folders, engine: str, wake: threading.Event, stop: threading.Event, stats,
-                 clock: Clock = SYSTEM):
+                 clock: Clock = SYSTEM, bundled: bool = False):
         super().__init__(name="reload", daemon=True)
         self.folders = list(folders)
+        self.bundled = bundled   # the bundled library under the folders (also watched)
         self.engine = engine
         self.wake = wake
         self.stop_event = stop
@@ -52,7 +53,7 @@ class Reloader(threading.Thread):
                     trigger.set()
 
         self._observer = Observer()
-        for folder in self.folders:
+        for folder in effective_folders(self.folders, self.bundled):
             try:
                 self._observer.schedule(_Handler(), str(folder), recursive=True)
             except OSError as exc:
@@ -71,7 +72,7 @@ class Reloader(threading.Thread):
             self._observer.stop()
 
     def _load(self) -> None:
-        result = run_check(self.folders, engine=self.engine)
+        result = run_check(self.folders, engine=self.engine, bundled=self.bundled)
         if result.errors:
             self.stats.reloads_refused += 1
             log.error("patterns changed but the new library is refused (%d problem(s)); the running one stays:",

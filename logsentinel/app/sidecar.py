@@ -68,7 +68,8 @@ class Sidecar:
         self.probes = build_probes(config.probes, config.base)
         self.probe_runner = ProbeRunner(self.probes, self.wake, self.stop_event, clock) if self.probes else None
         self.probe_spec = SourceSpec.build(PROBE_SOURCE, every_line=True, timezone="UTC")
-        self.reloader = Reloader(config.patterns, engine, self.wake, self.stop_event, self.stats, clock)
+        self.reloader = Reloader(config.patterns, engine, self.wake, self.stop_event, self.stats, clock,
+                                 bundled=config.bundled_patterns)
         self._last_time: dict[str, int] = {}   # per file: the latest record time seen
         self.hints: Hints | None = None
         self.metrics = None

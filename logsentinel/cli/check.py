@@ -7,13 +7,15 @@ import sys
 from pathlib import Path
 
 from logsentinel.app.check import run_check
+from logsentinel.cli.common import read_config
 from logsentinel.matching.matcher import ENGINES
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("check", help="load, compile and test every signature")
-    p.add_argument("dirs", nargs="*", default=["patterns"], metavar="DIR",
-                   help="patterns folders or files (default: patterns)")
+    p.add_argument("dirs", nargs="*", metavar="DIR",
+                   help="patterns folders or files (default: the bundled library, or the config's with -c)")
+    p.add_argument("-c", "--config", metavar="FILE", help="check the library this config runs with")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
     p.add_argument("--no-redos", action="store_true", help="skip the catastrophic-backtracking test")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
@@ -21,7 +23,16 @@ def add_parser(sub) -> None:
 
 
 def cmd_check(args) -> int:
-    result = run_check([Path(d) for d in args.dirs], engine=args.engine, redos=not args.no_redos)
+    if args.config:
+        config = read_config(args.config)
+        if config is None:
+            return 2
+        folders, bundled = config.patterns + [Path(d) for d in args.dirs], config.bundled_patterns
+    else:  # named folders alone, or the bundled library
+        folders, bundled = [Path(d) for d in args.dirs], not args.dirs
+    result = run_check(folders, engine=args.engine, redos=not args.no_redos, bundled=bundled)
+    for note in result.library.overrides:
+        print(f"note: {note}")
     for prob in result.problems:
         print(prob, file=sys.stderr if prob.level == "error" else sys.stdout)
     n_sig, n_files = len(result.library.signatures), len(result.library.files)

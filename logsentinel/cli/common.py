@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from logsentinel.app.config import Config, ConfigError, load_config
-from logsentinel.signatures.load import Library, load_library
+from logsentinel.signatures.load import Library, load_effective
 
 
 def read_config(path: str) -> Config | None:
@@ -19,8 +19,11 @@ def read_config(path: str) -> Config | None:
 
 
 def read_library(config: Config) -> Library | None:
-    """The config's signature library with its defaults, or None after printing its errors."""
-    lib = load_library(config.patterns)
+    """The config's signature library (the bundled one, added to and overridden by the config's
+    folders) with its defaults, or None after printing its errors."""
+    lib = load_effective(config.patterns, config.bundled_patterns)
+    for note in lib.overrides:
+        print(f"note: {note}", file=sys.stderr)
     config.defaults.apply(lib.signatures)
     if lib.errors:
         for prob in lib.errors:

@@ -18,7 +18,9 @@ from logsentinel.records.timestamps import get_zone
 def add_parser(sub) -> None:
     p = sub.add_parser("replay", help="replay captured logs and print events as JSON Lines")
     p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz)")
-    p.add_argument("--patterns", action="append", metavar="DIR", help="patterns folder (repeatable)")
+    p.add_argument("--patterns", action="append", metavar="DIR",
+                   help="a patterns folder that adds to the bundled library (repeatable; replaces the config's)")
+    p.add_argument("--no-bundled", action="store_true", help="leave the bundled library out")
     p.add_argument("-c", "--config", metavar="FILE", help="config file (sources, host, patterns)")
     p.add_argument("--host", help="host name to put in events (default: config, then this machine)")
     p.add_argument("--timezone", metavar="TZ", help="zone for timestamps without one (e.g. Europe/Rome)")
@@ -73,6 +75,8 @@ def _config(args) -> Config | None:
         return None
     if args.patterns:
         config.patterns = [Path(p) for p in args.patterns]
+    if args.no_bundled:
+        config.bundled_patterns = False
     if args.host:
         config.host = args.host
     return config

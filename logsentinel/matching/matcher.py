@@ -101,7 +101,8 @@ class Matcher:
         self.on_timeout = on_timeout
         self.stats = MatchStats()
         self._plans: dict[str, _Plan] = {}
-        self._record_sigs: dict[str, list[Signature]] = {}
+        self._record_sigs: dict[str, list[Signature]] = {}   # per source: those with an event selector
+        self._order = {sig.id: i for i, sig in enumerate(self.signatures)}
         self._shared: dict[tuple, _Plan] = {}
 
     def plan(self, source: str) -> _Plan:
@@ -165,18 +166,33 @@ class Matcher:
 
     # ---- records that come whole (the Windows event log) -----------------------------
     def match_records(self, records: list[Record], source: str) -> list[MatchedRecord]:
-        """The matches of records that arrive one by one (event-log events): every signature
-        of ``source`` is evaluated; the ones with an ``event`` selector look at the fields."""
-        sigs = self._record_sigs.get(source)
-        if sigs is None:
-            sigs = self._record_sigs[source] = [s for s in self.signatures if s.applies_to(source)]
+        """The matches of records that arrive one by one (event-log events), the same as
+        ``naive`` would find: each record's text is scanned with the source's plan, so only the
+        text signatures it may hit are confirmed, and the signatures with an ``event`` selector
+        are confirmed where the selector takes the record's fields."""
+        plan = self.plan(source)
+        selectors = self._record_sigs.get(source)
+        if selectors is None:
+            selectors = self._record_sigs[source] = [s for s in self.signatures if s.applies_to(source) and s.event]
         out = []
         for rec in records:
             self.stats.lines += 1
-            found = self._confirm(rec, range(len(sigs)), sigs)
+            found = self._confirm(rec, self._record_candidates(plan, rec.text), plan.sigs)
+            chosen = [s for s in selectors if s.event.selects(rec.attrs)]
+            if chosen:
+                found += self._confirm(rec, range(len(chosen)), chosen)
+                found.sort(key=lambda m: self._order[m.signature.id])
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
         return out
+
+    def _record_candidates(self, plan: _Plan, text: str) -> list[int]:
+        hit: set[int] = set(plan.always)
+        if plan.db is not None:
+            plan.db.scan(text.encode("utf-8"), match_event_handler=lambda i, *_: hit.add(i))
+        elif plan.combined is not None and plan.combined.search(text):
+            hit.update(plan.python_ids)
+        return sorted(hit)
 
     def _hyperscan(self, plan: _Plan, block: Block) -> dict:
         ends: list[tuple[int, int]] = []

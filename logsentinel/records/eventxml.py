@@ -47,27 +47,29 @@ def parse_event(xml: str) -> tuple[EventSystem, list[tuple[str | None, str]], st
         root = ET.fromstring(_DECL.sub("", xml, count=1))
     except ET.ParseError as exc:
         raise EventXmlError(f"not well-formed XML: {exc}") from None
-    if _local(root.tag) != "Event":
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if root.tag[len(ns):] != "Event":
         raise EventXmlError(f"expected an <Event> element, got <{_local(root.tag)}>")
-    system = _child(root, "System")
+    system = root.find(ns + "System")
     if system is None:
         raise EventXmlError("no <System> part")
-    provider = _child(system, "Provider")
-    event_id = (_child(system, "EventID").text or "").strip() if _child(system, "EventID") is not None else ""
+    fields = {_local(child.tag): child for child in system}
+    provider = fields.get("Provider")
+    event_id = (_text(fields.get("EventID")) or "")
     if provider is None or not event_id.isdigit():
         raise EventXmlError("no provider name or event id")
-    rendering = _child(root, "RenderingInfo")
-    message = _text(_child(rendering, "Message")) if rendering is not None else None
-    created = _child(system, "TimeCreated")
+    rendering = root.find(ns + "RenderingInfo")
+    message = _text(rendering.find(ns + "Message")) if rendering is not None else None
+    created = fields.get("TimeCreated")
     return EventSystem(
-        channel=_text(_child(system, "Channel")) or "",
+        channel=_text(fields.get("Channel")) or "",
         provider=provider.get("Name") or provider.get("EventSourceName") or "",
         event_id=int(event_id),
-        level=_level(_text(_child(system, "Level"))),
-        record_id=_int(_text(_child(system, "EventRecordID"))),
-        computer=_text(_child(system, "Computer")) or "",
+        level=_level(_text(fields.get("Level"))),
+        record_id=_int(_text(fields.get("EventRecordID"))),
+        computer=_text(fields.get("Computer")) or "",
         time=system_time(created.get("SystemTime")) if created is not None else None,
-    ), _data(root), message or None
+    ), _data(root, ns), message or None
 
 
 def event_record(system: EventSystem, data: list[tuple[str | None, str]], message: str | None,
@@ -123,26 +125,19 @@ def _level(value: str | None) -> str:
     return LEVEL_NAMES.get(value.lower(), value or "Information")
 
 
-def _data(root) -> list[tuple[str | None, str]]:
+def _data(root, ns: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
-    event_data = _child(root, "EventData")
+    event_data = root.find(ns + "EventData")
     if event_data is not None:
         for item in event_data:
             if _local(item.tag) == "Data":   # <Binary> is left out: no signature reads it
                 out.append((item.get("Name") or None, _text(item) or ""))
-    user_data = _child(root, "UserData")
+    user_data = root.find(ns + "UserData")
     if user_data is not None:
         for container in user_data:
             for item in container:
                 out.append((_local(item.tag), _text(item) or ""))
     return out
-
-
-def _child(node, name: str):
-    if node is None:
-        return None
-    found = node.find(NS + name)
-    return found if found is not None else node.find(name)
 
 
 def _text(node) -> str | None:

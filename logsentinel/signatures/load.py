@@ -19,6 +19,7 @@ class Library:
     signatures: list[Signature] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)   # bundled signatures replaced by a folder's
 
     @property
     def errors(self) -> list[Problem]:
@@ -32,11 +33,31 @@ def signature_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
 
 
-def load_library(folders: list[Path] | list[str]) -> Library:
-    """Load every signature under ``folders``; problems are collected, never raised."""
+def bundled_folder() -> Path:
+    """The signature library that ships with logsentinel: ``logsentinel/patterns`` in an
+    installed wheel, ``patterns/`` of the repository in a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "patterns"
+    return installed if installed.is_dir() else package.parent / "patterns"
+
+
+def effective_folders(folders: list[Path], bundled: bool = True) -> list[Path]:
+    """The bundled library first (unless left out), then ``folders`` (the bundled folder itself
+    named again is not read twice)."""
+    if not bundled:
+        return list(folders)
+    base = bundled_folder()
+    return [base] + [f for f in map(Path, folders) if f.resolve() != base.resolve()]
+
+
+def load_library(folders: list[Path] | list[str], overridable: int = 0) -> Library:
+    """Load every signature under ``folders``; problems are collected, never raised. A
+    signature of a later folder replaces one with the same id from the first ``overridable``
+    folders (the bundled library): listed in ``overrides``. Any other repeated id is an error."""
     lib = Library()
     seen: dict[str, Signature] = {}
-    for folder in map(Path, folders):
+    replaceable: set[str] = set()
+    for n, folder in enumerate(map(Path, folders)):
         if not folder.exists():
             lib.problems.append(Problem(str(folder), None, None, None, "patterns folder not found"))
             continue
@@ -55,13 +76,27 @@ def load_library(folders: list[Path] | list[str]) -> Library:
             lib.problems.extend(problems)
             for sig in sigs:
                 other = seen.get(sig.id)
+                if other is not None and other.id in replaceable and n >= overridable:
+                    lib.overrides.append(f"{sig.file}:{sig.line}: {sig.id} replaces the bundled one ({other.file})")
+                    lib.signatures[lib.signatures.index(other)] = sig
+                    replaceable.discard(sig.id)
+                    seen[sig.id] = sig
+                    continue
                 if other is not None:
                     lib.problems.append(Problem(name, sig.line, sig.id, "id",
                                                 f"duplicate id: also defined at {other.file}:{other.line}"))
                     continue
                 seen[sig.id] = sig
                 lib.signatures.append(sig)
+                if n < overridable:
+                    replaceable.add(sig.id)
     return lib
+
+
+def load_effective(folders: list[Path], bundled: bool = True) -> Library:
+    """The library a config or a command line names: the bundled one, added to and overridden
+    by ``folders``."""
+    return load_library(effective_folders(folders, bundled), overridable=1 if bundled else 0)
 
 
 def display_path(path: Path) -> str:

@@ -9,10 +9,10 @@ import shutil
 import textwrap
 from datetime import datetime, timezone
 
-from conftest import ROOT, SAMPLES, run_cli
+from conftest import SAMPLES, run_cli
 
 from logsentinel.app.config import load_config
-from logsentinel.signatures.load import load_library
+from logsentinel.signatures.load import load_effective
 from logsentinel.app.sidecar import Sidecar
 from support.clock import FakeClock
 
@@ -33,14 +33,13 @@ def test_live_catch_up_matches_replay(tmp_path):
     for export in logs.glob("*-eventlog.xml"):  # the live event log is another source (sources/eventlog)
         export.unlink()
     cfg = (SAMPLES / "logsentinel.yaml").read_text()
-    cfg = cfg.replace("patterns: [../patterns]", f"patterns: ['{ROOT / 'patterns'}']")
     cfg = cfg.replace("    timezone: Europe/Rome\n", "    timezone: Europe/Rome\n    start_at: beginning\n")
     (tmp_path / "cfg.yaml").write_text(cfg + textwrap.dedent("""
         state: state.db
         sinks: [{type: jsonl, path: out.jsonl}]
     """))
     config = load_config(tmp_path / "cfg.yaml")
-    side = Sidecar(config, load_library(config.patterns), clock=FakeClock(END_OF_DAY))
+    side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=FakeClock(END_OF_DAY))
     for _ in range(5):
         side.step()
     side.dispatcher.start()

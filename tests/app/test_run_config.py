@@ -97,13 +97,13 @@ def test_jsonl_sink_cuts_an_unconfirmed_batch(tmp_path):
 
 def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
     from logsentinel.app.config import load_config
-    from logsentinel.signatures.load import load_library
+    from logsentinel.signatures.load import load_effective
     cfg = _cfg(tmp_path, f"""
         patterns: ['{PATTERNS}']
         defaults: {{repeat: 30m, auto_resolve: 6h}}
     """)
     config = load_config(cfg)
-    lib = load_library(config.patterns)
+    lib = load_effective(config.patterns, config.bundled_patterns)
     config.defaults.apply(lib.signatures)
     assert all(s.repeat_s == 1800 and s.auto_resolve_s == 21600 for s in lib.signatures)
     bad = _cfg(tmp_path, "defaults: {repeats: 1h}\n")

@@ -14,7 +14,7 @@ from conftest import ROOT
 from logsentinel.app.config import load_config
 from logsentinel.app.sidecar import Sidecar
 from logsentinel.detection.events import EventKey
-from logsentinel.signatures.load import load_library
+from logsentinel.signatures.load import load_effective
 from support.clock import FakeClock
 from support.sidecar import read_jsonl
 
@@ -34,6 +34,7 @@ def _relocate(tmp_path):
     (tmp_path / "cfg.yaml").write_text(textwrap.dedent(f"""
         host: ucx-fixture
         patterns: ['{FIXTURE / "patterns"}']
+        bundled_patterns: false
         state: state.db
         sources: [{{name: app, paths: ['{tmp_path / "app.log"}'], timezone: UTC, start_at: beginning}}]
         sinks: [{{type: jsonl, name: out, path: out.jsonl}}]
@@ -48,7 +49,7 @@ def test_schema_1_state_is_upgraded_and_reading_goes_on(tmp_path):
         fh.write("2026-11-27 10:01:02,000 [1] INFO Mon - Database space ok for database DB|1\n")  # resolves
     config = load_config(tmp_path / "cfg.yaml")
     clock = FakeClock(NOW)
-    side = Sidecar(config, load_library(config.patterns), clock=clock)
+    side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock)
     assert side.state.get_meta("schema") == "2"
     side.step()
     clock.advance(1.0)  # quiet: the last record held back is released

@@ -89,3 +89,20 @@ def test_slow_regex_is_counted_not_fatal():
     out = m.naive(block)
     assert [mm.signature.id for r in out for mm in r.matches] == ["fine"]
     assert m.stats.per_signature["slow"].timeouts == 1
+
+
+def test_event_records_match_as_the_reference_does(library):
+    """``match_records`` (a scan per record, selectors on the fields) finds what evaluating
+    every signature on every record finds."""
+    from logsentinel.matching.model import evaluate
+    from logsentinel.sources.eventlog.capture import EventStats, read_events
+    from conftest import ROOT, SAMPLES
+    files = [SAMPLES / "logs" / "Application-eventlog.xml", SAMPLES / "logs" / "System-eventlog.xml",
+             *sorted((ROOT / "tests" / "fixtures" / "eventxml").glob("*.xml"))]
+    records = [r for f in files for r in read_events(f, "eventlog", EventStats(), "xml")]
+    for engine in ENGINES:
+        fast = Matcher(library.signatures, engine, timeout=None).match_records(records, "eventlog")
+        got = {(id(mr.record), m.signature.id, m.kind) for mr in fast for m in mr.matches}
+        want = {(id(r), m.signature.id, m.kind) for r in records for s in library.signatures if s.applies_to("eventlog")
+                for m in evaluate(s, r.text, None, r.attrs)}
+        assert got == want and len(want) > 20, engine

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES, run_cli
+from conftest import ROOT, SAMPLES, run_cli, rust_extension
 from logsentinel.app.config import default_config
 from logsentinel.app.replay import UnknownFormat, replay
 from logsentinel.matching.matcher import Matcher
@@ -40,6 +40,7 @@ def _hits(tmp_path: Path, files: list[Path]) -> tuple[dict, object]:
 
 @needs_shared
 def test_selector_only_signatures_hit_every_selected_event(tmp_path):
+    rust_extension("evtx")
     hits, stats = _hits(tmp_path, [SHARED / "plaso-System.evtx"])
     assert stats.eventlog.events == 5009 and stats.eventlog.malformed == 0
     assert hits == {"t.scm_7036": 3434, "t.scm_7040": 1018, "t.scm_7045": 25}
@@ -47,6 +48,7 @@ def test_selector_only_signatures_hit_every_selected_event(tmp_path):
 
 @needs_shared
 def test_a_dirty_header_is_read_to_the_last_record(tmp_path):
+    rust_extension("evtx")
     assert sniff(SHARED / "evtx-rs-system-dirty.evtx") == "evtx"
     stats = EventStats()
     records = list(read_events(SHARED / "evtx-rs-system-dirty.evtx", "eventlog", stats))

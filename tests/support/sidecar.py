@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from logsentinel.app.config import load_config
-from logsentinel.signatures.load import load_library
+from logsentinel.signatures.load import load_effective
 from logsentinel.app.sidecar import Sidecar
 
 
@@ -46,7 +46,7 @@ def write_config(tmp_path: Path, log: Path, source: str = "a", start_at: str = "
 def load_sidecar(config_path: Path) -> Sidecar:
     """A real Sidecar, not started: tests drive it with ``step()``."""
     config = load_config(config_path)
-    return Sidecar(config, load_library(config.patterns))
+    return Sidecar(config, load_effective(config.patterns, config.bundled_patterns))
 
 
 def fail_first_call(func, exc: Exception):

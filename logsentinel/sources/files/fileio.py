@@ -49,6 +49,38 @@ def _open_windows(path: str) -> BinaryIO:  # pragma: no cover - Windows only
     return os.fdopen(fd, "rb")
 
 
+def delete_pending(fh: BinaryIO) -> bool:
+    """True if the file was deleted while we hold it open (Windows). Without POSIX delete
+    semantics a deleted file keeps its name until the last handle closes: it is still listed
+    and ``stat`` still answers, but it is gone for its writer. Elsewhere: False (see nlink)."""
+    if os.name != "nt":
+        return False
+    return _delete_pending_windows(fh)  # pragma: no cover - exercised on Windows only
+
+
+def _delete_pending_windows(fh: BinaryIO) -> bool:  # pragma: no cover - Windows only
+    import ctypes
+    import msvcrt
+    from ctypes import wintypes
+
+    class FILE_STANDARD_INFO(ctypes.Structure):
+        _fields_ = [("AllocationSize", ctypes.c_longlong), ("EndOfFile", ctypes.c_longlong),
+                    ("NumberOfLinks", wintypes.DWORD), ("DeletePending", wintypes.BOOLEAN),
+                    ("Directory", wintypes.BOOLEAN)]
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.GetFileInformationByHandleEx.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD]
+    kernel32.GetFileInformationByHandleEx.restype = wintypes.BOOL
+    info = FILE_STANDARD_INFO()
+    try:
+        handle = msvcrt.get_osfhandle(fh.fileno())
+    except (OSError, ValueError):
+        return True
+    if not kernel32.GetFileInformationByHandleEx(handle, 1, ctypes.byref(info), ctypes.sizeof(info)):  # FileStandardInfo
+        return False
+    return bool(info.DeletePending) or info.NumberOfLinks == 0
+
+
 def file_key(st: os.stat_result, path: str | Path) -> str:
     """Identity of a file across renames: device and inode (volume serial and file index on
     Windows). File systems without inode numbers fall back to the path."""

@@ -25,13 +25,17 @@ from logsentinel.clock import SYSTEM, Clock
 from logsentinel.records.blocks import Block, RecordCutter, SourceSpec
 from logsentinel.records.decoding import LineDecoder
 from logsentinel.sources.files.config import SourceConfig
-from logsentinel.sources.files.fileio import HEAD_BYTES, count_lines, file_key, open_shared, read_head
+from logsentinel.sources.files.fileio import HEAD_BYTES, count_lines, delete_pending, file_key, open_shared, read_head
 from logsentinel.sources.files.position import FileRow
 
 log = logging.getLogger("logsentinel.tail")
 
 READ_CHUNK = 1 << 20
 MAX_GONE = 256
+# Windows: let go of a file read to its end. A handle, even with FILE_SHARE_DELETE, keeps a
+# deleted log's name reserved until it is closed (on systems without POSIX delete semantics),
+# and the suite could not create the next app.log. The file is found again by identity.
+RELEASE_AT_EOF = os.name == "nt"
 
 
 @dataclass
@@ -57,7 +61,7 @@ class FollowedFile:
     last_data: float = 0.0     # monotonic time of the last bytes read
     last_size: int = -1
     dirty: bool = True
-
+    read_to_end: bool = False  # let go of at its end (RELEASE_AT_EOF): nothing of it is lost
     @property
     def reached(self) -> int | None:
         """Time of the last dated record read from this file."""
@@ -124,6 +128,9 @@ class SourceTail:
         blocks: list[Block] = []
         matched = self._matched()
         for key, ff in list(self.files.items()):
+            pending = ff.fh is not None and delete_pending(ff.fh)
+            if pending:
+                matched.pop(key, None)   # deleted, still listed until we let go of it (Windows)
             if key in matched or ff.gone and ff.fh is None:
                 continue
             blocks += self._left(ff)  # rotated away or deleted: finish it first
@@ -228,15 +235,15 @@ class SourceTail:
     def _left(self, ff: FollowedFile) -> list[Block]:
         """The file is no longer at any configured path: read what is left, then let it go."""
         fh = ff.fh or self._find_moved(ff)
+        deleted = fh is None or _unlinked(fh)   # asked first: reading to the end may let go of it
         blocks: list[Block] = []
         if fh is not None:
             blocks += self._read(ff, budget=None)
-        else:
+        elif not ff.read_to_end:
             log.warning("%s: %s vanished before it was read to its end (from byte %d)",
                         self.cfg.name, ff.path, ff.offset)
             self.stats.lost_files += 1
         blocks += self._finish(ff)
-        deleted = fh is None or _unlinked(fh)
         ff.close()
         if deleted:
             # deleted: forget it, so that a new file reusing its inode is read from the start
@@ -315,6 +322,7 @@ class SourceTail:
         fh = self._handle(ff)
         if fh is None:
             return []
+        ff.read_to_end = False
         blocks: list[Block] = []
         left = budget
         try:
@@ -322,6 +330,9 @@ class SourceTail:
             while left is None or left > 0:
                 raw = fh.read(READ_CHUNK if left is None else min(READ_CHUNK, left))
                 if not raw:
+                    if RELEASE_AT_EOF:
+                        ff.close()
+                        ff.read_to_end = True
                     break
                 ff.offset += len(raw)
                 if left is not None:
@@ -383,8 +394,8 @@ class SourceTail:
 def _unlinked(fh: BinaryIO) -> bool:
     """True if the open file has no name left (deleted while we held it)."""
     try:
-        return os.fstat(fh.fileno()).st_nlink == 0
-    except OSError:
+        return os.fstat(fh.fileno()).st_nlink == 0 or delete_pending(fh)
+    except (OSError, ValueError):  # closed, or no longer there
         return True
 
 
