@@ -11,11 +11,11 @@ from logsentinel.app.detector import build_detector
 from logsentinel.app.state import State
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
-from logsentinel.detection.redact import Redactor
 from logsentinel.dispatch.outbox import Outbox
 from logsentinel.signatures.model import Signature
 
 if TYPE_CHECKING:
+    from logsentinel.app.config import Config
     from logsentinel.sources.eventlog.follow import EventLogTail
     from logsentinel.sources.files.follow import SourceTail
 
@@ -24,8 +24,9 @@ log = logging.getLogger("logsentinel.run")
 PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
 
 
-def load_detector(state: State, signatures: list[Signature], host: str, redactor: Redactor) -> Detector:
-    return build_detector(signatures, host, redactor, state.load_detector())
+def load_detector(state: State, signatures: list[Signature], config: "Config") -> Detector:
+    """The detector as the state database holds it."""
+    return build_detector(signatures, config, state.load_detector())
 
 
 @dataclass

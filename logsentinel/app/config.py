@@ -77,6 +77,7 @@ class Config:
     defaults: Defaults = field(default_factory=Defaults)
     eventlogs: list[EventLogConfig] = field(default_factory=list)   # sources of type eventlog
     bundled_patterns: bool = True   # the bundled library under ``patterns`` (false: only those folders)
+    escalation_repeat_s: float | None = None   # report an overdue event again this often (default: once)
 
     @property
     def base(self) -> Path:
@@ -253,6 +254,20 @@ def _bundled(r: _Reader, value) -> bool:
     return value
 
 
+def _escalation(r: _Reader, value) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"repeat"}:
+        r.err(r.data, "escalation", "expected {repeat: DURATION} (how often an overdue event is reported again)")
+        return None
+    try:
+        seconds = parse_duration(value.get("repeat", 0))
+    except ValueError as exc:
+        r.err(r.data, "escalation", f"repeat: {exc}")
+        return None
+    return seconds or None
+
+
 def _heartbeat(r: _Reader, value) -> float | None:
     if value is None:
         return None
@@ -331,5 +346,6 @@ _SECTIONS = {
     "state": ("state", _state),
     "sources": ("sources", _sources), "sinks": ("sinks", _sinks), "probes": ("probes", _probes),
     "heartbeat": ("heartbeat_s", _heartbeat), "redact": ("redact_rules", _redact),
+    "escalation": ("escalation_repeat_s", _escalation),
     "metrics": ("metrics", _metrics), "log": ("log", _log), "defaults": ("defaults", _defaults),
 }

@@ -82,7 +82,9 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
            host: str | None = None, timezone: str | None = None, progress=None) -> ReplayStats:
     """Replay ``paths`` and call ``emit`` for every event report, in order."""
     stats = ReplayStats()
-    detector = build_detector(matcher.signatures, host or config.host, config.redactor(), None)
+    if host:
+        config.host = host
+    detector = build_detector(matcher.signatures, config)
     t0 = time.perf_counter()
 
     def on_progress(n: int) -> None:

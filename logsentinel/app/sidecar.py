@@ -57,7 +57,7 @@ class Sidecar:
         self.state = State(config.state)
         self.redactor = config.redactor()
         self.matcher = build_matcher(library.signatures, engine, [src.name for src in config.sources])
-        self.detector = load_detector(self.state, library.signatures, config.host, self.redactor)
+        self.detector = load_detector(self.state, library.signatures, config)
         first_start = self.state.get_meta("started") is None
         self.tails = self._open_tails(first_start)
         self.eventlogs = self._open_eventlogs(first_start)
@@ -161,7 +161,7 @@ class Sidecar:
         try:
             self.tails = self._open_tails(first_start=False)
             self.eventlogs = self._open_eventlogs(first_start=False)
-            self.detector = load_detector(self.state, self.library.signatures, self.config.host, self.redactor)
+            self.detector = load_detector(self.state, self.library.signatures, self.config)
         except Exception:
             log.exception("cannot read the state database yet; will try again")
         self._telemetry_follows()
@@ -172,7 +172,7 @@ class Sidecar:
         new = {s.id for s in library.signatures}
         self.config.defaults.apply(library.signatures)
         self.matcher = build_matcher(library.signatures, self.engine, [src.name for src in self.config.sources])
-        self.detector = build_detector(library.signatures, self.config.host, self.redactor, self.detector.snapshot())
+        self.detector = build_detector(library.signatures, self.config, self.detector.snapshot())
         self.library = library
         self.stats.reloads += 1
         self._telemetry_follows()

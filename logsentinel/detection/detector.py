@@ -59,8 +59,10 @@ class AbsentState:
 class Detector:
     """Holds open events, threshold windows and absence timers for one host."""
 
-    def __init__(self, signatures: list[Signature], host: str, redactor: Redactor = DEFAULT_REDACTOR):
+    def __init__(self, signatures: list[Signature], host: str, redactor: Redactor = DEFAULT_REDACTOR,
+                 escalation_repeat_s: float | None = None):
         self.host = host
+        self.escalation_repeat_ms = int(escalation_repeat_s * 1000) if escalation_repeat_s else None
         self.redactor = redactor
         self.signatures = {s.id: s for s in signatures}
         self.open: dict[str, Event] = {}
@@ -106,21 +108,30 @@ class Detector:
         return win.times[-1] + self.signatures[win.signature].threshold.within_s * 1000
 
     def _event_due(self, ev: Event) -> float:
-        if ev.kind == "absent":
-            return NEVER
         sig = self.signatures[ev.signature]
-        due = ev.last_seen + sig.dedup_window_s * 1000 + 1
+        due = self._overdue_at(ev)
+        if ev.kind == "absent":
+            return due
+        due = min(due, ev.last_seen + sig.dedup_window_s * 1000 + 1)
         if sig.auto_resolve_s:
             due = min(due, ev.last_seen + sig.auto_resolve_s * 1000)
         if ev.last_seen > ev.reported_at:
             due = min(due, ev.reported_at + _repeat_ms(sig))
         return due
 
+    def _overdue_at(self, ev: Event) -> float:
+        """When the event is (again) reported overdue if it still fires then: once its deadline
+        has passed (the millisecond after it: resolved at the deadline is in time), then every
+        ``escalation_repeat_s`` if set. The report carries the deadline (or the repeat's time)."""
+        if not ev.overdue:
+            return ev.deadline + 1
+        if self.escalation_repeat_ms and ev.escalated_at is not None:
+            return ev.escalated_at + self.escalation_repeat_ms + 1
+        return NEVER
+
     def _due(self, now: int) -> list[Event]:
         fired: list[tuple[int, str, Event]] = []
         for key, ev in list(self.open.items()):
-            if ev.kind == "absent":
-                continue
             fired.extend((at, key, snap) for at, snap in self._event_reports(key, ev, now))
         for sid, st in self.absent.items():
             sig = self.signatures[sid]
@@ -130,6 +141,7 @@ class Detector:
             if now >= at:
                 ev = self._fire_absent(sig, st, at)
                 fired.append((at, ev.dedup_key, ev.snapshot("fired", at)))
+                fired.extend((t, ev.dedup_key, snap) for t, snap in self._event_reports(ev.dedup_key, ev, now))
         for key in [k for k, win in self.pending.items() if not win.times or now > self._window_end(win)]:
             del self.pending[key]
         fired.sort(key=lambda item: (item[0], item[2].signature, item[1]))  # same time: a stable order
@@ -137,16 +149,31 @@ class Detector:
 
     def _event_reports(self, key: str, ev: Event, now: int) -> list[tuple[int, Event]]:
         """What one open event reports by ``now``, in time order whatever the clock skipped:
-        a repeat due before its end comes first, then its end (auto-resolve, else the close
-        of a window that passed without a hit, reported if it changed since its last report)."""
+        repeats and overdue reports due before its end, then its end (auto-resolve, else the
+        close of a window that passed without a hit, reported if it changed since its last
+        report). An absent event ends only when its records come back (``_heartbeat``)."""
         sig = self.signatures[ev.signature]
         out = []
-        resolve_at = ev.last_seen + int(sig.auto_resolve_s * 1000) if sig.auto_resolve_s else NEVER
-        close_at = ev.last_seen + int(sig.dedup_window_s * 1000) + 1   # the window's last ms has passed
-        if ev.last_seen > ev.reported_at:
-            repeat_at = ev.reported_at + _repeat_ms(sig)
-            if now >= repeat_at and repeat_at < min(resolve_at, close_at):
-                out.append((repeat_at, ev.snapshot("repeated", repeat_at)))
+        if ev.kind == "absent":
+            resolve_at = close_at = NEVER
+        else:
+            resolve_at = ev.last_seen + int(sig.auto_resolve_s * 1000) if sig.auto_resolve_s else NEVER
+            close_at = ev.last_seen + int(sig.dedup_window_s * 1000) + 1   # the window's last ms has passed
+        end_at = min(resolve_at, close_at)
+        while True:
+            repeat_at = ev.reported_at + _repeat_ms(sig) if ev.last_seen > ev.reported_at and ev.kind != "absent" else NEVER
+            if not ev.overdue and repeat_at >= ev.deadline:
+                repeat_at = NEVER     # a repeat due at the deadline is the overdue report
+            overdue_at = self._overdue_at(ev)
+            at = min(repeat_at, overdue_at)
+            if at > now or at >= end_at:
+                break
+            if overdue_at <= repeat_at:   # the deadline first: its report carries the count so far
+                at = int(overdue_at) - 1
+                ev.overdue, ev.escalated_at = True, at
+                out.append((at, ev.snapshot("overdue", at)))
+            else:
+                out.append((int(repeat_at), ev.snapshot("repeated", int(repeat_at))))
         if now >= resolve_at:
             ev.status, ev.resolved_at = "resolved", resolve_at
             del self.open[key]

@@ -36,8 +36,10 @@ class Event:
     dedup_key: str
     kind: str = "match"    # "match", "threshold" or "absent"
     resolved_at: int | None = None
-    report: str = "fired"  # why this report: fired, repeated, closed, updated, resolved
+    report: str = "fired"  # why this report: fired, repeated, overdue, closed, updated, resolved
     reported_at: int = 0   # when it was last reported (drives repeats)
+    overdue: bool = False  # its deadline passed while it was still firing
+    escalated_at: int | None = None  # when it was last reported overdue
     dirty: bool = field(default=False, compare=False)
 
     @property
@@ -76,6 +78,7 @@ class Event:
             "dedup_key": self.dedup_key,
             "kind": self.kind,
             "report": self.report,
+            "overdue": self.overdue,
         }
 
 

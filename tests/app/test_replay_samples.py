@@ -61,9 +61,9 @@ def test_scenario_facts(replayed):
     assert [e["status"] for e in by_sig["ha.replication_problem"]] == ["firing", "resolved"]
     # an absence: last CDR download 15:55 local, fired an hour later, resolved at 18:30
     absent = by_sig["webex.cdr_not_downloaded"]
-    assert [(e["status"], e["kind"]) for e in absent] == [("firing", "absent"), ("resolved", "absent")]
+    assert [(e["report"], e["kind"]) for e in absent] == [("fired", "absent"), ("overdue", "absent"), ("resolved", "absent")]
     assert absent[0]["detected_at"].startswith("2026-11-27T15:55:04")
-    assert absent[1]["resolved_at"].startswith("2026-11-27T17:30")
+    assert absent[1]["overdue"] and absent[2]["overdue"] and absent[2]["resolved_at"].startswith("2026-11-27T17:30")
     # the UTF-16 event log was read: its events carry the eventlog source
     assert by_sig["voip.stack_crash"][0]["source"] == "eventlog"
     # the gzip file was read

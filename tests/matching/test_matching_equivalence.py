@@ -106,3 +106,14 @@ def test_event_records_match_as_the_reference_does(library):
         want = {(id(r), m.signature.id, m.kind) for r in records for s in library.signatures if s.applies_to("eventlog")
                 for m in evaluate(s, r.text, None, r.attrs)}
         assert got == want and len(want) > 20, engine
+
+
+def test_a_repeated_assertion_is_dropped_from_the_scan_form():
+    """Python 3.13's re refuses ``(?:\\b)*`` ("nothing to repeat"): the superset leaves it out."""
+    import re
+
+    from logsentinel.matching.prefilter import superset
+    for source in (r"(?>error(?:\b)*)", r"a(?:\b)+b", r"x(?:(?=y))*y"):
+        pf = superset(source, "python")
+        assert pf is not None and "\\b" not in pf.pattern and "(?=" not in pf.pattern
+        re.compile(pf.pattern)
