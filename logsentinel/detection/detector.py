@@ -108,16 +108,24 @@ class Detector:
         return win.times[-1] + self.signatures[win.signature].threshold.within_s * 1000
 
     def _event_due(self, ev: Event) -> float:
+        """A lower bound of when the event reports next (``_event_reports`` decides)."""
         sig = self.signatures[ev.signature]
-        due = self._overdue_at(ev)
+        due = min(self._overdue_at(ev), self._close_at(ev, sig))
         if ev.kind == "absent":
             return due
-        due = min(due, ev.last_seen + sig.dedup_window_s * 1000 + 1)
         if sig.auto_resolve_s:
             due = min(due, ev.last_seen + sig.auto_resolve_s * 1000)
         if ev.last_seen > ev.reported_at:
             due = min(due, ev.reported_at + _repeat_ms(sig))
         return due
+
+    @staticmethod
+    def _close_at(ev: Event, sig: Signature) -> float:
+        """When a quiet window closes the event: the millisecond after the window has passed.
+        An overdue event is not closed by quiet: it waits for its resolve (or auto-resolve)."""
+        if ev.kind == "absent" or ev.overdue:
+            return NEVER
+        return ev.last_seen + int(sig.dedup_window_s * 1000) + 1
 
     def _overdue_at(self, ev: Event) -> float:
         """When the event is (again) reported overdue if it still fires then: once its deadline
@@ -155,18 +163,21 @@ class Detector:
         sig = self.signatures[ev.signature]
         out = []
         if ev.kind == "absent":
-            resolve_at = close_at = NEVER
+            resolve_at = NEVER
         else:
             resolve_at = ev.last_seen + int(sig.auto_resolve_s * 1000) if sig.auto_resolve_s else NEVER
-            close_at = ev.last_seen + int(sig.dedup_window_s * 1000) + 1   # the window's last ms has passed
-        end_at = min(resolve_at, close_at)
         while True:
+            close_at = self._close_at(ev, sig)
             repeat_at = ev.reported_at + _repeat_ms(sig) if ev.last_seen > ev.reported_at and ev.kind != "absent" else NEVER
             if not ev.overdue and repeat_at >= ev.deadline:
                 repeat_at = NEVER     # a repeat due at the deadline is the overdue report
             overdue_at = self._overdue_at(ev)
+            if overdue_at > close_at or overdue_at >= resolve_at:
+                overdue_at = NEVER    # it ends first (a quiet close at the deadline itself does not)
+            if repeat_at >= min(resolve_at, close_at):
+                repeat_at = NEVER
             at = min(repeat_at, overdue_at)
-            if at > now or at >= end_at:
+            if at > now:
                 break
             if overdue_at <= repeat_at:   # the deadline first: its report carries the count so far
                 at = int(overdue_at) - 1
@@ -174,6 +185,7 @@ class Detector:
                 out.append((at, ev.snapshot("overdue", at)))
             else:
                 out.append((int(repeat_at), ev.snapshot("repeated", int(repeat_at))))
+        close_at = self._close_at(ev, sig)
         if now >= resolve_at:
             ev.status, ev.resolved_at = "resolved", resolve_at
             del self.open[key]

@@ -35,7 +35,7 @@ class AlertmanagerSettings(HttpSettings):
         return [("urls", u) for u in self.urls]
 
 
-RESERVED_LABELS = ("alertname", "priority", "severity", "host", "application", "source")
+RESERVED_LABELS = ("alertname", "priority", "severity", "host", "application", "source", "overdue")
 
 
 LABEL_VALUE_MAX = 128
@@ -57,6 +57,8 @@ def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
         "application": event.get("application") or "", "source": event.get("source") or "",
     }
     labels.update(field_labels(event))
+    if event.get("overdue"):
+        labels["overdue"] = "true"     # routes can escalate on it
     path = (event.get("path") or "").replace("\\", "/")
     url = generator_url or (f"file://{event['host']}/{path.lstrip('/')}#L{event.get('line') or 0}" if path else "")
     out = {
@@ -110,6 +112,10 @@ class AlertmanagerSink(Sink):
                 alerts.append(alert(event, end, self.generator_url))
                 active.pop(event["id"], None)
             else:
+                before = active.get(event["id"])
+                if event.get("overdue") and before is not None and not before.get("overdue"):
+                    # the label set changes: end the alert without the label, or it would linger
+                    alerts.append(alert(before, _iso(now), self.generator_url))
                 alerts.append(alert(event, _iso(now + 4 * self.resend), self.generator_url))
                 active[event["id"]] = event
         self.client.post_json(self.url, alerts)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from logsentinel.sinks.base import Sink
 from logsentinel.sinks.http import HttpSettings, expand_env
-from logsentinel.sinks.severity import SEVERITY
+from logsentinel.sinks.severity import SEVERITY, raised
 
 DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"
 SUMMARY_MAX = 1024
@@ -32,10 +32,14 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
         summary = f"[{event['priority']}] {event['title']} on {event['host']}"
         if event.get("count", 1) > 1:
             summary += f" ({event['count']} times)"
+        severity = SEVERITY.get(event["priority"], "warning")
+        if event.get("overdue"):   # its deadline passed while it was still firing: one step up
+            severity = raised(severity)
+            summary = "OVERDUE " + summary
         body["payload"] = {
             "summary": summary[:SUMMARY_MAX],
             "source": event["host"],
-            "severity": SEVERITY.get(event["priority"], "warning"),
+            "severity": severity,
             "timestamp": event["detected_at"],
             "component": event.get("application") or None,
             "group": event.get("category"),

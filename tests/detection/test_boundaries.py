@@ -122,3 +122,11 @@ def test_no_repeat_is_reported_after_the_event_ended():
     hit(det, s, T0 + 30 * S)
     out = det.advance(T0 + 400 * S)   # the repeat would be due at T0+200s: the window closed at T0+150s
     assert [(e.report, e.reported_at) for e in out] == [("closed", T0 + 150 * S)]
+
+
+def test_a_repeat_due_as_the_event_resolves_is_not_reported():
+    s = sig(repeat_s=30.0, auto_resolve_s=20.0, dedup_window_s=3600.0)
+    det = Detector([s], "h")
+    hit(det, s, T0)
+    hit(det, s, T0 + 10 * S)
+    assert [e.report for e in det.advance(T0 + 60 * S)] == ["resolved"]

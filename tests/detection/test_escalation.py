@@ -97,3 +97,14 @@ def test_an_escalation_and_a_repeat_due_together_make_one_report():
     assert [e.report for e in det.advance(T0 + 650 * S)] == ["overdue"]
     hit(det, s, T0 + 700 * S)
     assert [(e.report, e.count) for e in det.advance(T0 + 950 * S)] == [("overdue", 2)]
+
+
+def test_a_single_hit_with_the_default_window_becomes_overdue_and_stays_open():
+    """The dedup window defaults to the response time, so a lone hit's window closes at its
+    deadline: the event is overdue then, not quietly closed, and waits for its resolve."""
+    s = sig(dedup_window_s=600.0)
+    det = Detector([s], "h")
+    hit(det, s, T0)
+    assert [(e.report, e.reported_at) for e in det.advance(T0 + 601 * S)] == [("overdue", T0 + 600 * S)]
+    assert det.advance(T0 + 100_000 * S) == [] and len(det.open) == 1
+    assert [e.report for e in hit(det, s, T0 + 100_001 * S, kind="resolve")] == ["resolved"]

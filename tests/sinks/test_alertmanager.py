@@ -118,3 +118,47 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
             assert beats and beats[0]["labels"]["host"] == "ucx-07"
     finally:
         stop_sidecar(side, thread)
+
+
+OVERDUE_SIG = """
+id: demo.slow_answer
+title: Demo event with a short response time
+priority: P2
+response_time: 2s
+match: ['demo failure (?P<code>\\d+)']
+examples: {match: ['demo failure 1'], no_match: ['demo ok']}
+"""
+
+
+def test_an_overdue_event_carries_the_overdue_label(tmp_path, cluster):
+    """The deadline passes while the event still fires: Alertmanager shows one alert for it,
+    now labelled overdue="true" (the one without the label is ended, not left to linger)."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "demo.yaml").write_text(OVERDUE_SIG)
+    member = cluster[0]
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: ucx-07
+        patterns: ['{tmp_path / "p"}']
+        state: state.db
+        sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
+        sinks:
+          - {{type: alertmanager, urls: ['{member.url}'], resend_interval: 1}}
+    """))
+    side, thread = start_sidecar(cfg)
+    try:
+        wait_following(side)
+        with open(log, "a") as fh:
+            fh.write(f"{utc_stamp()} [2] ERROR Demo - demo failure 42\n")
+
+        def firing():
+            return [a for a in member.alerts() if a["labels"].get("alertname") == "demo.slow_answer"
+                    and a["status"]["state"] == "active"]
+
+        assert wait_until(lambda: firing() and firing()[0]["labels"].get("overdue") == "true", timeout=30), \
+            member.alerts()
+        assert len(firing()) == 1 and firing()[0]["labels"]["code"] == "42"
+    finally:
+        stop_sidecar(side, thread)

@@ -84,3 +84,18 @@ def test_kill9_while_sink_down_then_everything_arrives(tmp_path):
         side.wait(timeout=10)
         rx.stop()
     assert len(out.read_text().splitlines()) == 8  # and the jsonl sink got each exactly once
+
+
+def test_an_overdue_report_triggers_again_one_severity_up(tmp_path):
+    rx = Receiver(default=202).start()
+    try:
+        cfg = PagerDutySettings(type="pagerduty", routing_key="R0UT1NGKEY", url=f"{rx.url}/v2/enqueue")
+        sink = PagerDutySink("pd", cfg, tmp_path, SYSTEM)
+        p4 = dict(EVENT, priority="P4")
+        sink.deliver([json.dumps(p4), json.dumps(dict(p4, report="overdue", overdue=True))], None)
+        first, overdue = rx.bodies
+        assert first["payload"]["severity"] == "info" and overdue["payload"]["severity"] == "warning"
+        assert overdue["event_action"] == "trigger" and overdue["dedup_key"] == first["dedup_key"]
+        assert overdue["payload"]["summary"].startswith("OVERDUE [P4]")
+    finally:
+        rx.stop()
