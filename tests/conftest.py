@@ -39,8 +39,10 @@ def event_schema():
     return jsonschema.Draft202012Validator(schema)
 
 
-def run_cli(*args, cwd=ROOT, input_bytes=None, timeout=120) -> subprocess.CompletedProcess:
-    """Run ``python -m logsentinel ARGS`` as a real process."""
+def run_cli(*args, cwd=ROOT, input_bytes=None, timeout=120, env_tz: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m logsentinel ARGS`` as a real process (``env_tz``: its local time zone)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    if env_tz:
+        env["TZ"] = env_tz
     return subprocess.run([sys.executable, "-m", "logsentinel", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, env=env, input=input_bytes)

@@ -49,12 +49,12 @@ class Checkpoint:
         self._next_prune = 0.0
 
     def commit(self, tails: list["SourceTail"], detector: Detector, events: list[Event], now: float,
-               mono: float, eventlogs: list["EventLogTail"] = ()) -> bool:
-        """Write what changed; True if anything was written."""
+               mono: float, eventlogs: list["EventLogTail"] = (), probes: list = ()) -> bool:
+        """Write what changed; True if anything was written. ``probes``: (epoch ms, ProbeResult)."""
         rows = [row for tail in tails for row in tail.dirty_rows()]
         forgotten = [(tail.cfg.name, key) for tail in tails for key in tail.take_forgotten()]
         bookmarks = [row for tail in eventlogs for row in tail.dirty_rows()]
-        if not (rows or events or forgotten or bookmarks):
+        if not (rows or events or forgotten or bookmarks or probes):
             return False
         state = self.state
         with state.transaction() as db:
@@ -64,6 +64,8 @@ class Checkpoint:
                 state.save_file(db, row, now)
             for bookmark in bookmarks:
                 state.save_bookmark(db, bookmark)
+            for at, result in probes:
+                state.save_probe(db, result.probe, at, result.text, result.ok, result.value)
             state.save_detector(db, detector.snapshot())
             for ev in events:
                 self._enqueue(db, ev, now)

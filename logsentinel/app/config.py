@@ -36,8 +36,13 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class MetricsConfig:
+    """The listener of metrics, health and the status page (``metrics:``)."""
+
     host: str
     port: int
+    tls_cert_file: str | None = None       # tls_server_config: {cert_file, key_file}
+    tls_key_file: str | None = None
+    basic_auth_users: dict = field(default_factory=dict)   # user -> bcrypt hash
 
 
 @dataclass(frozen=True)
@@ -297,17 +302,37 @@ def _redact(r: _Reader, value) -> list[tuple[str, str]]:
 
 
 def _metrics(r: _Reader, value) -> MetricsConfig | None:
+    """``{listen: HOST:PORT, tls_server_config: {cert_file, key_file}, basic_auth_users: {user: bcrypt}}``,
+    the keys of Prometheus exporters' web config."""
     if value is None:
         return None
-    if not isinstance(value, dict) or set(value) - {"listen"}:
-        r.err(r.data, "metrics", f"expected {{listen: {DEFAULT_LISTEN}}}")
+    keys = {"listen", "tls_server_config", "basic_auth_users"}
+    if not isinstance(value, dict) or set(value) - keys:
+        r.err(r.data, "metrics", f"expected {{listen: {DEFAULT_LISTEN}, tls_server_config: ..., basic_auth_users: ...}}"
+              + (did_you_mean(next(iter(set(value) - keys)), keys) if isinstance(value, dict) else ""))
         return None
     listen = str(value.get("listen", DEFAULT_LISTEN))
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
         r.err(r.data, "metrics", f"listen: expected HOST:PORT, got {listen!r}")
         return None
-    return MetricsConfig(host or "127.0.0.1", int(port))
+    tls = value.get("tls_server_config") or {}
+    cert = key = None
+    if tls:
+        if not isinstance(tls, dict) or set(tls) != {"cert_file", "key_file"}:
+            r.err(value, "tls_server_config", "expected {cert_file: PATH, key_file: PATH}")
+            return None
+        cert, key = str(r.rel(tls["cert_file"])), str(r.rel(tls["key_file"]))
+        for name, path in (("cert_file", cert), ("key_file", key)):
+            if not Path(path).is_file():
+                r.err(value, "tls_server_config", f"{name}: no such file {path}")
+    users = value.get("basic_auth_users") or {}
+    if not isinstance(users, dict) or not all(isinstance(h, str) and h.startswith(("$2a$", "$2b$", "$2y$"))
+                                              for h in users.values()):
+        r.err(value, "basic_auth_users", "expected {user: bcrypt hash ($2b$...)}: "
+              "python -c 'import bcrypt,getpass; print(bcrypt.hashpw(getpass.getpass().encode(), bcrypt.gensalt()).decode())'")
+        users = {}
+    return MetricsConfig(host or "127.0.0.1", int(port), cert, key, {str(u): h for u, h in users.items()})
 
 
 def _log(r: _Reader, value) -> LogConfig:

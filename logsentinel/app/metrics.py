@@ -1,23 +1,32 @@
-"""Metrics and health on an HTTP port (127.0.0.1 by default): ``/metrics`` in the Prometheus
-text format (prometheus-client), ``/healthz`` (the loop is alive) and ``/readyz`` (the state
-database is writable and every sink delivered recently, or has nothing to deliver).
+"""Metrics, health and status on an HTTP port (127.0.0.1 by default): ``/metrics`` in the
+Prometheus text format (prometheus-client), ``/healthz`` (the loop is alive), ``/readyz`` (the
+state database is writable and every sink delivered recently, or has nothing to deliver), ``/``
+the status page and ``/api/status`` its JSON (``app.status``). Beyond loopback, optional TLS and
+basic auth with bcrypt-hashed passwords, as Prometheus exporters' web config offers them.
 
 Values are read from the running sidecar when scraped; nothing is counted twice on the hot path.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import logging
 import sqlite3
+import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from logsentinel.app.checkpoint import RunStats
+from logsentinel.app.config import Config
+from logsentinel.app.status import collect
 from logsentinel.app.health import Health, OutboxView, outbox_view
 from logsentinel.clock import Clock
 
@@ -37,6 +46,7 @@ class Telemetry:
     probes: list           # Probe: .name, .last
     state_path: Path
     clock: Clock
+    detector: object       # Detector: .open (replaced on reload and recovery)
 
 
 class SidecarCollector:
@@ -48,6 +58,7 @@ class SidecarCollector:
         yield CounterMetricFamily("logsentinel_commits", "State transactions committed", value=self.t.run.commits)
         yield from self._matches()
         yield from self._events()
+        yield from self._open_events()
         yield from self._sinks()
         yield from self._probes()
         yield GaugeMetricFamily("logsentinel_signatures", "Signatures loaded", value=len(self.t.matcher.signatures))
@@ -100,6 +111,28 @@ class SidecarCollector:
             events.add_metric([sig, report], n)
         yield events
 
+    def _open_events(self):
+        opened = GaugeMetricFamily("logsentinel_open_events", "Events open now, per priority and signature",
+                                   labels=["priority", "signature"])
+        overdue = GaugeMetricFamily("logsentinel_overdue_events", "Open events past their deadline, per priority",
+                                    labels=["priority"])
+        earliest = GaugeMetricFamily("logsentinel_earliest_deadline_timestamp_seconds",
+                                     "The earliest deadline of an open event not yet overdue (0: none)")
+        events = list(self.t.detector.open.values())
+        by_sig: dict = {}
+        late: dict = {p: 0 for p in ("P1", "P2", "P3", "P4")}
+        for ev in events:
+            by_sig[(ev.priority, ev.signature)] = by_sig.get((ev.priority, ev.signature), 0) + 1
+            if ev.overdue:
+                late[ev.priority] = late.get(ev.priority, 0) + 1
+        for (priority, sig), n in sorted(by_sig.items()):
+            opened.add_metric([priority, sig], n)
+        for priority, n in late.items():
+            overdue.add_metric([priority], n)
+        pending = [ev.deadline for ev in events if not ev.overdue]
+        earliest.add_metric([], min(pending) / 1000 if pending else 0)
+        yield from (opened, overdue, earliest)
+
     def _sinks(self):
         deliveries = CounterMetricFamily("logsentinel_deliveries", "Reports per sink and result",
                                          labels=["sink", "result"])
@@ -132,25 +165,41 @@ class SidecarCollector:
         yield from (ok, value)
 
 
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, *args):
         pass
 
 
 class MetricsServer:
-    def __init__(self, telemetry: Telemetry, health: Health, host: str, port: int):
+    def __init__(self, telemetry: Telemetry, health: Health, config: Config):
         self.health = health
+        self.config = config
+        self.clock = telemetry.clock
+        web = config.metrics
         registry = CollectorRegistry()
         registry.register(SidecarCollector(telemetry))
         self.metrics_app = make_wsgi_app(registry)
-        self.httpd = make_server(host, port, self.app, handler_class=_QuietHandler)
+        self.auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
+        self.httpd = make_server(web.host, web.port, self.app, server_class=_Server, handler_class=_QuietHandler)
+        self.scheme = "http"
+        if web.tls_cert_file:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(web.tls_cert_file, web.tls_key_file)
+            # the handshake happens in the request's thread: a client that never finishes it
+            # holds only its own thread, not the listener
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
+            self.scheme = "https"
         self.port = self.httpd.server_port
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="metrics", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
-        log.info("metrics and health on http://%s:%d/metrics, /healthz, /readyz",
-                 self.httpd.server_address[0], self.port)
+        log.info("status page, metrics and health on %s://%s:%d/ (/metrics, /healthz, /readyz, /api/status)%s",
+                 self.scheme, self.httpd.server_address[0], self.port, " with basic auth" if self.auth else "")
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -158,6 +207,17 @@ class MetricsServer:
 
     def app(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if self.auth is not None and not self.auth.allows(environ.get("HTTP_AUTHORIZATION")):
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="logsentinel"'),
+                                                ("Content-Type", "text/plain"), ("Content-Length", "13")])
+            return [b"unauthorized\n"]
+        if path == "/":
+            from logsentinel.app.statuspage import render
+            body = render(collect(self.config, self.clock.time()), self.config.host).encode("utf-8")
+            return _send(start_response, 200, "text/html; charset=utf-8", body)
+        if path == "/api/status":
+            body = json.dumps(collect(self.config, self.clock.time()), ensure_ascii=False).encode("utf-8")
+            return _send(start_response, 200, "application/json", body)
         if path == "/healthz":
             alive = self.health.alive()
             return _text(start_response, 200 if alive else 503, "ok\n" if alive else "main loop stalled\n")
@@ -169,7 +229,42 @@ class MetricsServer:
 
 
 def _text(start_response, status: int, body: str):
+    return _send(start_response, status, "text/plain", body.encode())
+
+
+def _send(start_response, status: int, content_type: str, data: bytes):
     reason = {200: "OK", 503: "Service Unavailable"}[status]
-    data = body.encode()
-    start_response(f"{status} {reason}", [("Content-Type", "text/plain"), ("Content-Length", str(len(data)))])
+    start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(data))),
+                                          ("Cache-Control", "no-store")])
     return [data]
+
+
+class BasicAuth:
+    """Basic auth against bcrypt hashes (``basic_auth_users``); a password that passed once is
+    remembered by its digest, so a page refresh does not pay bcrypt's cost again."""
+
+    def __init__(self, users: dict[str, str]):
+        self.users = {u: h.encode() for u, h in users.items()}
+        self._passed: set[bytes] = set()
+        self._lock = threading.Lock()
+
+    def allows(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        hashed = self.users.get(user)
+        if hashed is None:
+            return False
+        digest = hashlib.sha256(hashed + b"\0" + password.encode("utf-8")).digest()
+        with self._lock:
+            if digest in self._passed:
+                return True
+        import bcrypt
+        if not bcrypt.checkpw(password.encode("utf-8"), hashed):
+            return False
+        with self._lock:
+            self._passed.add(digest)
+        return True

@@ -9,7 +9,9 @@ dedup windows.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import signal
 import threading
 
@@ -38,6 +40,7 @@ from logsentinel.sources.probes.runner import ProbeRunner
 log = logging.getLogger("logsentinel.run")
 
 POLL_INTERVAL_S = 1.0
+ALIVE_EVERY_S = 10.0      # how often the state database is told the sidecar is alive (status)
 PROBE_SOURCE = "probes"   # the source name of probe records (signatures select it with sources:)
 
 
@@ -111,9 +114,11 @@ class Sidecar:
                  self.config.host, len(self.library.signatures), len(self.tails), len(self.sinks),
                  self.config.state)
         self._start_threads()
+        self._announce()
         try:
             while not self.stop_event.is_set():
                 self.health.beat()
+                self._still_alive()
                 try:
                     busy = self.step()
                 except Exception:  # never die on what the logs or the disk do: recover and go on
@@ -127,6 +132,26 @@ class Sidecar:
         finally:
             self.shutdown()
 
+    def _announce(self) -> None:
+        """Say in the state database that this process runs it (``logsentinel status``)."""
+        now = self.clock.time()
+        self._alive_said = now
+        with self.state.transaction() as db:
+            self.state.set_meta(db, "sidecar", json.dumps({"pid": os.getpid(), "since": int(now * 1000),
+                                                           "host": self.config.host}))
+            self.state.set_meta(db, "alive_at", str(int(now * 1000)))
+
+    def _still_alive(self) -> None:
+        now = self.clock.time()
+        if now - self._alive_said < ALIVE_EVERY_S:
+            return
+        self._alive_said = now
+        try:
+            with self.state.transaction() as db:
+                self.state.set_meta(db, "alive_at", str(int(now * 1000)))
+        except Exception:  # a busy or full disk: health says so; status only shows an older time
+            log.debug("cannot note that the sidecar is alive", exc_info=True)
+
     def _start_threads(self) -> None:
         self.dispatcher.start()
         if self.probe_runner is not None:
@@ -136,9 +161,9 @@ class Sidecar:
         if self.config.metrics:
             from logsentinel.app.metrics import MetricsServer, Telemetry
             telemetry = Telemetry(self.tails, self.matcher, self.stats, self.dispatcher.workers, self.probes,
-                                  self.config.state, self.clock)
+                                  self.config.state, self.clock, self.detector)
             self.telemetry = telemetry
-            self.metrics = MetricsServer(telemetry, self.health, self.config.metrics.host, self.config.metrics.port)
+            self.metrics = MetricsServer(telemetry, self.health, self.config)
             self.metrics.start()
         self.hints = Hints([p for src in self.config.sources for p in src.paths], self.wake)
 
@@ -150,6 +175,11 @@ class Sidecar:
         self.dispatcher.stop(timeout=3.0)
         for tail in self.tails + self.eventlogs:
             tail.close()
+        try:
+            with self.state.transaction() as db:
+                db.execute("DELETE FROM meta WHERE key = 'sidecar'")
+        except Exception:
+            log.debug("cannot note that the sidecar stopped", exc_info=True)
         self.state.close()
         log.info("logsentinel stopped")
 
@@ -182,7 +212,7 @@ class Sidecar:
     def _telemetry_follows(self) -> None:
         telemetry = getattr(self, "telemetry", None)
         if telemetry is not None:
-            telemetry.tails, telemetry.matcher = self.tails, self.matcher
+            telemetry.tails, telemetry.matcher, telemetry.detector = self.tails, self.matcher, self.detector
 
     def _idle_timeout(self) -> float:
         due = [t for t in (tail.next_flush() for tail in self.tails) if t is not None]
@@ -197,7 +227,8 @@ class Sidecar:
         if new_library is not None:
             self.apply_library(new_library)
         batch = read_batch(self.tails)
-        blocks = batch.blocks + self._probe_blocks()
+        probes = self.probe_runner.drain() if self.probe_runner is not None else []
+        blocks = batch.blocks + self._probe_blocks(probes)
         streams, more_events = self._streams(blocks), False
         for tail in self.eventlogs:
             records = tail.read(EVENT_BATCH)
@@ -207,15 +238,13 @@ class Sidecar:
         if batch.cap is None:  # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock.time() * 1000))
         if self.checkpoint.commit(self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(),
-                                  self.eventlogs) and events:
+                                  self.eventlogs, probes) and events:
             self.dispatcher.poke()
         return batch.backlog or more_events
 
-    def _probe_blocks(self) -> list[Block]:
-        if self.probe_runner is None:
-            return []
+    def _probe_blocks(self, probes: list) -> list[Block]:
         return [Block((result.text + "\n").encode("utf-8"), 1, f"probe:{result.probe}", self.probe_spec, at)
-                for at, result in self.probe_runner.drain()]
+                for at, result in probes]
 
     def _streams(self, blocks: list[Block]) -> list[list]:
         """One timeline per file (merged by time in ``feed``, as replay does)."""

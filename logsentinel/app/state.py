@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (source, file_key)
 );
 CREATE TABLE IF NOT EXISTS detector (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS probes (
+    name TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,             -- epoch ms of the last result
+    text TEXT NOT NULL,              -- the record it wrote
+    ok INTEGER NOT NULL,
+    value REAL
+);
 CREATE TABLE IF NOT EXISTS bookmarks (
     source TEXT NOT NULL,
     channel TEXT NOT NULL,
@@ -93,6 +100,11 @@ class State(Connection):
     @staticmethod
     def forget_file(db, source: str, file_key: str) -> None:
         db.execute("DELETE FROM files WHERE source = ? AND file_key = ?", (source, file_key))
+
+    # ---- probes ---------------------------------------------------------------------------
+    @staticmethod
+    def save_probe(db, name: str, at: int, text: str, ok: bool, value: float | None) -> None:
+        db.execute("INSERT OR REPLACE INTO probes VALUES (?, ?, ?, ?, ?)", (name, at, text, int(ok), value))
 
     # ---- event-log bookmarks ----------------------------------------------------------------
     def load_bookmarks(self, source: str) -> list[BookmarkRow]:

@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, replay, run, validate, outbox)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, replay, run, validate, outbox, status)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from logsentinel import __version__
-from logsentinel.cli import check, outbox, replay, run
+from logsentinel.cli import check, outbox, replay, run, status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(sub)
     run.add_parsers(sub)
     outbox.add_parser(sub)
+    status.add_parser(sub)
     return parser
 
 
