@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from logsentinel.app.config import Config
+from logsentinel.clock import SYSTEM, Clock
+from logsentinel.units import format_duration
 from logsentinel.app.detector import build_detector
 from logsentinel.detection.events import Event
 from logsentinel.sources.files.capture import read_blocks
@@ -105,27 +107,44 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
 
 
 class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+    """A one-line progress report on stderr, for a person at a terminal: files, MB/s and the
+    time left, once a replay has run longer than ``after_s``; nothing when stderr is not a
+    terminal (stdout stays clean either way)."""
 
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total = max(total, 1)
+    def __init__(self, sizes: list[int], stream=sys.stderr, clock: Clock = SYSTEM, after_s: float = 2.0):
+        self.sizes = sizes
+        self.total = max(sum(sizes), 1)
         self.stream = stream
+        self.clock = clock
+        self.after_s = after_s
         self.enabled = hasattr(stream, "isatty") and stream.isatty()
+        self.start = clock.monotonic()
         self._last = 0.0
+        self.shown = False
 
     def __call__(self, done: int) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if now - self._last < 0.1 and done < self.total:
+        now = self.clock.monotonic()
+        elapsed = now - self.start
+        if elapsed < self.after_s or (now - self._last < 0.25 and done < self.total):
             return
         self._last = now
-        frac = min(done / self.total, 1.0)
-        bar = "#" * int(frac * 30)
-        self.stream.write(f"\rreplay [{bar:<30}] {frac * 100:5.1f}% {done / 1e6:8.1f} MB")
+        self.shown = True
+        self.stream.write("\r" + self.line(done, elapsed))
         self.stream.flush()
 
+    def line(self, done: int, elapsed: float) -> str:
+        files, edge = 0, 0
+        for size in self.sizes:
+            edge += size
+            files += edge <= done
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - done) / rate if rate else 0.0
+        return (f"replay: {min(done / self.total, 1.0) * 100:5.1f}%, {files}/{len(self.sizes)} files, "
+                f"{rate / 1e6:6.1f} MB/s, {format_duration(left) if done < self.total else 'done'} left   ")
+
     def close(self) -> None:
-        if self.enabled:
+        if self.shown:
             self.stream.write("\n")
             self.stream.flush()

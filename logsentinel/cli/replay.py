@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from logsentinel.app.config import Config, ConfigError, default_config, load_config
@@ -12,6 +13,7 @@ from logsentinel.app.matcher import build_matcher
 from logsentinel.app.replay import Progress, ReplayStats, UnknownFormat, replay
 from logsentinel.cli.common import read_library
 from logsentinel.matching.matcher import ENGINES, Matcher
+from logsentinel.records.eventxml import SYSTEM_FIELDS as EVENT_SYSTEM_FIELDS
 from logsentinel.records.timestamps import get_zone
 
 
@@ -27,6 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
     p.add_argument("--expect", metavar="FILE", help="compare with these expected events; exit 1 if different")
     p.add_argument("--stats", action="store_true", help="print per-signature statistics on stderr")
+    p.add_argument("--format", choices=["table", "jsonl"],
+                   help="table (the default on a terminal) or JSON Lines (the default when piped or with -o)")
+    p.add_argument("--local-time", action="store_true", help="times in this machine's zone (the table's default)")
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="matching engine (default: hyperscan when installed)")
     p.set_defaults(func=cmd_replay)
@@ -86,23 +91,98 @@ def _run(args, config: Config, matcher: Matcher, files: list[Path]) -> tuple[Rep
     """Replay and write the events; returns the stats and, for --expect, the events."""
     collected: list[dict] = []
     out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
+    table = (args.format or ("table" if out is sys.stdout and sys.stdout.isatty() else "jsonl")) == "table"
+    writer = EventTable(out, local=args.local_time or table) if table else None
+    summary = Summary()
 
     def emit(ev) -> None:
         d = ev.to_dict()
         if args.expect:
             collected.append(d)
-        out.write(json.dumps(d, ensure_ascii=False) + "\n")
+        summary.add(d)
+        if writer is not None:
+            writer.row(d)
+        else:
+            out.write(json.dumps(_local_times(d) if args.local_time else d, ensure_ascii=False) + "\n")
 
-    progress = Progress(sum(f.stat().st_size for f in files))
+    progress = Progress([f.stat().st_size for f in files])
     try:
         stats = replay(files, config, matcher, emit, timezone=args.timezone, progress=progress)
     finally:
         progress.close()
+        if writer is not None:
+            writer.end()
+        summary.write(out if writer is not None else sys.stderr)
         if out is not sys.stdout:
             out.close()
         else:
             out.flush()
     return stats, collected
+
+
+TIME_FIELDS = ("detected_at", "deadline", "first_seen", "last_seen", "resolved_at")
+
+
+def _local_times(event: dict) -> dict:
+    """The event with its times in this machine's zone (ISO 8601 with the offset)."""
+    return {k: (_local(v, iso=True) if k in TIME_FIELDS and v else v) for k, v in event.items()}
+
+
+def _local(value: str, iso: bool = False) -> str:
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
+    return dt.isoformat(timespec="milliseconds") if iso else dt.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+class EventTable:
+    """One line per report, as they come: time, report, priority, signature, count, fields, record."""
+
+    HEAD = ("TIME", "REPORT", "PRI", "SIGNATURE", "COUNT", "FIELDS", "RECORD")
+    WHEN = {"fired": "detected_at", "overdue": "deadline", "resolved": "resolved_at"}   # else last_seen
+    WIDTHS = (23, 9, 4, 34, 5, 30, 0)
+
+    def __init__(self, out, local: bool):
+        self.out = out
+        self.local = local
+        self.out.write(self._line(self.HEAD))
+
+    def row(self, ev: dict) -> None:
+        at = ev[self.WHEN.get(ev["report"], "last_seen")]
+        when = _local(at) if self.local else at.replace("T", " ").replace("Z", " UTC")
+        fields = ", ".join(f"{k}={v}" for k, v in ev["fields"].items()
+                           if k not in EVENT_SYSTEM_FIELDS and not k.startswith("data") and len(str(v)) <= 40 and "\n" not in str(v))
+        first_line = (ev.get("message") or "").split("\n", 1)[0]
+        self.out.write(self._line((when, ev["report"], ev["priority"] + ("!" if ev.get("overdue") else ""),
+                                   ev["signature"], str(ev["count"]), fields, first_line[:100])))
+
+    def end(self) -> None:
+        self.out.write("\n")
+
+    def _line(self, cells) -> str:
+        return " ".join(c[:w].ljust(w) if w else c for c, w in zip(cells, self.WIDTHS)).rstrip() + "\n"
+
+
+class Summary:
+    """Events per priority and the signatures that fired, at the end of a replay."""
+
+    def __init__(self):
+        self.fired: dict[str, int] = {}
+        self.priority: dict[str, str] = {}
+        self.overdue = 0
+
+    def add(self, ev: dict) -> None:
+        if ev["report"] == "fired":
+            self.fired[ev["signature"]] = self.fired.get(ev["signature"], 0) + 1
+            self.priority[ev["signature"]] = ev["priority"]
+        elif ev["report"] == "overdue":
+            self.overdue += 1
+
+    def write(self, out) -> None:
+        per = {p: sum(n for s, n in self.fired.items() if self.priority[s] == p) for p in ("P1", "P2", "P3", "P4")}
+        total = sum(per.values())
+        out.write(f"{total} event(s): " + ", ".join(f"{p} {n}" for p, n in per.items())
+                  + (f"; {self.overdue} overdue" if self.overdue else "") + "\n")
+        if self.fired:
+            out.write("fired: " + ", ".join(f"{s} ({n})" if n > 1 else s for s, n in sorted(self.fired.items())) + "\n")
 
 
 def _compare(expect: str, events: list[dict]) -> int:

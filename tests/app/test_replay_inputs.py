@@ -97,21 +97,3 @@ def test_scan_database_cache_survives_corruption(tmp_path, monkeypatch):
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     assert all(os.path.getsize(f) > 1000 for f in cache.glob("hs-*.db"))
-
-
-def test_progress_bar_only_on_a_terminal():
-    import io
-    from logsentinel.app.replay import Progress
-
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
-    tty, pipe = Tty(), io.StringIO()
-    for stream in (tty, pipe):
-        bar = Progress(1000, stream)
-        bar(500)
-        bar(1000)
-        bar.close()
-    assert "100.0%" in tty.getvalue() and "#" * 30 in tty.getvalue()
-    assert pipe.getvalue() == ""
