@@ -1,4 +1,5 @@
-"""``webhook`` sink: POSTs each report (the event JSON of docs/events.md) to a URL."""
+"""``webhook`` sink: POSTs each report to a URL: the event JSON of docs/events.md (``format:
+event``, the default), or a chat message for Slack or Teams (``sinks.chat``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from logsentinel.sinks.base import Sink
+from logsentinel.sinks.chat import FORMATS
 from logsentinel.sinks.http import HttpSettings, expand_env
 from logsentinel.timefmt import iso_s
 
@@ -14,6 +16,11 @@ from logsentinel.timefmt import iso_s
 class WebhookSettings(HttpSettings):
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    format: str = "event"          # event, slack or teams
+
+    def problems(self) -> list[tuple[str, str]]:
+        bad = [] if self.format in ("event", *FORMATS) else [("format", f"expected event, slack or teams, got {self.format!r}")]
+        return bad + super().problems()
 
     def target(self) -> str:
         return self.url
@@ -31,13 +38,17 @@ class WebhookSink(Sink):
         super().__init__(name, cfg, base, clock)
         self.url = expand_env(cfg.url)
         self.client = cfg.client(clock, {k: expand_env(v) for k, v in cfg.headers.items()})
+        self.body = FORMATS.get(cfg.format)
 
     def deliver(self, reports, store):
         for report in reports:
-            self.client.post_json(self.url, json.loads(report))
+            event = json.loads(report)
+            self.client.post_json(self.url, self.body(event) if self.body else event)
         return None
 
     def heartbeat(self, host: str, now: float, interval: float = 60.0) -> None:
+        if self.body is not None:
+            return  # a chat channel is no dead man's switch: heartbeats go to machine receivers
         self.client.post_json(self.url, {"type": "heartbeat", "host": host, "time": iso_s(now)})
 
     def close(self) -> None:
