@@ -1,0 +1,67 @@
+"""An event with a short response time makes exactly one ``overdue`` report, in the live
+sidecar (its clock driven by the test) and in replay (deadlines follow event time)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from conftest import run_cli
+from support.clock import FakeClock
+from logsentinel.app.config import load_config
+from logsentinel.app.sidecar import Sidecar
+from logsentinel.signatures.load import load_effective
+from support.sidecar import read_jsonl
+
+SIG = """
+id: demo.slow_answer
+title: Demo event with a short response time
+priority: P2
+response_time: 1m
+match: ['demo failure (?P<code>\\d+)']
+examples: {match: ['demo failure 1'], no_match: ['demo ok']}
+"""
+T0 = 1_795_773_600.0   # 2026-11-27 10:00:00 UTC
+
+
+def _files(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "demo.yaml").write_text(SIG)
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-27 10:00:00,000 [1] ERROR Demo - demo failure 7\n"
+                   "2026-11-27 10:00:30,000 [1] ERROR Demo - demo failure 7\n"
+                   "2026-11-27 10:30:00,000 [1] INFO Demo - later\n")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        host: h
+        patterns: ['{tmp_path / "p"}']
+        bundled_patterns: false
+        state: state.db
+        sources: [{{name: app, paths: ['{log}'], timezone: UTC, start_at: beginning}}]
+        sinks: [{{type: jsonl, path: out.jsonl}}]
+    """))
+    return cfg, log
+
+
+def test_exactly_one_overdue_report_in_replay(tmp_path):
+    cfg, log = _files(tmp_path)
+    res = run_cli("replay", "-c", cfg, log)
+    reports = [(e["report"], e["count"]) for e in map(json.loads, res.stdout.splitlines())]
+    assert reports.count(("overdue", 2)) == 1 and [r for r, _ in reports].count("overdue") == 1
+    assert reports[0] == ("fired", 1)
+
+
+def test_exactly_one_overdue_report_live(tmp_path):
+    cfg, _log = _files(tmp_path)
+    clock = FakeClock(T0 + 10)                       # the wall clock the sidecar's detector follows
+    config = load_config(cfg)
+    side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock)
+    side.step()
+    for _ in range(6):                               # ten minutes pass, a step a minute
+        clock.advance(60)
+        side.step()
+    side.dispatcher.start()
+    side.dispatcher.stop(timeout=5)
+    side.state.close()
+    reports = [e["report"] for e in read_jsonl(tmp_path / "out.jsonl")]
+    assert reports.count("overdue") == 1 and reports[0] == "fired"
