@@ -12,15 +12,9 @@ from logsentinel.app.config import load_config
 from logsentinel.app.sidecar import Sidecar
 from logsentinel.signatures.load import load_effective
 from support.sidecar import read_jsonl
+from support.signatures import slow_answer
 
-SIG = """
-id: demo.slow_answer
-title: Demo event with a short response time
-priority: P2
-response_time: 1m
-match: ['demo failure (?P<code>\\d+)']
-examples: {match: ['demo failure 1'], no_match: ['demo ok']}
-"""
+SIG = slow_answer("1m")
 T0 = 1_795_773_600.0   # 2026-11-27 10:00:00 UTC
 
 

@@ -20,20 +20,14 @@ import pytest
 from conftest import run_cli
 from support.httpserver import free_port
 from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
+from support.signatures import slow_answer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LINES = [
     "{t} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n",   # P4, 8 h
     "{t} [3] ERROR Demo - demo failure 7\n",                                                   # P2, 2 s: overdue
 ]
-DEMO = """
-id: demo.slow_answer
-title: Demo event with a short response time
-priority: P2
-response_time: 2s
-match: ['demo failure (?P<code>\\d+)']
-examples: {match: ['demo failure 1'], no_match: ['demo ok']}
-"""
+DEMO = slow_answer("2s")
 
 
 def _sidecar(tmp_path, metrics: str = ""):

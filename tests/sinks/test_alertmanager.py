@@ -16,6 +16,7 @@ import pytest
 from conftest import PATTERNS
 from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.httpserver import free_port
+from support.signatures import slow_answer
 
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -120,14 +121,7 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
         stop_sidecar(side, thread)
 
 
-OVERDUE_SIG = """
-id: demo.slow_answer
-title: Demo event with a short response time
-priority: P2
-response_time: 2s
-match: ['demo failure (?P<code>\\d+)']
-examples: {match: ['demo failure 1'], no_match: ['demo ok']}
-"""
+OVERDUE_SIG = slow_answer("2s")
 
 
 def test_an_overdue_event_carries_the_overdue_label(tmp_path, cluster):
