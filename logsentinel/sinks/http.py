@@ -14,12 +14,15 @@ import re
 
 from dataclasses import dataclass, field
 
+from urllib.parse import urljoin
+
 import requests
 
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.sinks.base import POSITIVE, DeliveryError, SinkSettings
 
 BODY_SNIPPET = 500
+MAX_REDIRECTS = 3
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -86,9 +89,22 @@ class HttpClient:
         self.headers.update(headers or {})
 
     def post_json(self, url: str, body) -> requests.Response:
+        """POST ``body`` as JSON. Redirects are not followed blindly: a 307 or 308 is followed
+        with the same method and body (a few hops); any other 3xx would turn the POST into a
+        bodyless GET and lose the report, so it is refused for good, naming the Location."""
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        for _hop in range(MAX_REDIRECTS + 1):
+            resp = self._post(url, data)
+            if resp.status_code in (307, 308) and resp.headers.get("Location"):
+                url = urljoin(url, resp.headers["Location"])
+                continue
+            break
+        return self._outcome(url, resp)
+
+    def _post(self, url: str, data: bytes) -> requests.Response:
         try:
-            resp = self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify)
+            return self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify,
+                                     allow_redirects=False)
         except requests.Timeout:
             raise DeliveryError(f"{url}: no answer within {self.timeout}s") from None
         except requests.exceptions.SSLError as exc:
@@ -97,8 +113,14 @@ class HttpClient:
             raise DeliveryError(f"{url}: cannot connect: {_short(str(exc))}") from None
         except requests.RequestException as exc:
             raise DeliveryError(f"{url}: {_short(str(exc))}") from None
+
+    def _outcome(self, url: str, resp: requests.Response) -> requests.Response:
         if 200 <= resp.status_code < 300:
             return resp
+        if 300 <= resp.status_code < 400:
+            where = resp.headers.get("Location", "no Location")
+            raise DeliveryError(f"{url}: HTTP {resp.status_code} redirect to {where}: not followed for a POST "
+                                "(set the sink's url to where it points)", permanent=True, status=resp.status_code)
         snippet = _short(resp.text, BODY_SNIPPET)
         message = f"{url}: HTTP {resp.status_code}: {snippet}"
         if resp.status_code in (429, 503):

@@ -137,3 +137,26 @@ def test_extra_redaction_rules_from_config(tmp_path):
     res = run_cli("replay", "-c", cfg, "--timezone", "UTC", log)
     assert res.returncode == 0, res.stderr
     assert "customer-id=#" in res.stdout and "4711" not in res.stdout
+
+
+def test_a_redirect_never_turns_a_report_into_a_bodyless_get(tmp_path):
+    """301/302/303 would make requests re-send the POST as a GET without the report: such an
+    answer is refused for good, naming the Location. 307/308 keep the method: followed."""
+    import pytest as _pytest
+
+    from logsentinel.clock import SYSTEM
+    from logsentinel.sinks.base import DeliveryError
+    from logsentinel.sinks.webhook import WebhookSettings, WebhookSink
+    rx = Receiver().start()
+    try:
+        sink = WebhookSink("hook", WebhookSettings(type="webhook", url=f"{rx.url}/hook"), tmp_path, SYSTEM)
+        rx.script = [(301, {"Location": "/moved"}, 0.0)]
+        with _pytest.raises(DeliveryError) as info:
+            sink.deliver([json.dumps({"id": "1", "n": 1})], None)
+        assert info.value.permanent and "redirect to /moved" in str(info.value)
+        assert rx.bodies == []                                  # nothing was taken as delivered
+        rx.script = [(308, {"Location": "/moved"}, 0.0)]
+        sink.deliver([json.dumps({"id": "2", "n": 2})], None)
+        assert rx.bodies == [{"id": "2", "n": 2}] and [a[1] for a in rx.attempts][-2:] == [{"id": "2", "n": 2}] * 2
+    finally:
+        rx.stop()
