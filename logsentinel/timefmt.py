@@ -11,7 +11,8 @@ def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
     dt = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    # the year by hand: strftime writes year 1 as "1" on some platforms, not ISO 8601's "0001"
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}.{ms % 1000:03d}Z"
 
 
 def iso_s(seconds: float) -> str:

@@ -48,6 +48,8 @@ def normal_encoding(name: str) -> str:
         info = codecs.lookup(name)
     except LookupError:
         raise ValueError(f"unknown encoding {name!r} (use auto, utf-8, utf-16, cp1252, ...)") from None
+    if not getattr(info, "_is_text_encoding", True):   # rot13, base64, zlib...: not a text encoding
+        raise ValueError(f"{name!r} is not a text encoding (use auto, utf-8, utf-16, cp1252, ...)")
     return {"utf-16": "utf-16"}.get(info.name, info.name)
 
 

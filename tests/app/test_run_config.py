@@ -134,3 +134,19 @@ def test_a_failed_confirmation_does_not_duplicate_jsonl_lines(tmp_path, monkeypa
     worker.join(timeout=10)
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert [json.loads(x)["n"] for x in lines] == [0, 1, 2]
+
+
+def test_a_codec_that_is_no_text_encoding_is_refused(tmp_path):
+    cfg = _cfg(tmp_path, "sources: [{name: a, paths: ['*.log'], encoding: rot13}]\n")
+    res = run_cli("validate", "-c", cfg)
+    assert res.returncode == 1 and "'rot13' is not a text encoding" in res.stderr
+
+
+def test_every_time_is_iso_8601_with_four_year_digits():
+    from datetime import datetime, timezone
+
+    from logsentinel.timefmt import iso
+    year1 = int(datetime(1, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    assert iso(year1) == "0001-01-01T00:00:00.000Z"
+    assert iso(year1 + 86_400_000 * 400 + 5) == "0002-02-05T00:00:00.005Z"
+    assert iso(1_795_773_600_123) == "2026-11-27T10:00:00.123Z"
