@@ -74,12 +74,22 @@ def cmd_run(args) -> int:
     if not config.sources and not config.probes and not config.eventlogs:
         print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
-    setup_logging("debug" if args.verbose >= 2 else config.log.level, args.log_format or config.log.format)
+    from logsentinel.app.lock import StateInUse, StateLock
+    lock = StateLock(config.state)
     try:
-        sidecar = Sidecar(config, lib, engine=args.engine)
-    except StateError as exc:
+        lock.acquire()                     # before anything binds a port or reads a log
+    except (StateInUse, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    sidecar.install_signal_handlers()
-    sidecar.run()
-    return 0
+    try:
+        setup_logging("debug" if args.verbose >= 2 else config.log.level, args.log_format or config.log.format)
+        try:
+            sidecar = Sidecar(config, lib, engine=args.engine)
+        except StateError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        sidecar.install_signal_handlers()
+        sidecar.run()
+        return 0
+    finally:
+        lock.release()

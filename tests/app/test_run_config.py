@@ -150,3 +150,25 @@ def test_every_time_is_iso_8601_with_four_year_digits():
     assert iso(year1) == "0001-01-01T00:00:00.000Z"
     assert iso(year1 + 86_400_000 * 400 + 5) == "0002-02-05T00:00:00.005Z"
     assert iso(1_795_773_600_123) == "2026-11-27T10:00:00.123Z"
+
+
+def test_one_sidecar_per_state(tmp_path):
+    """A second run on the same state stops at once, naming the pid; status works meanwhile."""
+    import subprocess
+    import sys
+
+    from support.sidecar import wait_until
+    (tmp_path / "app.log").write_text("")
+    cfg = _cfg(tmp_path, f"sources: [{{name: a, paths: ['{tmp_path / 'app.log'}']}}]\nstate: s.db\n")
+    first = subprocess.Popen([sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: (tmp_path / "s.db.lock").exists() and
+                          (tmp_path / "s.db.lock").read_text().strip() == str(first.pid), timeout=30)
+        second = run_cli("run", "-c", cfg, timeout=30)
+        assert second.returncode == 2 and f"is in use by pid {first.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert run_cli("status", "-c", cfg).returncode == 0
+    finally:
+        first.terminate()
+        first.wait(timeout=15)

@@ -1,0 +1,53 @@
+"""One sidecar per state database: an OS file lock (``STATE.lock`` beside it) held for the
+life of ``logsentinel run``. A second ``run`` on the same state stops at once, naming the pid
+that holds it; ``status``, ``outbox`` and ``validate`` take no lock and work meanwhile."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+LOCK_OFFSET = 1 << 20   # Windows locks bytes: lock one far from the pid, which stays readable
+
+
+class StateInUse(Exception):
+    """Another process runs a sidecar on this state."""
+
+
+class StateLock:
+    def __init__(self, state_path: Path):
+        self.state = Path(state_path)
+        self.path = Path(str(state_path) + ".lock")
+        self.fh = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+b")
+        try:
+            _lock(fh)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read(32).decode("ascii", "replace").strip() or "unknown"
+            fh.close()
+            raise StateInUse(f"state {self.state} is in use by pid {holder}: one sidecar per state "
+                             "(logsentinel status shows what it does)") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n".encode("ascii"))
+        fh.flush()
+        self.fh = fh
+
+    def release(self) -> None:
+        if self.fh is not None:
+            self.fh.close()   # closing lets go of the lock
+            self.fh = None
+
+
+def _lock(fh) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows only
+        import msvcrt
+        fh.seek(LOCK_OFFSET)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
