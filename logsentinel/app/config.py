@@ -83,6 +83,7 @@ class Config:
     eventlogs: list[EventLogConfig] = field(default_factory=list)   # sources of type eventlog
     bundled_patterns: bool = True   # the bundled library under ``patterns`` (false: only those folders)
     escalation_repeat_s: float | None = None   # report an overdue event again this often (default: once)
+    warnings: list[str] = field(default_factory=list)   # not errors, but worth a line at start
 
     @property
     def base(self) -> Path:
@@ -111,6 +112,7 @@ class _Reader:
         self.path = path
         self.data = data
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def err(self, container, key, message: str) -> None:
         line = container.line_of(key) if hasattr(container, "line_of") else None
@@ -142,7 +144,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(r.problems)
     sources = values.pop("sources")
     return Config(path=path, sources=[s for s in sources if isinstance(s, SourceConfig)],
-                  eventlogs=[s for s in sources if isinstance(s, EventLogConfig)], **values)
+                  eventlogs=[s for s in sources if isinstance(s, EventLogConfig)], warnings=r.warnings, **values)
 
 
 # ---- sections --------------------------------------------------------------------------------
@@ -280,10 +282,14 @@ def _heartbeat(r: _Reader, value) -> float | None:
         r.err(r.data, "heartbeat", "expected {interval: DURATION}")
         return None
     try:
-        return parse_duration(value.get("interval", "60s"))
+        seconds = parse_duration(value.get("interval", "60s"))
     except ValueError as exc:
         r.err(r.data, "heartbeat", f"interval: {exc}")
         return None
+    if not 0 < seconds < float("inf"):
+        r.err(r.data, "heartbeat", f"interval: expected a positive duration, got {value.get('interval')!r}")
+        return None
+    return seconds
 
 
 def _redact(r: _Reader, value) -> list[tuple[str, str]]:
@@ -313,8 +319,8 @@ def _metrics(r: _Reader, value) -> MetricsConfig | None:
         return None
     listen = str(value.get("listen", DEFAULT_LISTEN))
     host, _, port = listen.rpartition(":")
-    if not port.isdigit():
-        r.err(r.data, "metrics", f"listen: expected HOST:PORT, got {listen!r}")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        r.err(r.data, "metrics", f"listen: expected HOST:PORT with a port from 1 to 65535, got {listen!r}")
         return None
     tls = value.get("tls_server_config") or {}
     cert = key = None
@@ -332,6 +338,9 @@ def _metrics(r: _Reader, value) -> MetricsConfig | None:
         r.err(value, "basic_auth_users", "expected {user: bcrypt hash ($2b$...)}: "
               "python -c 'import bcrypt,getpass; print(bcrypt.hashpw(getpass.getpass().encode(), bcrypt.gensalt()).decode())'")
         users = {}
+    if host in ("0.0.0.0", "::", "[::]") and not (cert and users):
+        r.warnings.append(f"{r.path}: metrics: listen: {listen} serves the status page (which shows log lines) on "
+                          "every interface: set tls_server_config and basic_auth_users, or listen on 127.0.0.1")
     return MetricsConfig(host or "127.0.0.1", int(port), cert, key, {str(u): h for u, h in users.items()})
 
 

@@ -152,18 +152,24 @@ class Sidecar:
         except Exception:  # a busy or full disk: health says so; status only shows an older time
             log.debug("cannot note that the sidecar is alive", exc_info=True)
 
+    def listen(self) -> None:
+        """Bind the metrics and status listener, if configured (OSError: the port is taken...):
+        ``run`` does it before it says it runs."""
+        if self.config.metrics and self.metrics is None:
+            from logsentinel.app.metrics import MetricsServer, Telemetry
+            telemetry = Telemetry(self.tails, self.matcher, self.stats, self.dispatcher.workers, self.probes,
+                                  self.config.state, self.clock, self.detector)
+            self.telemetry = telemetry
+            self.metrics = MetricsServer(telemetry, self.health, self.config)
+
     def _start_threads(self) -> None:
         self.dispatcher.start()
         if self.probe_runner is not None:
             self.probe_runner.start()
         self.reloader.watch()
         self.reloader.start()
-        if self.config.metrics:
-            from logsentinel.app.metrics import MetricsServer, Telemetry
-            telemetry = Telemetry(self.tails, self.matcher, self.stats, self.dispatcher.workers, self.probes,
-                                  self.config.state, self.clock, self.detector)
-            self.telemetry = telemetry
-            self.metrics = MetricsServer(telemetry, self.health, self.config)
+        self.listen()
+        if self.metrics is not None:
             self.metrics.start()
         self.hints = Hints([p for src in self.config.sources for p in src.paths], self.wake)
 

@@ -11,7 +11,10 @@ from logsentinel.signatures.load import Library, load_effective
 def read_config(path: str) -> Config | None:
     """The config, or None after printing every problem on stderr."""
     try:
-        return load_config(path)
+        config = load_config(path)
+        for warning in config.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return config
     except ConfigError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)

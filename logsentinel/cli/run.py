@@ -88,6 +88,13 @@ def cmd_run(args) -> int:
         except StateError as exc:
             print(str(exc), file=sys.stderr)
             return 2
+        try:
+            sidecar.listen()
+        except OSError as exc:
+            listen = config.metrics
+            print(f"{args.config}: metrics: cannot listen on {listen.host}:{listen.port}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
         sidecar.install_signal_handlers()
         sidecar.run()
         return 0

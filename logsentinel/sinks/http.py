@@ -14,7 +14,7 @@ import re
 
 from dataclasses import dataclass, field
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import requests
 
@@ -69,9 +69,12 @@ class HttpSettings(SinkSettings):
         out = []
         for key, value in self.env_values():
             try:
-                expand_env(value)
+                value = expand_env(value)
             except KeyError as exc:
                 out.append((key, f"environment variable {exc.args[0]} is not set"))
+                continue
+            if key.split(".")[0] in ("url", "urls") and urlparse(value).scheme not in ("http", "https"):
+                out.append((key, "expected an http:// or https:// URL"))
         return out
 
 

@@ -172,3 +172,41 @@ def test_one_sidecar_per_state(tmp_path):
     finally:
         first.terminate()
         first.wait(timeout=15)
+
+
+def test_validate_catches_what_run_would_trip_on(tmp_path):
+    cfg = _cfg(tmp_path, textwrap.dedent("""
+        sources: [{name: a, paths: ['*.log']}]
+        heartbeat: {interval: 0}
+        metrics: {listen: '127.0.0.1:99999'}
+        sinks:
+          - {type: webhook, url: 'https://hooks.example.com/x', timeout: .inf}
+          - {type: webhook, name: two, url: 12, headers: [a, b]}
+          - {type: webhook, name: three, url: 'hooks.example.com/x'}
+    """))
+    res = run_cli("validate", "-c", cfg)
+    err = res.stderr
+    assert res.returncode == 1 and "Traceback" not in err
+    for needle in ("interval: expected a positive duration", "a port from 1 to 65535", "expected an http:// or https:// URL",
+                   "expected a finite number", "url: expected a string", "headers: expected a mapping"):
+        assert needle in err, needle
+
+
+def test_listening_everywhere_is_a_warning_and_a_taken_port_one_line(tmp_path):
+    import socket
+    (tmp_path / "app.log").write_text("")
+    cfg = _cfg(tmp_path, f"sources: [{{name: a, paths: ['{tmp_path / 'app.log'}']}}]\nmetrics: {{listen: '0.0.0.0:9999'}}\n")
+    res = run_cli("validate", "-c", cfg)
+    assert res.returncode == 0 and "warning:" in res.stderr and "every interface" in res.stderr
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        cfg = _cfg(tmp_path, f"sources: [{{name: a, paths: ['{tmp_path / 'app.log'}']}}]\nstate: s.db\n"
+                             f"metrics: {{listen: '127.0.0.1:{port}'}}\n")
+        res = run_cli("run", "-c", cfg, timeout=60)
+        assert res.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in res.stderr
+        assert "Traceback" not in res.stderr and "running on" not in res.stderr
+    finally:
+        taken.close()
