@@ -188,7 +188,7 @@ def test_validate_catches_what_run_would_trip_on(tmp_path):
     err = res.stderr
     assert res.returncode == 1 and "Traceback" not in err
     for needle in ("interval: expected a positive duration", "a port from 1 to 65535", "expected an http:// or https:// URL",
-                   "expected a finite number", "url: expected a string", "headers: expected a mapping"):
+                   "expected a finite number", "expected a string, got 12", "expected a mapping of name: value"):
         assert needle in err, needle
 
 
