@@ -40,6 +40,9 @@ from logsentinel.app.matcher import build_matcher  # noqa: E402
 from logsentinel.app.replay import replay  # noqa: E402
 
 
+LAST_CPU = [0.0]   # CPU seconds of the last peak_rss_mb run (steadier than wall time on a busy machine)
+
+
 def peak_rss_mb(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of ``cmd``, read from its own rusage via wait4."""
     t0 = time.perf_counter()
@@ -49,6 +52,7 @@ def peak_rss_mb(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tu
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 1024
 
 
@@ -102,20 +106,26 @@ def inprocess_rate(path: Path, library, lines: int) -> tuple[float, int]:
 
 
 def side_by_side(cmd: list[str], baseline: Path, rounds: int, lines: int) -> None:
-    """Whole-process replay of this tree and of ``baseline``, alternating: best of ``rounds``."""
+    """Whole-process replay of this tree and of ``baseline``, alternating: best of ``rounds``.
+    Both use the baseline's signature library, so the pipelines are compared on the same work."""
     env_new = dict(os.environ, PYTHONPATH=str(ROOT))
     env_old = dict(os.environ, PYTHONPATH=str(baseline))
     old_cmd = [c.replace(str(ROOT / "patterns"), str(baseline / "patterns")) for c in cmd]
+    cmd = old_cmd[:3] + ["replay", "--no-bundled"] + old_cmd[4:]
     best = {"this tree": None, "baseline": None}
+    cpu = {"this tree": None, "baseline": None}
     rss = {}
     for _ in range(rounds):
         for name, c, env, cwd in (("this tree", cmd, env_new, ROOT), ("baseline", old_cmd, env_old, baseline)):
             wall, rss[name] = peak_rss_mb(c, env=env, cwd=cwd)
             best[name] = wall if best[name] is None else min(best[name], wall)
+            cpu[name] = LAST_CPU[0] if cpu[name] is None else min(cpu[name], LAST_CPU[0])
     print(f"side by side, best of {rounds} alternating rounds ({lines:,} lines):")
     for name in best:
-        print(f"  {name:10} {best[name]:6.2f}s  {lines / best[name]:>12,.0f} lines/s  peak {rss[name]:.1f} MB")
-    print(f"  time ratio this tree / baseline: {best['this tree'] / best['baseline']:.3f}")
+        print(f"  {name:10} {best[name]:6.2f}s wall, {cpu[name]:6.2f}s CPU  {lines / best[name]:>12,.0f} lines/s"
+              f"  peak {rss[name]:.1f} MB")
+    print(f"  ratio this tree / baseline: wall {best['this tree'] / best['baseline']:.3f}, "
+          f"CPU {cpu['this tree'] / cpu['baseline']:.3f}")
     print()
 
 

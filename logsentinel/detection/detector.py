@@ -69,6 +69,7 @@ class Detector:
         self.pending: dict[str, Window] = {}       # threshold windows per event key text
         self.absent: dict[str, AbsentState] = {
             s.id: AbsentState() for s in signatures if s.absent is not None}
+        self._absent_keys = {sid: EventKey(sid, host).text() for sid in self.absent}   # looked up at every due
         self.clock: int | None = None
         self.fired: dict[str, int] = {}            # events fired per signature id
         self._next_due: float = NEVER
@@ -140,7 +141,8 @@ class Detector:
     def _due(self, now: int) -> list[Event]:
         fired: list[tuple[int, str, Event]] = []
         for key, ev in list(self.open.items()):
-            fired.extend((at, key, snap) for at, snap in self._event_reports(key, ev, now))
+            if self._event_due(ev) <= now:   # most open events have nothing due: a quick look first
+                fired.extend((at, key, snap) for at, snap in self._event_reports(key, ev, now))
         for sid, st in self.absent.items():
             sig = self.signatures[sid]
             if not st.armed or st.last is None or self._absent_event(sid) is not None:
@@ -279,7 +281,7 @@ class Detector:
         return out
 
     def _absent_event(self, sid: str) -> Event | None:
-        return self.open.get(EventKey(sid, self.host).text())
+        return self.open.get(self._absent_keys[sid])
 
     def _heartbeat(self, sig: Signature, rec: Record, t: int) -> Event | None:
         st = self.absent[sig.id]
