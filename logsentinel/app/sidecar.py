@@ -58,7 +58,6 @@ class Sidecar:
         self.wake = threading.Event()
         self.stats = RunStats()
         self.state = State(config.state)
-        self.redactor = config.redactor()
         self.matcher = build_matcher(library.signatures, engine, [src.name for src in config.sources])
         self.detector = load_detector(self.state, library.signatures, config)
         first_start = self.state.get_meta("started") is None

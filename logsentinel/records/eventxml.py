@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 
 from logsentinel.records.blocks import Record
 
-NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 LEVELS = {0: "Information", 1: "Critical", 2: "Error", 3: "Warning", 4: "Information", 5: "Verbose"}
 LEVEL_NAMES = {name.lower(): name for name in LEVELS.values()}
 SYSTEM_FIELDS = ("channel", "provider", "event_id", "level", "record_id", "computer")
