@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from logsentinel.sinks.base import POSITIVE, Sink
+from logsentinel.sinks.base import POSITIVE, Sink, mask_url
 from logsentinel.sinks.http import HttpSettings, expand_env
 from logsentinel.sinks.severity import SEVERITY
 from logsentinel.timefmt import iso_s as _iso
@@ -84,7 +84,7 @@ class AlertmanagerSink(Sink):
 
     @classmethod
     def members(cls, name, cfg: AlertmanagerSettings, base, clock):
-        return [cls(f"{name}@{url}", cfg, base, clock, url) for url in cfg.urls]
+        return [cls(f"{name}@{mask_url(url)}", cfg, base, clock, url) for url in cfg.urls]
 
     def __init__(self, name, cfg: AlertmanagerSettings, base, clock, url: str):
         super().__init__(name, cfg, base, clock)

@@ -6,6 +6,7 @@ the config loader only picks the type and reads that dataclass (``app.settings``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,12 +91,21 @@ class Sink:
         pass
 
 
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
+
+
+def mask_url(text: str) -> str:
+    """URLs with their user info masked (``http://***@host/``): a sink's name, a log line,
+    a metric label or an error must never carry the password of a URL."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def sink_name(cfg: SinkSettings, index: int) -> str:
-    """A stable name for the sink's queue: its ``name``, else type and target."""
+    """A stable name for the sink's queue: its ``name``, else type and target (user info masked)."""
     if cfg.name:
         return cfg.name
     target = cfg.target()
-    return f"{cfg.type}:{target}" if target else f"{cfg.type}:{index}"
+    return f"{cfg.type}:{mask_url(target)}" if target else f"{cfg.type}:{index}"
 
 
 def sink_types() -> dict[str, type[Sink]]:

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlparse
 import requests
 
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.sinks.base import POSITIVE, DeliveryError, SinkSettings
+from logsentinel.sinks.base import POSITIVE, DeliveryError, SinkSettings, mask_url
 
 BODY_SNIPPET = 500
 MAX_REDIRECTS = 3
@@ -105,23 +105,25 @@ class HttpClient:
         return self._outcome(url, resp)
 
     def _post(self, url: str, data: bytes) -> requests.Response:
+        shown = mask_url(url)
         try:
             return self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify,
                                      allow_redirects=False)
         except requests.Timeout:
-            raise DeliveryError(f"{url}: no answer within {self.timeout}s") from None
+            raise DeliveryError(f"{shown}: no answer within {self.timeout}s") from None
         except requests.exceptions.SSLError as exc:
-            raise DeliveryError(f"{url}: TLS error: {_short(str(exc))}") from None
+            raise DeliveryError(f"{shown}: TLS error: {_short(mask_url(str(exc)))}") from None
         except requests.ConnectionError as exc:
-            raise DeliveryError(f"{url}: cannot connect: {_short(str(exc))}") from None
+            raise DeliveryError(f"{shown}: cannot connect: {_short(mask_url(str(exc)))}") from None
         except requests.RequestException as exc:
-            raise DeliveryError(f"{url}: {_short(str(exc))}") from None
+            raise DeliveryError(f"{shown}: {_short(mask_url(str(exc)))}") from None
 
     def _outcome(self, url: str, resp: requests.Response) -> requests.Response:
+        url = mask_url(url)
         if 200 <= resp.status_code < 300:
             return resp
         if 300 <= resp.status_code < 400:
-            where = resp.headers.get("Location", "no Location")
+            where = mask_url(resp.headers.get("Location", "no Location"))
             raise DeliveryError(f"{url}: HTTP {resp.status_code} redirect to {where}: not followed for a POST "
                                 "(set the sink's url to where it points)", permanent=True, status=resp.status_code)
         snippet = _short(resp.text, BODY_SNIPPET)

@@ -160,3 +160,43 @@ def test_a_redirect_never_turns_a_report_into_a_bodyless_get(tmp_path):
         assert rx.bodies == [{"id": "2", "n": 2}] and [a[1] for a in rx.attempts][-2:] == [{"id": "2", "n": 2}] * 2
     finally:
         rx.stop()
+
+
+def test_a_password_in_a_sink_url_goes_nowhere(tmp_path, caplog):
+    """http://alice:pw@host/hook: the password is in no log line, metric, readiness answer,
+    outbox listing or state database."""
+    import logging
+    import urllib.request
+
+    from conftest import run_cli
+    from support.httpserver import free_port
+    password = "s3cr3tPassw0rd"
+    rx = Receiver()
+    rx.script = [(500, {}, 0.0)] * 3
+    rx.start()
+    port = free_port()
+    url = f"http://alice:{password}@127.0.0.1:{rx.port}/hook"
+    with caplog.at_level(logging.DEBUG):
+        side, thread = _sidecar(tmp_path, textwrap.dedent(f"""
+            metrics: {{listen: '127.0.0.1:{port}'}}
+            sinks: [{{type: webhook, url: '{url}', backoff_max: 0.2}}]
+        """))
+        try:
+            wait_following(side)
+            with open(tmp_path / "app.log", "a") as fh:
+                fh.write(LINE.format(t=utc_stamp(), i=1, s="x"))
+            assert wait_until(lambda: rx.bodies)              # after three 500s, delivered
+            metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+            ready = urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5).read().decode()
+            status = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5).read().decode()
+        finally:
+            stop_sidecar(side, thread)
+            rx.stop()
+    assert rx.attempts[0][2].get("Authorization", "").startswith("Basic ")   # the user info still authenticates
+    outbox = run_cli("outbox", "-c", tmp_path / "cfg.yaml").stdout
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("state.db*"))
+    assert "webhook:http://***@127.0.0.1" in metrics and "HTTP 500" in caplog.text
+    for where, text in (("log", caplog.text), ("metrics", metrics), ("readyz", ready), ("status", status),
+                        ("outbox", outbox)):
+        assert password not in text, where
+    assert password.encode() not in stored
