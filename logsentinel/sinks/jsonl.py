@@ -64,14 +64,29 @@ class JsonlSink(Sink):
         store.put("file", json.dumps(known))
 
     def deliver(self, reports, store):
+        data = "".join(r + "\n" for r in reports).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "ab") as fh:
-                fh.write("".join(r + "\n" for r in reports).encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
+                start = fh.seek(0, os.SEEK_END)
+                try:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                except OSError:
+                    _cut(fh, start)   # a disk full mid-batch: no broken line, no half batch to repeat
+                    raise
                 size = fh.tell()
                 key = file_key(os.fstat(fh.fileno()), self.path)
         except OSError as exc:
             raise DeliveryError(f"{self.path}: {exc.strerror or exc}") from None
         return {"file": json.dumps({"key": key, "size": size})}
+
+
+def _cut(fh, size: int) -> None:
+    """Take back what a failed write left after ``size`` (what was buffered is dropped too)."""
+    try:
+        fh.truncate(size)
+    except (OSError, ValueError):
+        pass   # the retry's start-up check (``recover``) cuts it then
+

@@ -210,3 +210,25 @@ def test_listening_everywhere_is_a_warning_and_a_taken_port_one_line(tmp_path):
         assert "Traceback" not in res.stderr and "running on" not in res.stderr
     finally:
         taken.close()
+
+
+def test_a_jsonl_batch_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from logsentinel.sinks.base import DeliveryError
+    State(tmp_path / "s.db").close()
+    outbox = Outbox.open(tmp_path / "s.db")
+    sink = JsonlSink("out", JsonlSettings(type="jsonl", path="out.jsonl"), tmp_path, SYSTEM)
+    sink.deliver([json.dumps({"n": 0})], outbox.sink_store("out"))
+    monkeypatch.setattr(os, "fsync", fail_first_call(os.fsync, OSError(errno.ENOSPC, "No space left on device")))
+    try:
+        sink.deliver([json.dumps({"n": 1}), json.dumps({"n": 2})], outbox.sink_store("out"))
+    except DeliveryError as exc:
+        assert "No space left" in str(exc)
+    else:
+        raise AssertionError("the failed write was taken as delivered")
+    assert (tmp_path / "out.jsonl").read_text() == '{"n": 0}\n'        # no broken line, no half batch
+    sink.deliver([json.dumps({"n": 1}), json.dumps({"n": 2})], outbox.sink_store("out"))   # the retry
+    assert [json.loads(x)["n"] for x in (tmp_path / "out.jsonl").read_text().splitlines()] == [0, 1, 2]
+    outbox.close()
