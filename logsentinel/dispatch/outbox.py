@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from logsentinel.sinks.base import private_file
+
 PRIORITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 DELIVERED_KEPT_S = 86400.0
 
@@ -45,6 +47,7 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection to the state database in WAL mode (readers never wait for the writer)."""
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(path))   # SQLite gives its -wal and -shm files the same permissions
         db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a process crash loses nothing in WAL mode

@@ -6,6 +6,7 @@ the config loader only picks the type and reads that dataclass (``app.settings``
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,13 @@ def mask_url(text: str) -> str:
     """URLs with their user info masked (``http://***@host/``): a sink's name, a log line,
     a metric label or an error must never carry the password of a URL."""
     return _USERINFO.sub(r"\1***@", text)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600), if it does not exist: the state
+    database and the event files hold log lines."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def sink_name(cfg: SinkSettings, index: int) -> str:

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.sinks.base import DeliveryError, Sink, SinkSettings
+from logsentinel.sinks.base import DeliveryError, Sink, SinkSettings, private_file
 from logsentinel.sources.files.fileio import file_key
 
 log = logging.getLogger("logsentinel.sinks")
@@ -67,6 +67,7 @@ class JsonlSink(Sink):
         data = "".join(r + "\n" for r in reports).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             with open(self.path, "ab") as fh:
                 start = fh.seek(0, os.SEEK_END)
                 try:

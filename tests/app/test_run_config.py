@@ -232,3 +232,16 @@ def test_a_jsonl_batch_cut_short_by_a_full_disk_is_taken_back(tmp_path, monkeypa
     sink.deliver([json.dumps({"n": 1}), json.dumps({"n": 2})], outbox.sink_store("out"))   # the retry
     assert [json.loads(x)["n"] for x in (tmp_path / "out.jsonl").read_text().splitlines()] == [0, 1, 2]
     outbox.close()
+
+
+def test_state_and_event_files_are_private(tmp_path):
+    import os
+    import stat
+    if os.name == "nt":
+        return   # Windows: the folder's ACL decides (docs/operations.md)
+    State(tmp_path / "s.db").close()
+    outbox = Outbox.open(tmp_path / "s.db")
+    JsonlSink("out", JsonlSettings(type="jsonl", path="out.jsonl"), tmp_path, SYSTEM).deliver(['{"n": 1}'], outbox.sink_store("out"))
+    outbox.close()
+    for name in ("s.db", "out.jsonl"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
