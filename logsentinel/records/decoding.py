@@ -30,6 +30,8 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
             return name, len(bom)
     if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
         return "utf-16-le", 0  # UTF-16 written without a BOM
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        return "utf-16-be", 0  # big-endian, without a BOM
     return "utf-8", 0
 
 

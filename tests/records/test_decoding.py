@@ -79,3 +79,10 @@ def test_cut_never_splits_a_character():
 def test_bom_is_dropped():
     out, _ = decode_all(codecs.BOM_UTF8 + b"x\r\n", [1])
     assert out == b"x\n"
+
+
+def test_bomless_utf16_big_endian_is_recognised():
+    from logsentinel.records.decoding import LineDecoder
+    text = "2026-11-27 10:00:00 Low database space for database DB1\n"
+    dec = LineDecoder("auto")
+    assert dec.feed(text.encode("utf-16-be")) + dec.finish() == text.encode("utf-8")
