@@ -10,7 +10,10 @@ def iso(ms: int | None) -> str | None:
     """Format epoch milliseconds as ISO 8601 UTC with millisecond precision."""
     if ms is None:
         return None
-    dt = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
+    try:
+        dt = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):   # beyond year 9999 (or before year 1): the nearest end
+        return "9999-12-31T23:59:59.999Z" if ms > 0 else "0001-01-01T00:00:00.000Z"
     # the year by hand: strftime writes year 1 as "1" on some platforms, not ISO 8601's "0001"
     return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}.{ms % 1000:03d}Z"
 

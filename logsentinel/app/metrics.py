@@ -47,6 +47,7 @@ class Telemetry:
     state_path: Path
     clock: Clock
     detector: object       # Detector: .open (replaced on reload and recovery)
+    ignored_times: object = None   # IgnoredTimes: .per_source
 
 
 class SidecarCollector:
@@ -56,6 +57,11 @@ class SidecarCollector:
     def collect(self):
         yield from self._tails()
         yield CounterMetricFamily("logsentinel_commits", "State transactions committed", value=self.t.run.commits)
+        ignored = CounterMetricFamily("logsentinel_record_times_ignored", "Record times not believed (a day ahead "
+                                      "of this machine's clock, or before 2000), per source", labels=["source"])
+        for source, n in sorted(getattr(self.t.ignored_times, "per_source", {}).items()):
+            ignored.add_metric([source], n)
+        yield ignored
         yield from self._matches()
         yield from self._events()
         yield from self._open_events()

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from logsentinel.app.config import Config
+from logsentinel.app.timehints import IgnoredTimes
 from logsentinel.clock import SYSTEM, Clock
+from logsentinel.records.blocks import AHEAD_MS
 from logsentinel.units import format_duration
 from logsentinel.app.detector import build_detector
 from logsentinel.detection.events import Event
@@ -35,6 +37,7 @@ class ReplayStats:
     events: dict = field(default_factory=dict)   # signature id -> events fired
     seconds: float = 0.0
     eventlog: EventStats = field(default_factory=EventStats)   # .evtx and XML exports
+    ignored_times: IgnoredTimes = field(default_factory=IgnoredTimes)   # record times not believed
 
 
 class UnknownFormat(ValueError):
@@ -66,13 +69,14 @@ def _event_stream(path: Path, kind: str, config: Config, matcher: Matcher, stats
 
 
 def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | None,
-                 stats: ReplayStats, on_progress) -> Iterator[tuple[int, object]]:
+                 stats: ReplayStats, on_progress, ceiling: int) -> Iterator[tuple[int, object]]:
     src = config.source_for(path)
     spec = src.spec(timezone)
     decoders: list = []
     last = 0
-    for block in read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders):
+    for block in read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders, ceiling):
         items, last = block_items(block, matcher, last)
+        stats.ignored_times.note(block)
         yield from items
     dec = decoders[0]
     stats.replaced += dec.stats.replaced
@@ -81,9 +85,11 @@ def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | N
 
 
 def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[Event], None],
-           host: str | None = None, timezone: str | None = None, progress=None) -> ReplayStats:
-    """Replay ``paths`` and call ``emit`` for every event report, in order."""
+           host: str | None = None, timezone: str | None = None, progress=None, clock: Clock = SYSTEM) -> ReplayStats:
+    """Replay ``paths`` and call ``emit`` for every event report, in order. Record times more
+    than a day ahead of ``clock`` are not believed."""
     stats = ReplayStats()
+    ceiling = int(clock.time() * 1000) + AHEAD_MS
     if host:
         config.host = host
     detector = build_detector(matcher.signatures, config)
@@ -96,7 +102,7 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
 
     kinds = check_formats(paths)
     streams = [_event_stream(p, kinds[p], config, matcher, stats, on_progress) if kinds[p] in ("evtx", "xml")
-               else _file_stream(p, config, matcher, timezone, stats, on_progress) for p in paths]
+               else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling) for p in paths]
     for ev in feed(detector, streams):
         emit(ev)
     for ev in detector.finish():

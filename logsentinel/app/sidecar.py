@@ -23,6 +23,7 @@ from logsentinel.app.matcher import build_matcher
 from logsentinel.app.reading import read_batch
 from logsentinel.app.reload import Reloader
 from logsentinel.app.state import State
+from logsentinel.app.timehints import IgnoredTimes
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.detection.timeline import block_items, feed, record_items
 from logsentinel.dispatch.worker import Dispatcher
@@ -73,6 +74,7 @@ class Sidecar:
         self.reloader = Reloader(config.patterns, engine, self.wake, self.stop_event, self.stats, clock,
                                  bundled=config.bundled_patterns)
         self._last_time: dict[str, int] = {}   # per file: the latest record time seen
+        self.ignored_times = IgnoredTimes()
         self.hints: Hints | None = None
         self.metrics = None
 
@@ -157,7 +159,7 @@ class Sidecar:
         if self.config.metrics and self.metrics is None:
             from logsentinel.app.metrics import MetricsServer, Telemetry
             telemetry = Telemetry(self.tails, self.matcher, self.stats, self.dispatcher.workers, self.probes,
-                                  self.config.state, self.clock, self.detector)
+                                  self.config.state, self.clock, self.detector, self.ignored_times)
             self.telemetry = telemetry
             self.metrics = MetricsServer(telemetry, self.health, self.config)
 
@@ -239,7 +241,10 @@ class Sidecar:
             records = tail.read(EVENT_BATCH)
             more_events |= len(records) >= EVENT_BATCH
             streams.append(record_items(records, self.matcher, tail.cfg.name))
-        events = list(feed(self.detector, streams, cap=batch.cap))
+        # caught up, the detector's clock follows the wall clock: a record dated ahead of it (a
+        # wrong clock on the writer's side) does not move absence timers and windows forward
+        now_ms = int(self.clock.time() * 1000)
+        events = list(feed(self.detector, streams, cap=now_ms if batch.cap is None else batch.cap))
         if batch.cap is None:  # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock.time() * 1000))
         if self.checkpoint.commit(self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(),
@@ -256,5 +261,6 @@ class Sidecar:
         streams: dict[str, list] = {}
         for block in blocks:
             items, self._last_time[block.path] = block_items(block, self.matcher, self._last_time.get(block.path, 0))
+            self.ignored_times.note(block)
             streams.setdefault(block.path, []).extend(items)
         return list(streams.values())

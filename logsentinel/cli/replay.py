@@ -205,6 +205,8 @@ def _print_stats(stats: ReplayStats, matcher: Matcher) -> None:
     rate = ms.lines / stats.seconds if stats.seconds else 0.0
     err.write(f"replayed {stats.files} file(s), {ms.lines} lines, {stats.bytes_read / 1e6:.1f} MB in "
               f"{stats.seconds:.2f}s ({rate:,.0f} lines/s, engine {matcher.engine}); scan {ms.scan_seconds:.2f}s\n")
+    if stats.ignored_times.count:
+        err.write(f"record times not believed (a day ahead of this clock, or before 2000): {stats.ignored_times.count}\n")
     ev = stats.eventlog
     if ev.events or ev.malformed:
         err.write(f"event-log records: {ev.events}; malformed or unreadable, skipped: {ev.malformed}"

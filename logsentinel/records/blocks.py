@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from logsentinel.records.timestamps import DEFAULT_START, TimeParser
@@ -46,15 +46,25 @@ class SourceSpec:
         return cls(name, re.compile(pattern, re.MULTILINE), TimeParser(timezone, time_format), max_record_bytes)
 
 
+FLOOR_MS = 946_684_800_000   # 2000-01-01: an older record time is a broken clock, not history
+AHEAD_MS = 86_400_000        # a record time more than a day ahead of the reader's clock is not believed
+
+
 @dataclass(frozen=True)
 class Block:
-    """Whole records of one file: normalised UTF-8 text ending with a newline."""
+    """Whole records of one file: normalised UTF-8 text ending with a newline.
+
+    A record time after ``ceiling`` (the reader's clock plus a bound) or before ``FLOOR_MS`` is
+    a hint not taken: the record takes the time of the one before it, as an undated record
+    does, and the ignored time is noted in ``ignored_times`` for the reader to report."""
 
     data: bytes
     first_line: int          # 1-based line number of the block's first line in its file
     path: str
     spec: SourceSpec
     prev_time: int | None    # time of the last dated record before this block
+    ceiling: int | None = None
+    ignored_times: list = field(default_factory=list, compare=False, repr=False)   # (line text, time)
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ class RecordCutter:
         self.pending = b""
         self.first_line = first_line
         self.prev_time = prev_time
+        self.ceiling: int | None = None   # set by the reader: its clock plus the bound (see Block)
         self._checked = 1  # offsets below this were already found not to start a record
 
     def feed(self, data: bytes) -> Block | None:
@@ -126,7 +137,7 @@ class RecordCutter:
     def _emit(self, cut: int) -> Block:
         data, self.pending = self.pending[:cut], self.pending[cut:]
         self._checked = 1
-        block = Block(data, self.first_line, self.path, self.spec, self.prev_time)
+        block = Block(data, self.first_line, self.path, self.spec, self.prev_time, self.ceiling)
         self.first_line += data.count(NL)
         last = end_time(block)
         if last is not None:
@@ -152,14 +163,24 @@ def _first_line(data: bytes, rs: int) -> str:
     return data[rs:end if end >= 0 else len(data)].decode("utf-8", "replace")
 
 
+def _time_of(block: Block, first_line: str) -> int | None:
+    """The time a record's first line says, if it is a time to believe (see ``Block``)."""
+    t = block.spec.clock.parse(first_line)
+    if t is not None and (t < FLOOR_MS or (block.ceiling is not None and t > block.ceiling)):
+        if len(block.ignored_times) < 100:
+            block.ignored_times.append((first_line[:200], t))
+        return None
+    return t
+
+
 def time_before(block: Block, rs: int) -> int | None:
     """Time of the nearest dated record that starts before offset ``rs`` (a line start)."""
-    data, start, clock = block.data, block.spec.start, block.spec.clock
+    data, start = block.data, block.spec.start
     end = rs
     while end > 0:
         ls = data.rfind(NL, 0, end - 1) + 1
         if ls == 0 or start.match(data, ls):
-            t = clock.parse(_first_line(data, ls))
+            t = _time_of(block, _first_line(data, ls))
             if t is not None:
                 return t
         end = ls
@@ -170,7 +191,7 @@ def _build(block: Block, rs: int, re_: int, line: int, prev) -> Record:
     data = block.data
     text = data[rs:re_ - 1 if data.endswith(NL, 0, re_) else re_].decode("utf-8", "replace")
     newline = text.find("\n")
-    own = block.spec.clock.parse(text if newline < 0 else text[:newline])
+    own = _time_of(block, text if newline < 0 else text[:newline])
     if own is None:
         own_time, time = False, (prev() if callable(prev) else prev)
     else:

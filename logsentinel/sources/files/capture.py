@@ -24,12 +24,14 @@ def open_log(path: Path) -> BinaryIO:
 
 def read_blocks(path: Path, spec: SourceSpec, encoding: str = "auto",
                 max_line_bytes: int = 1024 * 1024, on_progress=None,
-                decoder_out: list | None = None) -> Iterator[Block]:
-    """Blocks of whole records of ``path``, read in bounded chunks."""
+                decoder_out: list | None = None, ceiling: int | None = None) -> Iterator[Block]:
+    """Blocks of whole records of ``path``, read in bounded chunks; record times after
+    ``ceiling`` (epoch ms) are not believed (``records.blocks.Block``)."""
     decoder = LineDecoder(encoding, max_line_bytes)
     if decoder_out is not None:
         decoder_out.append(decoder)
     cutter = RecordCutter(spec, str(path))
+    cutter.ceiling = ceiling
     chunk = min(CHUNK_BYTES, max(4096, max_line_bytes))
     with open_log(path) as fh:
         raw_fh = fh.fileobj if isinstance(fh, gzip.GzipFile) else fh

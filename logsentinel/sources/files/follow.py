@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.records.blocks import Block, RecordCutter, SourceSpec
+from logsentinel.records.blocks import AHEAD_MS, Block, RecordCutter, SourceSpec
 from logsentinel.records.decoding import LineDecoder
 from logsentinel.sources.files.config import SourceConfig
 from logsentinel.sources.files.fileio import HEAD_BYTES, count_lines, delete_pending, file_key, open_shared, read_head
@@ -335,6 +335,7 @@ class SourceTail:
                         ff.read_to_end = True
                     break
                 ff.offset += len(raw)
+                ff.cutter.ceiling = int(self.clock.time() * 1000) + AHEAD_MS
                 if left is not None:
                     left -= len(raw)
                 self.stats.bytes_read += len(raw)
