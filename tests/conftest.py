@@ -23,6 +23,15 @@ def library():
     return lib
 
 
+@pytest.fixture(scope="session", autouse=True)
+def redos_verdicts():
+    """Test the bundled library's regexes for catastrophic backtracking once per session (the
+    verdicts are cached on disk), so that the first ``run`` a test starts does not pay for it
+    while the test waits for "running"."""
+    from logsentinel.app.check import run_check
+    run_check([PATTERNS])
+
+
 def rust_extension(module: str):
     """Import ``module`` or skip: under Wine, Rust extension modules (evtx, rpds for jsonschema)
     fail to load (they need ProcessPrng from bcryptprimitives.dll, which Wine lacks)."""

@@ -16,6 +16,7 @@ from logsentinel.signatures.load import Library, load_effective
 from logsentinel.app.matcher import build_matcher
 from logsentinel.matching.matcher import Matcher, evaluate
 from logsentinel.records.blocks import Block, SourceSpec
+from logsentinel.app.verdicts import VerdictCache
 from logsentinel.signatures.redos import find_slow_input
 from logsentinel.signatures.model import Problem, Signature
 from logsentinel.records.timestamps import TimeParser
@@ -46,9 +47,14 @@ def _text(example_text: str) -> str:
     return example_text.replace("\r\n", "\n").rstrip("\n")
 
 
-def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> list[Problem]:
+def _test_now(rx) -> str | None:
+    return find_slow_input(rx.compiled, rx.source)
+
+
+def check_signature(sig: Signature, matcher: Matcher, redos: bool = True, slow_input=_test_now) -> list[Problem]:
     """Every problem of one signature: its examples, the fast matcher's agreement with the
-    reference, regexes without a block-scan form, catastrophic backtracking."""
+    reference, regexes without a block-scan form, catastrophic backtracking (``slow_input(rx)``
+    gives a regex's slow input, or None)."""
     probs: list[Problem] = []
 
     def bad(key, message, line=None, level="error"):
@@ -58,7 +64,7 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True) -> lis
     _check_other_examples(sig, bad)
     _check_agreement(sig, matcher, bad)
     if redos:
-        _check_redos(sig, bad)
+        _check_redos(sig, bad, slow_input)
     return probs
 
 
@@ -123,9 +129,9 @@ def _check_agreement(sig: Signature, matcher: Matcher, bad) -> None:
                 "avoid syntax only the 'regex' module knows", level="warning")
 
 
-def _check_redos(sig: Signature, bad) -> None:
+def _check_redos(sig: Signature, bad, slow_input) -> None:
     for _kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
-        slow = find_slow_input(rx.compiled, rx.source)
+        slow = slow_input(rx)
         if slow is not None:
             bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
                 f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*", rx.line)
@@ -147,12 +153,17 @@ def _why(sig: Signature, text: str, attrs: dict | None = None) -> str:
     return ""
 
 
-def run_check(folders: list[Path], engine: str = "auto", redos: bool = True, bundled: bool = False) -> CheckResult:
-    """Check the library of ``folders``; with ``bundled``, the bundled library they add to."""
+def run_check(folders: list[Path], engine: str = "auto", redos: bool = True, bundled: bool = False,
+              verdicts: VerdictCache | None = None) -> CheckResult:
+    """Check the library of ``folders``; with ``bundled``, the bundled library they add to.
+    ReDoS verdicts come from ``verdicts`` (the on-disk cache when None), so ``check``,
+    ``validate``, ``run`` and a reload apply the same checks and re-test only new regexes."""
     lib = load_effective(folders, bundled)
     result = CheckResult(lib, list(lib.problems))
+    verdicts = verdicts if verdicts is not None else VerdictCache()
     # examples are short: a generous timeout, so that a busy machine cannot fail the comparison
     matcher = build_matcher(lib.signatures, engine, timeout=2.0)
     for sig in lib.signatures:
-        result.problems.extend(check_signature(sig, matcher, redos=redos))
+        result.problems.extend(check_signature(sig, matcher, redos=redos, slow_input=verdicts.slow_input))
+    verdicts.save()
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from logsentinel.app.check import run_check
 from logsentinel.app.config import Config, ConfigError, load_config
 from logsentinel.signatures.load import Library, load_effective
 
@@ -21,15 +22,22 @@ def read_config(path: str) -> Config | None:
         return None
 
 
-def read_library(config: Config) -> Library | None:
+def read_library(config: Config, checked: bool = False) -> Library | None:
     """The config's signature library (the bundled one, added to and overridden by the config's
-    folders) with its defaults, or None after printing its errors."""
-    lib = load_effective(config.patterns, config.bundled_patterns)
+    folders) with its defaults, or None after printing its errors. ``checked`` applies exactly
+    ``logsentinel check``'s tests (examples, ReDoS with cached verdicts), as a reload does, so
+    ``validate`` and ``run`` never accept a library that a later reload would refuse."""
+    if checked:
+        result = run_check(config.patterns, bundled=config.bundled_patterns)
+        lib, errors = result.library, result.errors
+    else:
+        lib = load_effective(config.patterns, config.bundled_patterns)
+        errors = lib.errors
     for note in lib.overrides:
         print(f"note: {note}", file=sys.stderr)
     config.defaults.apply(lib.signatures)
-    if lib.errors:
-        for prob in lib.errors:
+    if errors:
+        for prob in errors:
             print(prob, file=sys.stderr)
         return None
     return lib

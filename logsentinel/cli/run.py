@@ -33,7 +33,7 @@ def eventlog_refusal(config) -> str | None:
 
 def cmd_validate(args) -> int:
     config = read_config(args.config)
-    lib = read_library(config) if config is not None else None
+    lib = read_library(config, checked=True) if config is not None else None
     refusal = eventlog_refusal(config) if config is not None else None
     if refusal:
         print(refusal, file=sys.stderr)
@@ -63,7 +63,7 @@ def cmd_run(args) -> int:
     from logsentinel.app.sidecar import Sidecar
     from logsentinel.dispatch.outbox import StateError
     config = read_config(args.config)
-    lib = read_library(config) if config is not None else None
+    lib = read_library(config, checked=True) if config is not None else None
     if lib is None:
         print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
         return 2
