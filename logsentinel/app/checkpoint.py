@@ -35,6 +35,7 @@ class RunStats:
     events: int = 0
     reloads: int = 0
     reloads_refused: int = 0
+    reloads_unchanged: int = 0   # a request (SIGHUP, a touched file) with the same library content
     reports: dict = field(default_factory=dict)   # (signature, report) -> count
 
 

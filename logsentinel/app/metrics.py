@@ -71,6 +71,8 @@ class SidecarCollector:
         yield CounterMetricFamily("logsentinel_reloads", "Pattern reloads taken", value=self.t.run.reloads)
         yield CounterMetricFamily("logsentinel_reloads_refused", "Pattern reloads refused",
                                   value=self.t.run.reloads_refused)
+        yield CounterMetricFamily("logsentinel_reloads_unchanged", "Reload requests with no signature file changed",
+                                  value=self.t.run.reloads_unchanged)
 
     def _tails(self):
         lines = CounterMetricFamily("logsentinel_lines_read", "Lines read, per source", labels=["source"])

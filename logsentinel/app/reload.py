@@ -5,20 +5,70 @@ does (every regex compiles, every example passes, no catastrophic backtracking).
 with no error is handed to the sidecar; otherwise every problem is logged and the running
 library stays. The sidecar then carries the detector's state over: open events, threshold
 windows and absence timers of every signature that still exists.
+
+Only a created, modified, moved or deleted ``.yaml`` file is a change (reading the files, as a
+reload does, is not), and a request whose files hash the same as the running library's is
+counted and ignored: a reload never triggers the next one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from dataclasses import fields, is_dataclass
+from pathlib import Path
 
 from logsentinel.app.check import run_check
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.signatures.load import Library, effective_folders
+from logsentinel.signatures.load import YAML_SUFFIXES, Library, effective_folders, signature_files
+from logsentinel.signatures.model import Rx, Signature
 
 log = logging.getLogger("logsentinel.reload")
 
 DEBOUNCE_S = 0.5
+CHANGES = frozenset({"created", "modified", "moved", "deleted"})
+
+
+def library_digest(folders: list[Path], bundled: bool) -> str:
+    """A hash of every signature file's name and content, as a reload would read them."""
+    digest = hashlib.sha256()
+    for folder in effective_folders(folders, bundled):
+        for path in signature_files(folder) if folder.exists() else ():
+            digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError as exc:
+                digest.update(f"unreadable: {exc}".encode("utf-8", "replace"))
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def is_change(event) -> bool:
+    """A watchdog event that changes a signature file (not one that only reads it)."""
+    if event.is_directory or event.event_type not in CHANGES:
+        return False
+    names = (str(event.src_path), str(getattr(event, "dest_path", "") or ""))
+    return any(Path(n).suffix in YAML_SUFFIXES for n in names if n)
+
+
+def _shape(value):
+    """A signature's content without where it was written (a line moved is no change)."""
+    if isinstance(value, Rx):
+        return (value.key, value.source, value.compiled.flags)
+    if isinstance(value, tuple):
+        return tuple(_shape(v) for v in value)
+    if is_dataclass(value):
+        return tuple((f.name, _shape(getattr(value, f.name))) for f in fields(value)
+                     if f.name not in ("line", "file"))
+    return value
+
+
+def library_changes(old: list[Signature], new: list[Signature]) -> tuple[list[str], list[str], list[str]]:
+    """Ids added, removed and changed from ``old`` to ``new``, sorted."""
+    before, after = {s.id: s for s in old}, {s.id: s for s in new}
+    changed = [i for i in after.keys() & before.keys() if _shape(after[i]) != _shape(before[i])]
+    return sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys()), sorted(changed)
 
 
 class Reloader(threading.Thread):
@@ -36,6 +86,7 @@ class Reloader(threading.Thread):
         self._lock = threading.Lock()
         self._ready: Library | None = None
         self._observer = None
+        self._digest = library_digest(self.folders, bundled)   # of the library the sidecar started with
 
     def watch(self) -> None:
         """Also reload when a file under a patterns folder changes (watchdog)."""
@@ -48,8 +99,7 @@ class Reloader(threading.Thread):
 
         class _Handler(FileSystemEventHandler):
             def on_any_event(self, event):
-                names = (str(event.src_path), str(getattr(event, "dest_path", "") or ""))
-                if not event.is_directory and any(n.endswith((".yaml", ".yml")) for n in names):
+                if is_change(event):
                     trigger.set()
 
         self._observer = Observer()
@@ -72,6 +122,12 @@ class Reloader(threading.Thread):
             self._observer.stop()
 
     def _load(self) -> None:
+        digest = library_digest(self.folders, self.bundled)
+        if digest == self._digest:
+            self.stats.reloads_unchanged += 1
+            log.info("reload requested, but no signature file changed: the running library stays")
+            return
+        self._digest = digest      # a refused library is not re-checked until it changes again
         result = run_check(self.folders, engine=self.engine, bundled=self.bundled)
         if result.errors:
             self.stats.reloads_refused += 1

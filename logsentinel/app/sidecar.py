@@ -21,7 +21,7 @@ from logsentinel.app.config import Config
 from logsentinel.app.health import Health
 from logsentinel.app.matcher import build_matcher
 from logsentinel.app.reading import read_batch
-from logsentinel.app.reload import Reloader
+from logsentinel.app.reload import Reloader, library_changes
 from logsentinel.app.state import State
 from logsentinel.app.timehints import IgnoredTimes
 from logsentinel.clock import SYSTEM, Clock
@@ -205,16 +205,16 @@ class Sidecar:
 
     def apply_library(self, library: Library) -> None:
         """Take a checked library; open events, windows and timers of kept signatures carry over."""
-        old = {s.id for s in self.library.signatures}
-        new = {s.id for s in library.signatures}
         self.config.defaults.apply(library.signatures)
+        added, removed, changed = library_changes(self.library.signatures, library.signatures)
         self.matcher = build_matcher(library.signatures, self.engine, [src.name for src in self.config.sources])
         self.detector = build_detector(library.signatures, self.config, self.detector.snapshot())
         self.library = library
         self.stats.reloads += 1
         self._telemetry_follows()
-        log.info("patterns reloaded: %d signatures (%d added, %d removed); %d open events carried over",
-                 len(new), len(new - old), len(old - new), len(self.detector.open))
+        log.info("patterns reloaded: %d signatures; added: %s; removed: %s; changed: %s; %d open events carried over",
+                 len(library.signatures), ", ".join(added) or "none", ", ".join(removed) or "none",
+                 ", ".join(changed) or "none", len(self.detector.open))
 
     def _telemetry_follows(self) -> None:
         telemetry = getattr(self, "telemetry", None)

@@ -159,3 +159,44 @@ def test_readyz_reports_a_sink_that_cannot_deliver(tmp_path):
         assert _get(f"{base}/healthz")[0] == 200  # alive all the same
     finally:
         stop_sidecar(side, thread)
+
+
+def test_a_reload_request_reloads_once_and_never_triggers_the_next(tmp_path, caplog):
+    """Issue 11, item 4: reading the pattern files (watchdog's opened / closed_no_write) made
+    every reload trigger the next one. Only a change reloads; a request without one is counted."""
+    import logging
+    caplog.set_level(logging.INFO, logger="logsentinel")
+    patterns = tmp_path / "patterns"
+    patterns.mkdir()
+    (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one"))
+    side, thread, _log = _start(tmp_path, patterns)
+    try:
+        side.reloader.trigger.set()                     # SIGHUP with nothing changed
+        assert wait_until(lambda: side.stats.reloads_unchanged == 1)
+        assert side.stats.reloads == 0
+        (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one").replace("P2", "P1"))
+        (patterns / "more.yaml").write_text(NEW_SIG.format(name="two"))
+        assert wait_until(lambda: side.stats.reloads == 1)
+        assert any("added: demo.two; removed: none; changed: demo.one" in r.getMessage() for r in caplog.records)
+        side.reloader.trigger.set()                     # SIGHUP again: the files are read, nothing changed
+        assert wait_until(lambda: side.stats.reloads_unchanged == 2)
+        (patterns / "more.yaml").unlink()
+        assert wait_until(lambda: side.stats.reloads == 2)
+        assert any("removed: demo.two; changed: none" in r.getMessage() for r in caplog.records)
+        # each reload read every file (and the hash read them again): none of it asked for more
+        assert side.stats.reloads_unchanged == 2 and side.stats.reloads_refused == 0
+    finally:
+        stop_sidecar(side, thread)
+
+
+def test_only_a_written_yaml_file_is_a_change():
+    from watchdog.events import (DirModifiedEvent, FileClosedNoWriteEvent, FileCreatedEvent,
+                                 FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileOpenedEvent)
+    from logsentinel.app.reload import is_change
+    assert not is_change(FileOpenedEvent("/p/a.yaml"))
+    assert not is_change(FileClosedNoWriteEvent("/p/a.yaml"))
+    assert not is_change(FileModifiedEvent("/p/a.yaml.swp"))
+    assert not is_change(DirModifiedEvent("/p/sub.yaml"))
+    assert is_change(FileModifiedEvent("/p/a.yaml")) and is_change(FileCreatedEvent("/p/b.yml"))
+    assert is_change(FileDeletedEvent("/p/a.yaml"))
+    assert is_change(FileMovedEvent("/p/.a.yaml.tmp", "/p/a.yaml"))     # an editor's atomic save
