@@ -87,6 +87,12 @@ class Reloader(threading.Thread):
         self._ready: Library | None = None
         self._observer = None
         self._digest = library_digest(self.folders, bundled)   # of the library the sidecar started with
+        self._now = False
+
+    def request(self) -> None:
+        """SIGHUP: reload at once (the operator has finished writing; no debounce)."""
+        self._now = True
+        self.trigger.set()
 
     def watch(self) -> None:
         """Also reload when a file under a patterns folder changes (watchdog)."""
@@ -115,7 +121,9 @@ class Reloader(threading.Thread):
         while not self.stop_event.is_set():
             if not self.trigger.wait(timeout=1.0):
                 continue
-            self.clock.wait(self.stop_event, DEBOUNCE_S)  # an editor writes a file in several steps
+            if not self._now:
+                self.clock.wait(self.stop_event, DEBOUNCE_S)  # an editor writes a file in several steps
+            self._now = False
             self.trigger.clear()
             self._load()
         if self._observer is not None:

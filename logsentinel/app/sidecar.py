@@ -94,7 +94,7 @@ class Sidecar:
 
         def _reload(signum, _frame):
             log.info("SIGHUP: reloading the patterns")
-            self.reloader.trigger.set()
+            self.reloader.request()
         handlers = [(signal.SIGTERM, _stop), (signal.SIGINT, _stop)]
         if hasattr(signal, "SIGBREAK"):  # Ctrl+Break on Windows
             handlers.append((signal.SIGBREAK, _stop))

@@ -219,10 +219,14 @@ def _emit(op, av, dialect: str) -> str:
 
 def _emit_class(items, dialect: str) -> str:
     out = []
-    negate = False
+    negate = any(op == C.NEGATE for op, _av in items)
     for op, av in items:
         if op == C.NEGATE:
-            negate = True
+            continue
+        if op == C.CATEGORY and av == C.CATEGORY_WORD and dialect == "hyperscan" and not negate:
+            # Unicode \w makes hyperscan compile for up to half a second per pattern; \S holds
+            # every word character, so [\S] is a superset that compiles in milliseconds
+            out.append(r"\S")
         elif op == C.LITERAL:
             out.append(_char(av, dialect))
         elif op == C.RANGE:

@@ -171,14 +171,14 @@ def test_a_reload_request_reloads_once_and_never_triggers_the_next(tmp_path, cap
     (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one"))
     side, thread, _log = _start(tmp_path, patterns)
     try:
-        side.reloader.trigger.set()                     # SIGHUP with nothing changed
+        side.reloader.request()                         # SIGHUP with nothing changed
         assert wait_until(lambda: side.stats.reloads_unchanged == 1)
         assert side.stats.reloads == 0
         (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one").replace("P2", "P1"))
         (patterns / "more.yaml").write_text(NEW_SIG.format(name="two"))
         assert wait_until(lambda: side.stats.reloads == 1)
         assert any("added: demo.two; removed: none; changed: demo.one" in r.getMessage() for r in caplog.records)
-        side.reloader.trigger.set()                     # SIGHUP again: the files are read, nothing changed
+        side.reloader.request()                         # SIGHUP again: the files are read, nothing changed
         assert wait_until(lambda: side.stats.reloads_unchanged == 2)
         (patterns / "more.yaml").unlink()
         assert wait_until(lambda: side.stats.reloads == 2)

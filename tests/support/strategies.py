@@ -15,7 +15,7 @@ WORDS = ["error", "Error", "failed", "disk", "token", "CDR", "download", "ok", "
 _leaf = st.one_of(
     st.sampled_from(WORDS).map(re.escape),
     st.sampled_from([r"\d+", r"\w+", r"[a-z]{1,3}", ".", r"\s", r"[^\n]{0,20}", r"\S+", r"[É-ü]",
-                     r"\b", "^", "$", r"\n", r"(?s:.)", r"\.", r"[0-9]", r"\W"]),
+                     r"\b", "^", "$", r"\n", r"(?s:.)", r"\.", r"[0-9]", r"\W", r"[\w.-]+", r"[^\w ]"]),
 )
 
 
