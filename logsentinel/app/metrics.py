@@ -86,7 +86,7 @@ class SidecarCollector:
             data.add_metric([name], tail.stats.bytes_read)
             for path, behind in tail.lag().items():
                 lag.add_metric([name, path], behind)
-            for kind in ("files_opened", "rotations", "truncations", "lost_files"):
+            for kind in ("files_opened", "rotations", "truncations", "lost_files", "open_failures"):
                 files.add_metric([name, kind], getattr(tail.stats, kind))
         yield from (lines, data, lag, files)
 

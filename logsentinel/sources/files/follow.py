@@ -46,6 +46,7 @@ class TailStats:
     rotations: int = 0
     truncations: int = 0
     lost_files: int = 0
+    open_failures: int = 0      # attempts to open a matched file that failed (warned once per file)
 
 
 @dataclass
@@ -98,6 +99,7 @@ class SourceTail:
         self.stats = TailStats()
         self.forgotten: list[str] = []
         self.skipped: set[str] = set()  # compressed files: never tailed
+        self.unopenable: set[str] = set()  # files that could not be opened: warned once, tried each sweep
         for row in rows:
             ff = FollowedFile(row.file_key, row.path, row.head, row.offset,
                               LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
@@ -169,8 +171,14 @@ class SourceTail:
         try:
             fh = open_shared(path)
         except OSError as exc:
-            log.warning("%s: cannot open %s: %s", self.cfg.name, path, exc)
+            self.stats.open_failures += 1
+            if key not in self.unopenable:
+                self.unopenable.add(key)
+                log.warning("%s: cannot open %s: %s (tried again on every sweep; said once)", self.cfg.name, path, exc)
             return
+        if key in self.unopenable:
+            self.unopenable.discard(key)
+            log.info("%s: %s can be opened now", self.cfg.name, path)
         if read_head(fh, 2) == b"\x1f\x8b":
             fh.close()
             self.skipped.add(key)
