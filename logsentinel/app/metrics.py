@@ -227,8 +227,9 @@ class MetricsServer:
             body = json.dumps(collect(self.config, self.clock.time()), ensure_ascii=False).encode("utf-8")
             return _send(start_response, 200, "application/json", body)
         if path == "/healthz":
-            alive = self.health.alive()
-            return _text(start_response, 200 if alive else 503, "ok\n" if alive else "main loop stalled\n")
+            problems = self.health.liveness()
+            body = "ok\n" if not problems else "".join(p + "\n" for p in problems)
+            return _text(start_response, 200 if not problems else 503, body)
         if path == "/readyz":
             problems = self.health.readiness()
             body = "ready\n" if not problems else "".join(p + "\n" for p in problems)

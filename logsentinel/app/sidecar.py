@@ -122,8 +122,10 @@ class Sidecar:
                 self._still_alive()
                 try:
                     busy = self.step()
-                except Exception:  # never die on what the logs or the disk do: recover and go on
+                    self.health.loop_ok()
+                except Exception as exc:  # never die on what the logs or the disk do: recover and go on
                     log.exception("the main loop failed; going back to the last committed state and on")
+                    self.health.loop_failed(exc)
                     self.recover()
                     self.clock.wait(self.stop_event, 1.0)
                     continue

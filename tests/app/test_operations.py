@@ -200,3 +200,52 @@ def test_only_a_written_yaml_file_is_a_change():
     assert is_change(FileModifiedEvent("/p/a.yaml")) and is_change(FileCreatedEvent("/p/b.yml"))
     assert is_change(FileDeletedEvent("/p/a.yaml"))
     assert is_change(FileMovedEvent("/p/.a.yaml.tmp", "/p/a.yaml"))     # an editor's atomic save
+
+
+def test_healthz_fails_while_the_loop_keeps_failing_on_the_same_batch(tmp_path):
+    """Issue 11, item 16: /healthz said ok while the loop rolled back to the same batch forever."""
+    port = free_port()
+    side, thread, _log = _start(tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n")
+    base = f"http://127.0.0.1:{port}"
+    real_step = side.step
+    try:
+        assert _get(f"{base}/healthz") == (200, "ok\n")
+
+        def failing_step():
+            raise ValueError("year 10000 is out of range")
+        side.step = failing_step                    # every round fails, as on a poisoned batch
+        assert wait_until(lambda: _get(f"{base}/healthz")[0] == 503, timeout=30)
+        status, body = _get(f"{base}/healthz")
+        assert "main loop failed" in body and "year 10000 is out of range" in body
+        assert "main loop failed" in _get(f"{base}/readyz")[1]
+        side.step = real_step                       # the batch goes through: healthy again
+        assert wait_until(lambda: _get(f"{base}/healthz") == (200, "ok\n"), timeout=30)
+    finally:
+        side.step = real_step
+        stop_sidecar(side, thread)
+
+
+def test_readyz_fails_on_a_full_disk_and_on_a_deleted_state_file(tmp_path, monkeypatch):
+    """Issue 11, item 16: /readyz said ready with the state disk full and the state file deleted
+    (its check even created a new, empty database in its place)."""
+    import collections
+    from logsentinel.app import health
+    port = free_port()
+    side, thread, _log = _start(tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n")
+    base = f"http://127.0.0.1:{port}"
+    state = tmp_path / "state.db"
+    try:
+        assert _get(f"{base}/readyz") == (200, "ready\n")
+        usage = collections.namedtuple("usage", "total used free")
+        monkeypatch.setattr(health.shutil, "disk_usage", lambda _p: usage(10 << 30, (10 << 30) - 4096, 4096))
+        status, body = _get(f"{base}/readyz")
+        assert status == 503 and "nearly full: 0 MB free" in body
+        monkeypatch.undo()
+        assert _get(f"{base}/readyz") == (200, "ready\n")
+        if sys.platform != "win32":                 # Windows refuses to delete an open file
+            state.unlink()
+            status, body = _get(f"{base}/readyz")
+            assert status == 503 and "is gone" in body
+            assert not state.exists()               # the check did not make an empty one
+    finally:
+        stop_sidecar(side, thread)
