@@ -36,6 +36,7 @@ class RunStats:
     reloads: int = 0
     reloads_refused: int = 0
     reloads_unchanged: int = 0   # a request (SIGHUP, a touched file) with the same library content
+    records_set_aside: int = 0   # records the detector failed on, in a batch that failed twice
     reports: dict = field(default_factory=dict)   # (signature, report) -> count
 
 

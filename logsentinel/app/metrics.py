@@ -71,6 +71,8 @@ class SidecarCollector:
         yield CounterMetricFamily("logsentinel_reloads", "Pattern reloads taken", value=self.t.run.reloads)
         yield CounterMetricFamily("logsentinel_reloads_refused", "Pattern reloads refused",
                                   value=self.t.run.reloads_refused)
+        yield CounterMetricFamily("logsentinel_records_set_aside", "Records the detector failed on, set aside",
+                                  value=self.t.run.records_set_aside)
         yield CounterMetricFamily("logsentinel_reloads_unchanged", "Reload requests with no signature file changed",
                                   value=self.t.run.reloads_unchanged)
 

@@ -38,6 +38,7 @@ class ReplayStats:
     seconds: float = 0.0
     eventlog: EventStats = field(default_factory=EventStats)   # .evtx and XML exports
     ignored_times: IgnoredTimes = field(default_factory=IgnoredTimes)   # record times not believed
+    set_aside: list = field(default_factory=list)   # "path:line: error" of records the detector failed on
 
 
 class UnknownFormat(ValueError):
@@ -103,7 +104,12 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
     kinds = check_formats(paths)
     streams = [_event_stream(p, kinds[p], config, matcher, stats, on_progress) if kinds[p] in ("evtx", "xml")
                else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling) for p in paths]
-    for ev in feed(detector, streams):
+    def set_aside(item, error: Exception) -> None:
+        rec = getattr(item, "record", None)
+        where = f"{rec.path}:{rec.line}" if rec is not None else "a clock tick"
+        stats.set_aside.append(f"{where}: {type(error).__name__}: {str(error)[:300]}")
+
+    for ev in feed(detector, streams, set_aside=set_aside):
         emit(ev)
     for ev in detector.finish():
         emit(ev)

@@ -41,6 +41,7 @@ from logsentinel.sources.probes.runner import ProbeRunner
 log = logging.getLogger("logsentinel.run")
 
 POLL_INTERVAL_S = 1.0
+CAREFUL_AFTER = 2         # the loop failing this many times in a row: the next pass goes record by record
 ALIVE_EVERY_S = 10.0      # how often the state database is told the sidecar is alive (status)
 PROBE_SOURCE = "probes"   # the source name of probe records (signatures select it with sources:)
 
@@ -246,13 +247,22 @@ class Sidecar:
         # caught up, the detector's clock follows the wall clock: a record dated ahead of it (a
         # wrong clock on the writer's side) does not move absence timers and windows forward
         now_ms = int(self.clock.time() * 1000)
-        events = list(feed(self.detector, streams, cap=now_ms if batch.cap is None else batch.cap))
+        careful = self.health.failures_in_row >= CAREFUL_AFTER   # the same batch failed: record by record
+        events = list(feed(self.detector, streams, cap=now_ms if batch.cap is None else batch.cap,
+                           set_aside=self._set_aside if careful else None))
         if batch.cap is None:  # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock.time() * 1000))
         if self.checkpoint.commit(self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(),
                                   self.eventlogs, probes) and events:
             self.dispatcher.poke()
         return batch.backlog or more_events
+
+    def _set_aside(self, item, error: Exception) -> None:
+        rec = getattr(item, "record", None)
+        where = f"{rec.path}:{rec.line}" if rec is not None else "a clock tick"
+        self.stats.records_set_aside += 1
+        log.error("%s: set aside (the batch failed twice; the record still fails: %s: %s); reading goes on",
+                  where, type(error).__name__, str(error)[:300])
 
     def _probe_blocks(self, probes: list) -> list[Block]:
         return [Block((result.text + "\n").encode("utf-8"), 1, f"probe:{result.probe}", self.probe_spec, at)

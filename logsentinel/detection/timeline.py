@@ -60,11 +60,25 @@ def record_items(records: list[Record], matcher: "Matcher", source: str) -> list
 HOLD = object()  # a cap for "do not move the clock at all"
 
 
-def feed(detector: Detector, streams: Iterable[Iterable[Item]], cap=None) -> Iterator[Event]:
+def feed(detector: Detector, streams: Iterable[Iterable[Item]], cap=None, set_aside=None) -> Iterator[Event]:
     """Merge per-file item streams by time into the detector; yields the event reports.
-    ``cap``: None (the clock follows the items), a time it may not pass, or HOLD."""
+    ``cap``: None (the clock follows the items), a time it may not pass, or HOLD.
+    ``set_aside(item, error)``: when given, an item the detector fails on is handed to it and
+    skipped, and the others go on (the careful pass over a batch that failed twice)."""
     for t, item in heapq.merge(*streams, key=lambda pair: pair[0]):
-        if cap is not HOLD:
-            yield from detector.advance(t if cap is None else min(t, cap))
-        if not isinstance(item, Tick):
-            yield from detector.process(item, advance=False)  # type: ignore[arg-type]
+        if set_aside is None:
+            yield from _one(detector, t, item, cap)
+            continue
+        try:
+            out = list(_one(detector, t, item, cap))
+        except Exception as exc:  # whatever one record does, the others go on
+            set_aside(item, exc)
+            continue
+        yield from out
+
+
+def _one(detector: Detector, t: int, item, cap) -> Iterator[Event]:
+    if cap is not HOLD:
+        yield from detector.advance(t if cap is None else min(t, cap))
+    if not isinstance(item, Tick):
+        yield from detector.process(item, advance=False)  # type: ignore[arg-type]

@@ -249,3 +249,46 @@ def test_readyz_fails_on_a_full_disk_and_on_a_deleted_state_file(tmp_path, monke
             assert not state.exists()               # the check did not make an empty one
     finally:
         stop_sidecar(side, thread)
+
+
+def test_a_record_that_keeps_failing_is_set_aside_and_reading_goes_on(tmp_path, caplog):
+    """Issue 11, items 1 and 2: one record the loop fails on made it roll back to the same batch
+    forever. After two failures the batch goes record by record; the record that still fails is
+    set aside (counted, logged with its place) and the records around it are detected."""
+    import logging
+    caplog.set_level(logging.INFO, logger="logsentinel")
+    side, thread, log = _start(tmp_path, PATTERNS)
+    out = tmp_path / "out.jsonl"
+    events = lambda: [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []  # noqa: E731
+    real_process = side.detector.process
+    poisoned = []
+
+    def process(mr, advance=True):
+        if "DB_POISON" in mr.record.text:
+            poisoned.append(mr.record.line)
+            raise OverflowError("a record no detector can take")
+        return real_process(mr, advance=advance)
+    try:
+        side.detector.process = process
+        original_recover = side.recover             # recover() loads the detector anew: patch that one too
+
+        def recover():
+            original_recover()
+            nonlocal real_process
+            real_process = side.detector.process
+            side.detector.process = process
+        side.recover = recover
+        with open(log, "a") as fh:
+            for name in ("DB_BEFORE", "DB_POISON", "DB_AFTER"):
+                fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database {name}\n")
+        assert wait_until(lambda: {e["fields"].get("database") for e in events()} >= {"DB_BEFORE", "DB_AFTER"})
+        assert side.stats.records_set_aside == 1 and len(poisoned) >= 3    # twice whole, once alone
+        assert "DB_POISON" not in {e["fields"].get("database") for e in events()}
+        assert [e["fields"]["database"] for e in events()].count("DB_BEFORE") == 1   # nothing twice
+        assert any(f"{log}:2: set aside" in r.getMessage() for r in caplog.records)
+        with open(log, "a") as fh:
+            fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB_LATER\n")
+        assert wait_until(lambda: "DB_LATER" in {e["fields"].get("database") for e in events()})
+        assert side.health.failures_in_row == 0
+    finally:
+        stop_sidecar(side, thread)

@@ -158,3 +158,27 @@ def test_repeat_while_still_occurring():
     # repeats keep to their schedule: the first was due at 10 minutes, the next at 20
     assert det.advance(T0 + 19 * MIN) == []
     assert [(e.report, e.count) for e in det.advance(T0 + 21 * MIN)] == [("repeated", 3)]
+
+
+def test_a_record_the_detector_fails_on_is_set_aside_and_the_others_go_on():
+    """The careful pass (issue 11, item 1): ``feed`` with ``set_aside`` skips an item the
+    detector raises on and detects the ones around it; without it, the error goes up."""
+    import pytest
+    from logsentinel.detection.timeline import feed as timeline_feed
+    s = sig(match=(make_rx("disk (?P<v>[A-Z]:)"),), dedup_by=("v",))
+
+    class Fragile(Detector):
+        def process(self, mr, advance=True):
+            if "D:" in mr.record.text:
+                raise OverflowError("year 10000 is out of range")
+            return super().process(mr, advance=advance)
+
+    def items():
+        return [[(T0 + i, MatchedRecord(rec(T0 + i, i + 1, f"disk {v} full"), (Match(s, "hit", {"v": v}),)))
+                 for i, v in enumerate(["C:", "D:", "E:"])]]
+    aside = []
+    out = list(timeline_feed(Fragile([s], "h"), items(), set_aside=lambda item, exc: aside.append((item.record.line, str(exc)))))
+    assert [e.fields["v"] for e in out] == ["C:", "E:"]
+    assert aside == [(2, "year 10000 is out of range")]
+    with pytest.raises(OverflowError):
+        list(timeline_feed(Fragile([s], "h"), items()))
