@@ -3,6 +3,10 @@
 2xx is delivered. Connection errors, timeouts, 408, 5xx and 429 are transient (retried, with
 ``Retry-After`` honoured on 429 and 503). Any other 4xx is permanent: the report goes to the
 dead-letter list with the status and the start of the body.
+
+An answer's body is read only to ``MAX_BODY_BYTES`` and only until the request's deadline
+(``timeout`` from the start of the request), so a huge or dripping answer holds neither the
+sink nor memory.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlparse
 
 import requests
+import urllib3
 
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.sinks.base import POSITIVE, DeliveryError, SinkSettings, mask_url
 
 BODY_SNIPPET = 500
+MAX_BODY_BYTES = 64 * 1024
 MAX_REDIRECTS = 3
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -106,9 +112,12 @@ class HttpClient:
 
     def _post(self, url: str, data: bytes) -> requests.Response:
         shown = mask_url(url)
+        deadline = self.clock.monotonic() + self.timeout
         try:
-            return self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify,
-                                     allow_redirects=False)
+            resp = self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify,
+                                     allow_redirects=False, stream=True)
+            _read_capped(resp, deadline, self.clock)
+            return resp
         except requests.Timeout:
             raise DeliveryError(f"{shown}: no answer within {self.timeout}s") from None
         except requests.exceptions.SSLError as exc:
@@ -136,6 +145,28 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _read_capped(resp: requests.Response, deadline: float, clock: Clock) -> None:
+    """Read the body up to ``MAX_BODY_BYTES`` or the deadline, whichever comes first, then close
+    the connection (the rest is never read, and a half-read connection never goes back to the
+    pool). ``read1`` returns what has arrived, so a body dripping a byte at a time ends at the
+    deadline too."""
+    body = bytearray()
+    raw = resp.raw
+    read1 = getattr(raw, "read1", None)   # urllib3 >= 2.3
+    try:
+        while len(body) < MAX_BODY_BYTES and clock.monotonic() < deadline:
+            chunk = read1(8192, decode_content=True) if read1 else raw.read(1024, decode_content=True)
+            if not chunk:
+                break
+            body += chunk
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        pass   # the status has come: a body cut short changes nothing about delivery
+    finally:
+        resp.close()
+        resp._content = bytes(body[:MAX_BODY_BYTES])   # what .text shows
+        resp._content_consumed = True
 
 
 def _short(text: str, n: int = 200) -> str:
