@@ -14,6 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import tenacity
 
@@ -31,16 +32,22 @@ IDLE_WAIT_S = 1.0
 
 
 class _wait_retry_after(tenacity.wait.wait_base):
-    """The receiver's Retry-After when it gave one, else exponential backoff with jitter."""
+    """The receiver's Retry-After when it gave one, else exponential backoff with jitter. A
+    Retry-After starts the backoff afresh: the receiver said when it is back, so the failures
+    before it say nothing about the next wait."""
 
     def __init__(self, cap: float = BACKOFF_CAP):
         self.backoff = tenacity.wait_exponential_jitter(multiplier=min(BACKOFF_INITIAL, cap), max=cap)
+        self._since = 0     # the attempt whose Retry-After restarted the backoff
 
     def __call__(self, retry_state) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, DeliveryError) and exc.retry_after is not None:
+            self._since = retry_state.attempt_number
             return min(exc.retry_after, RETRY_AFTER_CAP)
-        return self.backoff(retry_state)
+        if retry_state.attempt_number <= self._since:    # a new round of retries began
+            self._since = 0
+        return self.backoff(SimpleNamespace(attempt_number=retry_state.attempt_number - self._since))
 
 
 @dataclass
