@@ -22,7 +22,7 @@ from logsentinel.app.detector import build_detector
 from logsentinel.detection.events import Event
 from logsentinel.sources.files.capture import read_blocks
 from logsentinel.matching.matcher import Matcher
-from logsentinel.detection.timeline import block_items, feed, record_items
+from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff
 
 EVENT_BATCH = 1000   # event-log records matched at once
@@ -105,8 +105,7 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
     streams = [_event_stream(p, kinds[p], config, matcher, stats, on_progress) if kinds[p] in ("evtx", "xml")
                else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling) for p in paths]
     def set_aside(item, error: Exception) -> None:
-        rec = getattr(item, "record", None)
-        where = f"{rec.path}:{rec.line}" if rec is not None else "a clock tick"
+        where = place(item)
         stats.set_aside.append(f"{where}: {type(error).__name__}: {str(error)[:300]}")
 
     for ev in feed(detector, streams, set_aside=set_aside):

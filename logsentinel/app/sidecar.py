@@ -25,7 +25,7 @@ from logsentinel.app.reload import Reloader, library_changes
 from logsentinel.app.state import State
 from logsentinel.app.timehints import IgnoredTimes
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.detection.timeline import block_items, feed, record_items
+from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.dispatch.worker import Dispatcher
 from logsentinel.records.blocks import Block, SourceSpec
 from logsentinel.signatures.load import Library
@@ -258,8 +258,7 @@ class Sidecar:
         return batch.backlog or more_events
 
     def _set_aside(self, item, error: Exception) -> None:
-        rec = getattr(item, "record", None)
-        where = f"{rec.path}:{rec.line}" if rec is not None else "a clock tick"
+        where = place(item)
         self.stats.records_set_aside += 1
         log.error("%s: set aside (the batch failed twice; the record still fails: %s: %s); reading goes on",
                   where, type(error).__name__, str(error)[:300])

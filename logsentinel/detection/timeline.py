@@ -77,6 +77,12 @@ def feed(detector: Detector, streams: Iterable[Iterable[Item]], cap=None, set_as
         yield from out
 
 
+def place(item) -> str:
+    """Where a timeline item comes from, for a message: ``path:line`` of its record."""
+    rec = getattr(item, "record", None)
+    return f"{rec.path}:{rec.line}" if rec is not None else "a clock tick"
+
+
 def _one(detector: Detector, t: int, item, cap) -> Iterator[Event]:
     if cap is not HOLD:
         yield from detector.advance(t if cap is None else min(t, cap))
