@@ -34,6 +34,7 @@ from logsentinel.sources.eventlog.follow import BATCH as EVENT_BATCH
 from logsentinel.sources.eventlog.follow import EventLogTail
 from logsentinel.sources.eventlog.subscription import windows_subscription
 from logsentinel.sources.files.follow import SourceTail
+from logsentinel.sources.files.handles import per_source_budget, raise_open_limit
 from logsentinel.sources.files.hints import Hints
 from logsentinel.sources.probes.base import build_probes
 from logsentinel.sources.probes.runner import ProbeRunner
@@ -80,7 +81,11 @@ class Sidecar:
         self.metrics = None
 
     def _open_tails(self, first_start: bool) -> list[SourceTail]:
-        return [SourceTail(src, src.spec(), self.state.load_files(src.name), first_start, self.clock)
+        limit = raise_open_limit()
+        budget = per_source_budget(limit, len(self.config.sources))
+        if self.config.sources:
+            log.info("open files: at most %d per source (descriptor limit %s)", budget, limit or "none")
+        return [SourceTail(src, src.spec(), self.state.load_files(src.name), first_start, self.clock, budget)
                 for src in self.config.sources]
 
     def _open_eventlogs(self, first_start: bool) -> list[EventLogTail]:

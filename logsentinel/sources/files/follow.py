@@ -4,8 +4,15 @@ Files are followed by identity, not by name: device + inode, confirmed by the fi
 bytes (so a reused inode is a new file) and by a size that never shrinks (a shrink is a
 copy-truncate: read again from 0). A file that leaves the configured paths (rotated by rename,
 or deleted) is read to its end through the handle still open on it, or found again by identity
-in its folder after a restart, before the files that replaced it. A glob that also matches the
+in its folder, before the files that replaced it. A glob that also matches the
 rotated names never reads a file twice: a renamed file keeps its identity and its offset.
+
+Open files are a budget (``max_open``): beyond it the least recently used handles are closed,
+and files idle for ``IDLE_CLOSE_S`` are closed too; a closed file keeps its identity and offset
+and is reopened, identity checked, when it grows. A file that leaves the globs is remembered for
+``FORGET_GONE_AFTER_S`` (a folder renamed away and back is not read again), and one that comes
+back with other first bytes is a new file on a reused identity, read from the start without a
+copy-truncate warning. Running out of descriptors (EMFILE) is never taken for a file that left.
 
 Each file has its own decoder (encoding, held-back partial line) and record cutter (held-back
 last record); both are saved with the offset, so a restart goes on exactly where it stopped.
@@ -26,12 +33,16 @@ from logsentinel.records.blocks import AHEAD_MS, Block, RecordCutter, SourceSpec
 from logsentinel.records.decoding import LineDecoder
 from logsentinel.sources.files.config import SourceConfig
 from logsentinel.sources.files.fileio import HEAD_BYTES, count_lines, delete_pending, file_key, open_shared, read_head
+from logsentinel.sources.files.handles import is_out_of_descriptors
 from logsentinel.sources.files.position import FileRow
 
 log = logging.getLogger("logsentinel.tail")
 
 READ_CHUNK = 1 << 20
-MAX_GONE = 256
+DEFAULT_MAX_OPEN = 256
+IDLE_CLOSE_S = 300.0                 # close a file read to its end that has been quiet this long
+FORGET_GONE_AFTER_S = 24 * 3600.0    # how long a file that left the globs is remembered
+MAX_GONE = 100_000                   # a safety cap only: gone files are forgotten by time
 # Windows: let go of a file read to its end. A handle, even with FILE_SHARE_DELETE, keeps a
 # deleted log's name reserved until it is closed (on systems without POSIX delete semantics),
 # and the suite could not create the next app.log. The file is found again by identity.
@@ -46,6 +57,7 @@ class TailStats:
     rotations: int = 0
     truncations: int = 0
     lost_files: int = 0
+    closed_idle: int = 0        # handles let go of (idle, or over the open-file budget)
     open_failures: int = 0      # attempts to open a matched file that failed (warned once per file)
 
 
@@ -62,7 +74,8 @@ class FollowedFile:
     last_data: float = 0.0     # monotonic time of the last bytes read
     last_size: int = -1
     dirty: bool = True
-    read_to_end: bool = False  # let go of at its end (RELEASE_AT_EOF): nothing of it is lost
+    read_to_end: bool = False  # the last read reached its end: closing it loses nothing
+    last_used: float = 0.0     # monotonic time the handle was last used (budget: least recent closes first)
     @property
     def reached(self) -> int | None:
         """Time of the last dated record read from this file."""
@@ -90,8 +103,9 @@ class SourceTail:
     """All files of one configured source."""
 
     def __init__(self, cfg: SourceConfig, spec: SourceSpec, rows: list[FileRow], first_start: bool,
-                 clock: Clock = SYSTEM):
+                 clock: Clock = SYSTEM, max_open: int = DEFAULT_MAX_OPEN):
         self.cfg = cfg
+        self.max_open = max(max_open, 1)
         self.spec = spec
         self.clock = clock
         self.first_start = first_start
@@ -100,6 +114,7 @@ class SourceTail:
         self.forgotten: list[str] = []
         self.skipped: set[str] = set()  # compressed files: never tailed
         self.unopenable: set[str] = set()  # files that could not be opened: warned once, tried each sweep
+        self.out_of_descriptors = False    # warned once while opening fails with EMFILE
         for row in rows:
             ff = FollowedFile(row.file_key, row.path, row.head, row.offset,
                               LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
@@ -133,6 +148,8 @@ class SourceTail:
             pending = ff.fh is not None and delete_pending(ff.fh)
             if pending:
                 matched.pop(key, None)   # deleted, still listed until we let go of it (Windows)
+            elif key not in matched and not ff.gone and self._still_listed(ff):
+                matched[key] = (ff.path, os.stat(ff.path))  # the listing failed (EMFILE...), the file did not
             if key in matched or ff.gone and ff.fh is None:
                 continue
             blocks += self._left(ff)  # rotated away or deleted: finish it first
@@ -144,7 +161,15 @@ class SourceTail:
             if ff.gone:
                 ff.gone = False
                 ff.dirty = True
-                if st.st_size >= ff.offset and self._same_head(ff, path):
+                if not self._same_head(ff, path):
+                    # not a copy-truncate: a new file was given the identity of one that left
+                    log.info("%s: %s is a new file on the identity of %s (reused); reading it from the start",
+                             self.cfg.name, path, ff.path)
+                    ff.path = path
+                    blocks += self._restart(ff)
+                    ff.last_size = st.st_size
+                    continue
+                if st.st_size >= ff.offset:
                     log.info("%s: %s is back (same file), going on at byte %d", self.cfg.name, path, ff.offset)
             if ff.path != path:
                 # rotated by rename (and still matched, e.g. by app.log*): its writer has moved
@@ -163,15 +188,54 @@ class SourceTail:
                 blocks += self._restart(ff)
             ff.last_size = st.st_size
         self.first_start = False
+        self._close_idle()
+        self._prune_gone()
         return blocks
+
+    def _still_listed(self, ff: FollowedFile) -> bool:
+        """True if the file is still at its path and matched: the glob missed it, not the file."""
+        try:
+            if file_key(os.stat(ff.path), ff.path) != ff.key:
+                return False
+        except OSError:
+            return False
+        if any(Path(ff.path).match(x) or _fnmatch(ff.path, x) for x in self.cfg.exclude_paths):
+            return False
+        return any(_fnmatch(ff.path, pattern) for pattern in self.cfg.paths)
+
+    # ---- the open-file budget -------------------------------------------------------------
+    def open_handles(self) -> int:
+        return sum(1 for ff in self.files.values() if ff.fh is not None)
+
+    def _make_room(self, keep: FollowedFile | None = None) -> None:
+        """Close the least recently used handles until one more fits in the budget."""
+        held = [ff for ff in self.files.values() if ff.fh is not None and ff is not keep]
+        excess = len(held) + (1 if keep is None or keep.fh is None else 0) - self.max_open
+        if excess <= 0:
+            return
+        for ff in sorted(held, key=lambda f: f.last_used)[:excess]:
+            ff.close()
+            self.stats.closed_idle += 1
+
+    def _close_idle(self) -> None:
+        """Let go of files read to their end that have been quiet for IDLE_CLOSE_S."""
+        now = self.clock.monotonic()
+        for ff in self.files.values():
+            if ff.fh is not None and ff.read_to_end and not ff.gone and now - ff.last_used >= IDLE_CLOSE_S:
+                ff.close()
+                self.stats.closed_idle += 1
 
     def _pick_up(self, key: str, path: str, st: os.stat_result) -> None:
         if key in self.skipped:
             return
+        self._make_room()
         try:
             fh = open_shared(path)
         except OSError as exc:
             self.stats.open_failures += 1
+            if is_out_of_descriptors(exc):
+                self._warn_descriptors(path, exc)
+                return
             if key not in self.unopenable:
                 self.unopenable.add(key)
                 log.warning("%s: cannot open %s: %s (tried again on every sweep; said once)", self.cfg.name, path, exc)
@@ -194,7 +258,7 @@ class SourceTail:
             first_line = 1 + count_lines(fh, offset, decoder.encoding.startswith("utf-16"))
         ff = FollowedFile(key, path, read_head(fh), offset, decoder,
                           RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size,
-                          last_data=self.clock.monotonic())
+                          last_data=self.clock.monotonic(), last_used=self.clock.monotonic())
         self.files[key] = ff
         where = "its end" if offset else "the start"
         log.info("%s: picked up %s (%d bytes), reading from %s", self.cfg.name, path, st.st_size, where)
@@ -213,16 +277,32 @@ class SourceTail:
 
     def _handle(self, ff: FollowedFile, path: str | None = None) -> BinaryIO | None:
         if ff.fh is None:
+            self._make_room(keep=ff)
             try:
                 fh = open_shared(path or ff.path)
-                st = os.fstat(fh.fileno())
-                if file_key(st, path or ff.path) != ff.key:
-                    fh.close()
-                    return None
-                ff.fh = fh
-            except OSError:
+            except OSError as exc:
+                if is_out_of_descriptors(exc):
+                    self._warn_descriptors(path or ff.path, exc)
                 return None
+            try:
+                st = os.fstat(fh.fileno())
+            except OSError:
+                fh.close()
+                return None
+            if file_key(st, path or ff.path) != ff.key:
+                fh.close()
+                return None
+            ff.fh = fh
+            self.out_of_descriptors = False
+        ff.last_used = self.clock.monotonic()
         return ff.fh
+
+    def _warn_descriptors(self, path: str, exc: OSError) -> None:
+        if not self.out_of_descriptors:
+            self.out_of_descriptors = True
+            log.warning("%s: out of file descriptors opening %s (%s); nothing is taken as gone, "
+                        "tried again on the next pass (raise LimitNOFILE / ulimit -n)", self.cfg.name, path,
+                        exc.strerror or exc)
 
     def _truncated(self, ff: FollowedFile, st) -> list[Block]:
         log.warning("%s: %s shrank from %d to %d bytes (copy-truncate?); reading it again from the start",
@@ -242,12 +322,19 @@ class SourceTail:
 
     def _left(self, ff: FollowedFile) -> list[Block]:
         """The file is no longer at any configured path: read what is left, then let it go."""
-        fh = ff.fh or self._find_moved(ff)
-        deleted = fh is None or _unlinked(fh)   # asked first: reading to the end may let go of it
+        try:
+            fh = ff.fh or self._find_moved(ff)
+        except OSError as exc:   # its folder could not be listed: tell nothing now, look again later
+            if is_out_of_descriptors(exc):
+                self._warn_descriptors(str(Path(ff.path).parent), exc)
+                return []
+            fh = None
+        # only a handle held on it can tell a deletion; a file not found is remembered (it may come back)
+        deleted = fh is not None and _unlinked(fh)   # asked first: reading to the end may let go of it
         blocks: list[Block] = []
         if fh is not None:
             blocks += self._read(ff, budget=None)
-        elif not ff.read_to_end:
+        elif not ff.read_to_end or ff.last_size > ff.offset:
             log.warning("%s: %s vanished before it was read to its end (from byte %d)",
                         self.cfg.name, ff.path, ff.offset)
             self.stats.lost_files += 1
@@ -263,23 +350,27 @@ class SourceTail:
             ff.dirty = True
             self.stats.rotations += 1
             log.info("%s: %s left the watched paths; read to byte %d", self.cfg.name, ff.path, ff.offset)
-            self._prune_gone()
         return blocks
 
     def _prune_gone(self) -> None:
-        """Keep the newest MAX_GONE files that left the globs (they may come back)."""
-        gone = [ff for ff in self.files.values() if ff.gone]
-        if len(gone) > MAX_GONE:
-            for ff in sorted(gone, key=lambda f: f.last_data)[: len(gone) - MAX_GONE]:
-                del self.files[ff.key]
-                self.forgotten.append(ff.key)
+        """Forget files that left the globs FORGET_GONE_AFTER_S ago (until then they may come back
+        and go on where they were); MAX_GONE caps their number for safety only."""
+        now = self.clock.monotonic()
+        gone = sorted((ff for ff in self.files.values() if ff.gone and ff.fh is None), key=lambda f: f.last_data)
+        over = len(gone) - MAX_GONE
+        for i, ff in enumerate(gone):
+            if i >= over and now - ff.last_data < FORGET_GONE_AFTER_S:
+                break
+            del self.files[ff.key]
+            self.forgotten.append(ff.key)
 
     def _find_moved(self, ff: FollowedFile) -> BinaryIO | None:
-        """After a restart: look for the file by identity next to where it was."""
+        """Look for a file we hold no handle on by identity next to where it was. Raises OSError
+        when the folder exists but cannot be listed (no descriptor left, no permission)."""
         folder = Path(ff.path).parent
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except FileNotFoundError:
             return None
         for entry in entries:
             try:
@@ -307,7 +398,9 @@ class SourceTail:
     # ---- reading ----------------------------------------------------------------------
     def read(self, budget: int = READ_CHUNK) -> list[Block]:
         """New data of every followed file, oldest file first, up to ``budget`` bytes each."""
-        live = [ff for ff in self.files.values() if not ff.gone]
+        # a closed file is opened again only when the last sweep saw it grow
+        live = [ff for ff in self.files.values()
+                if not ff.gone and (ff.fh is not None or ff.last_size > ff.offset or not ff.read_to_end)]
         live.sort(key=lambda ff: (_mtime(ff.path), ff.path))
         blocks: list[Block] = []
         for ff in live:
@@ -338,9 +431,9 @@ class SourceTail:
             while left is None or left > 0:
                 raw = fh.read(READ_CHUNK if left is None else min(READ_CHUNK, left))
                 if not raw:
+                    ff.read_to_end = True
                     if RELEASE_AT_EOF:
                         ff.close()
-                        ff.read_to_end = True
                     break
                 ff.offset += len(raw)
                 ff.cutter.ceiling = int(self.clock.time() * 1000) + AHEAD_MS
