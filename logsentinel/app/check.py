@@ -17,6 +17,7 @@ from logsentinel.app.matcher import build_matcher
 from logsentinel.matching.matcher import Matcher, evaluate
 from logsentinel.records.blocks import Block, SourceSpec
 from logsentinel.app.verdicts import VerdictCache
+from logsentinel.signatures.nested import find_nested_quantifier
 from logsentinel.signatures.redos import find_slow_input
 from logsentinel.signatures.model import Problem, Signature
 from logsentinel.records.timestamps import TimeParser
@@ -131,10 +132,23 @@ def _check_agreement(sig: Signature, matcher: Matcher, bad) -> None:
 
 def _check_redos(sig: Signature, bad, slow_input) -> None:
     for _kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
+        nested = find_nested_quantifier(rx.source, _re_flags(rx))
+        if nested is not None:
+            bad(rx.key, f"regex {rx.source!r} has a nested quantifier that can backtrack catastrophically: "
+                f"{nested}; make the parts of the repeated group exclusive, e.g. (\\w+\\s)* not (\\w+\\s?)*",
+                rx.line)
+            continue
         slow = slow_input(rx)
         if slow is not None:
             bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
                 f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*", rx.line)
+
+
+def _re_flags(rx) -> int:
+    """The flags of ``rx`` that Python's own parser knows (case, dot-all, verbose, multi-line)."""
+    import re
+    known = re.IGNORECASE | re.DOTALL | re.VERBOSE | re.MULTILINE
+    return rx.compiled.flags & known
 
 
 def _short(text: str, n: int = 100) -> str:
