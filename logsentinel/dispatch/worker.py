@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import tenacity
 
 from logsentinel.clock import SYSTEM, Clock
+from logsentinel.dispatch.outage import Outage
 from logsentinel.dispatch.outbox import Outbox
 from logsentinel.dispatch.ratelimit import TokenBucket
 from logsentinel.sinks.base import DeliveryError, Sink
@@ -74,6 +75,7 @@ class SinkWorker(threading.Thread):
         self.clock = clock
         self.bucket = TokenBucket(sink.rate_per_min, clock.monotonic) if sink.rate_per_min else None
         self.counters = SinkCounters()
+        self.outage = Outage(sink.name)
         self._next_heartbeat = 0.0
         self._wait_hint = IDLE_WAIT_S
 
@@ -119,8 +121,12 @@ class SinkWorker(threading.Thread):
 
     def _log_retry(self, retry_state) -> None:
         exc = retry_state.outcome.exception()
-        log.warning("sink %s: %s; retry %d in %.1fs", self.sink.name, exc, retry_state.attempt_number,
-                    retry_state.upcoming_sleep)
+        line = self.outage.failed(self.clock.time(), str(exc), retry_state.upcoming_sleep)
+        if line:
+            log.warning("%s", line)
+        else:
+            log.debug("sink %s: %s; retry %d in %.1fs", self.sink.name, exc, retry_state.attempt_number,
+                      retry_state.upcoming_sleep)
 
     def deliver_once(self, outbox: Outbox) -> int:
         """Deliver one batch of the queue. Returns how many were taken (0: nothing due)."""
@@ -135,6 +141,9 @@ class SinkWorker(threading.Thread):
         if self.bucket is not None and len(rows) < want:
             self.bucket.give_back(want - len(rows))
         if not rows:
+            line = self.outage.caught_up(self.clock.time())
+            if line:
+                log.warning("%s", line)
             return 0
         seqs = [r[0] for r in rows]
         try:
@@ -149,6 +158,7 @@ class SinkWorker(threading.Thread):
         c.delivered += len(rows)
         c.last_ok = self.clock.time()
         c.last_error = None
+        self.outage.succeeded(c.last_ok, len(rows))
         return len(rows)
 
     def _failed(self, outbox: Outbox, seqs: list[int], exc: DeliveryError) -> int:

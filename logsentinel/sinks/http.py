@@ -169,6 +169,16 @@ def _read_capped(resp: requests.Response, deadline: float, clock: Clock) -> None
         resp._content_consumed = True
 
 
+_ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\] ([^\"')\]]+)")
+
+
 def _short(text: str, n: int = 200) -> str:
+    """One short line: urllib3's "Max retries exceeded ... (Caused by NewConnectionError(...:
+    [Errno 111] Connection refused))" comes out as "Connection refused"."""
     text = " ".join(text.split())
+    errno_reason = _ERRNO.search(text)
+    if errno_reason:
+        return errno_reason.group(1).strip()
+    if "Read timed out" in text or "timed out" in text and "Caused by" in text:
+        return "timed out"
     return text if len(text) <= n else text[: n - 1] + "…"
