@@ -15,6 +15,8 @@ import email.utils
 import json
 import os
 import re
+import socket
+import threading
 
 from dataclasses import dataclass, field
 
@@ -84,14 +86,70 @@ class HttpSettings(SinkSettings):
         return out
 
 
+class _Watch:
+    """The connection one request runs on, and whether its deadline cut it."""
+
+    def __init__(self):
+        self.conn = None
+        self.fired = False
+        self.lock = threading.Lock()
+
+    def fire(self) -> None:
+        """The request's deadline has come: shut its socket, so a read blocked on a server that
+        drips a byte at a time (each read within the per-read timeout) ends now."""
+        with self.lock:
+            self.fired = True
+            sock = getattr(self.conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _watched(pool_cls, adapter: "_DeadlineAdapter"):
+    class Watched(pool_cls):
+        def _get_conn(self, timeout=None):
+            conn = super()._get_conn(timeout=timeout)
+            watch = adapter.watch
+            if watch is not None:
+                with watch.lock:
+                    watch.conn = conn
+            return conn
+    return Watched
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, telling the current ``_Watch`` which connection a request took
+    (requests' own timeout is per read: it cannot bound a whole request)."""
+
+    watch: _Watch | None = None
+
+    def _patch(self, manager):
+        manager.pool_classes_by_scheme = {"http": _watched(urllib3.HTTPConnectionPool, self),
+                                          "https": _watched(urllib3.HTTPSConnectionPool, self)}
+        return manager
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self._patch(self.poolmanager)
+
+    def proxy_manager_for(self, proxy, **kwargs):
+        return self._patch(super().proxy_manager_for(proxy, **kwargs))
+
+
 class HttpClient:
-    """A requests session with the sink's TLS settings and timeout."""
+    """A requests session with the sink's TLS settings and timeout. ``timeout`` is a deadline
+    for the whole request: connecting, the status and headers, and the (capped) body."""
 
     def __init__(self, timeout: float = 10.0, verify_tls: bool = True, ca_file: str | None = None,
                  headers: dict | None = None, clock: Clock = SYSTEM):
         self.clock = clock
         self.session = requests.Session()
         self.session.trust_env = True  # proxies from HTTPS_PROXY / NO_PROXY
+        self.adapter = _DeadlineAdapter()
+        self.session.mount("http://", self.adapter)
+        self.session.mount("https://", self.adapter)
         self.timeout = timeout
         self.verify = ca_file if (verify_tls and ca_file) else verify_tls
         self.headers = {"Content-Type": "application/json", "User-Agent": "logsentinel"}
@@ -113,19 +171,28 @@ class HttpClient:
     def _post(self, url: str, data: bytes) -> requests.Response:
         shown = mask_url(url)
         deadline = self.clock.monotonic() + self.timeout
+        watch = _Watch()
+        self.adapter.watch = watch
+        timer = threading.Timer(self.timeout, watch.fire)
+        timer.daemon = True
+        timer.start()
         try:
             resp = self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify,
                                      allow_redirects=False, stream=True)
+            if watch.fired:    # the headers were cut at the deadline: what came is no answer
+                resp.close()
+                raise DeliveryError(f"{shown}: no answer within {self.timeout}s")
             _read_capped(resp, deadline, self.clock)
             return resp
         except requests.Timeout:
             raise DeliveryError(f"{shown}: no answer within {self.timeout}s") from None
-        except requests.exceptions.SSLError as exc:
-            raise DeliveryError(f"{shown}: TLS error: {_short(mask_url(str(exc)))}") from None
-        except requests.ConnectionError as exc:
-            raise DeliveryError(f"{shown}: cannot connect: {_short(mask_url(str(exc)))}") from None
         except requests.RequestException as exc:
-            raise DeliveryError(f"{shown}: {_short(mask_url(str(exc)))}") from None
+            if watch.fired:
+                raise DeliveryError(f"{shown}: no answer within {self.timeout}s") from None
+            raise _delivery_error(shown, exc) from None
+        finally:
+            timer.cancel()
+            self.adapter.watch = None
 
     def _outcome(self, url: str, resp: requests.Response) -> requests.Response:
         url = mask_url(url)
@@ -145,6 +212,14 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _delivery_error(shown: str, exc: requests.RequestException) -> DeliveryError:
+    if isinstance(exc, requests.exceptions.SSLError):
+        return DeliveryError(f"{shown}: TLS error: {_short(mask_url(str(exc)))}")
+    if isinstance(exc, requests.ConnectionError):
+        return DeliveryError(f"{shown}: cannot connect: {_short(mask_url(str(exc)))}")
+    return DeliveryError(f"{shown}: {_short(mask_url(str(exc)))}")
 
 
 def _read_capped(resp: requests.Response, deadline: float, clock: Clock) -> None:

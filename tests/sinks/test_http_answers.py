@@ -101,3 +101,53 @@ def test_a_dripping_answer_ends_at_the_deadline(status):
     finally:
         client.close()
         server.close()
+
+
+class _DripHeaders:
+    """Answers with a status line, then one header whose value comes a byte every 50 ms for a
+    minute: each read gets a byte well within any per-read timeout, so only a total deadline
+    ends it."""
+
+    def __init__(self):
+        import socketserver
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.recv(65536)
+                try:
+                    self.request.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                    for _ in range(1200):
+                        self.request.sendall(b"x")
+                        time.sleep(0.05)      # the server's pace, not a barrier of the test
+                except OSError:
+                    pass
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_dripping_headers_end_at_the_deadline():
+    server = _DripHeaders()
+    client = HttpClient(timeout=1.0)
+    try:
+        thread, outcome = _post_in_thread(client, server.url)
+        thread.join(timeout=30)                       # without a total deadline: a minute of headers
+        assert not thread.is_alive(), "the sink is held by dripping headers"
+        assert "no answer within 1.0s" in str(outcome["error"])
+        # the client is still usable for the next request
+        ok = _Server(200)
+        try:
+            thread, outcome = _post_in_thread(client, ok.url)
+            thread.join(timeout=30)
+            assert outcome["resp"].status_code == 200
+        finally:
+            ok.close()
+    finally:
+        client.close()
+        server.close()
