@@ -83,6 +83,7 @@ class Reloader(threading.Thread):
         self.stats = stats
         self.clock = clock
         self.trigger = threading.Event()
+        self._hurry = threading.Event()     # SIGHUP during a debounce: stop waiting
         self._lock = threading.Lock()
         self._ready: Library | None = None
         self._observer = None
@@ -92,6 +93,7 @@ class Reloader(threading.Thread):
     def request(self) -> None:
         """SIGHUP: reload at once (the operator has finished writing; no debounce)."""
         self._now = True
+        self._hurry.set()
         self.trigger.set()
 
     def watch(self) -> None:
@@ -121,9 +123,10 @@ class Reloader(threading.Thread):
         while not self.stop_event.is_set():
             if not self.trigger.wait(timeout=1.0):
                 continue
-            if not self._now:
-                self.clock.wait(self.stop_event, DEBOUNCE_S)  # an editor writes a file in several steps
+            if not self._now:   # an editor writes a file in several steps; a SIGHUP ends the wait
+                self.clock.wait(self._hurry, DEBOUNCE_S)
             self._now = False
+            self._hurry.clear()
             self.trigger.clear()
             self._load()
         if self._observer is not None:
