@@ -8,6 +8,8 @@ is reported as ``file:line: key: what is wrong``.
 
 from __future__ import annotations
 
+import os
+
 import re
 import socket
 from dataclasses import dataclass, field
@@ -125,8 +127,10 @@ class _Reader:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a config file; raises ConfigError listing every problem."""
-    path = Path(path)
+    """Read and validate a config file; raises ConfigError listing every problem. Relative paths
+    in it are taken from its folder and kept absolute (a relative ``-c`` would otherwise store
+    paths that mean something else once started from another folder)."""
+    path = Path(os.path.abspath(path))
     try:
         data = load_yaml(path)
     except YamlError as exc:
