@@ -86,9 +86,13 @@ def _check_match_examples(sig: Signature, bad) -> None:
         if hit is None:
             bad(f"examples.match[{i}]", f"does not hit: {_short(text)}{_why(sig, text, ex.attrs)}", ex.line)
             continue
+        groups = sorted({g for rx in sig.match for g in rx.compiled.groupindex} | set(hit.fields))
         for name, want in ex.fields.items():
             got = hit.fields.get(name)
-            if got != want:
+            if name not in groups:
+                bad(f"examples.match[{i}].fields.{name}", f"no field {name!r}: the fields of this hit are "
+                    f"{', '.join(groups) if groups else 'none (no named group)'}", ex.line)
+            elif got != want:
                 bad(f"examples.match[{i}].fields.{name}", f"expected {want!r}, got {got!r}", ex.line)
 
 

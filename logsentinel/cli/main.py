@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, replay, run, validate, outbox, status)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, replay, run, validate, outbox, status)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from logsentinel import __version__
-from logsentinel.cli import check, outbox, replay, run, status
+from logsentinel.cli import check, new, outbox, replay, run, status, tryout
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_parsers(sub)
     outbox.add_parser(sub)
     status.add_parser(sub)
+    tryout.add_parsers(sub)
+    new.add_parser(sub)
     return parser
 
 

@@ -9,14 +9,16 @@ from logsentinel.records.eventxml import EventSystem, event_record, level_name
 from logsentinel.signatures.model import (ARM_MODES, CATEGORIES, EXAMPLE_EVENT_KEYS, ID_RE, NESTED_KEYS,
                                           PRIORITY_RESPONSE_S, TOP_KEYS, Absent, EventSelector, Example, Problem, Rx,
                                           Signature, Threshold)
+from logsentinel.signatures.vocabulary import REF, Vocabulary, caret_under
 from logsentinel.units import parse_duration
 from logsentinel.yamlload import did_you_mean
 
 
 class _Collector:
-    def __init__(self, file: str, data: dict):
+    def __init__(self, file: str, data: dict, vocab: Vocabulary | None = None):
         self.file = file
         self.data = data
+        self.vocab = vocab
         self.sig_id = data.get("id") if isinstance(data.get("id"), str) else None
         self.problems: list[Problem] = []
 
@@ -49,16 +51,55 @@ def _string_list(col: _Collector, container, key: str, label: str) -> list[tuple
 
 
 def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx | None:
+    written, expansion = source, None
+    if REF.search(source):
+        vocab = col.vocab or Vocabulary()
+        expansion = vocab.expand(source)
+        for name in expansion.unknown:
+            col.error(key, f"unknown fragment {{{{{name}}}}}{vocab.suggest(name)} "
+                      f"(fragments are defined in _vocabulary.yaml)", line)
+        if expansion.cycle:
+            col.error(key, "fragments use each other in a cycle: " + " -> ".join(expansion.cycle), line)
+        for name in dict.fromkeys(expansion.broken):
+            frag = vocab.fragments[name]
+            col.error(key, f"uses the broken fragment {{{{{name}}}}} (see {frag.file}:{frag.line})", line)
+        if expansion.unknown or expansion.cycle or expansion.broken:
+            return None
+        source = expansion.source
     try:
         compiled = regex.compile(source, flags=regex.V0)
     except regex.error as exc:
-        pos = f" at position {exc.pos}" if getattr(exc, "pos", None) is not None else ""
-        col.error(key, f"bad regex {source!r}: {exc.msg if hasattr(exc, 'msg') else exc}{pos}", line)
+        msg, pos = _regex_error(source, exc)
+        shown = col.vocab.caret(expansion, written, pos) if expansion else caret_under(written, pos)
+        col.error(key, f"bad regex: {msg}{shown}", line)
         return None
     if compiled.search("") is not None:
-        col.error(key, f"regex {source!r} matches an empty record, so it would match almost anything", line)
+        col.error(key, f"regex {written!r} matches an empty record, so it would match almost anything", line)
         return None
-    return Rx(source, compiled, key, line)
+    return Rx(source, compiled, key, line, written if expansion else None)
+
+
+def regex_problem(source: str) -> tuple[str, int | None] | None:
+    """Why ``source`` is not a regex (message, position), or None."""
+    try:
+        regex.compile(source, flags=regex.V0)
+    except regex.error as exc:
+        return _regex_error(source, exc)
+    return None
+
+
+def _regex_error(source: str, exc: regex.error) -> tuple[str, int | None]:
+    """The message and position of a compile error. Python's own parser places some errors
+    better (an unterminated group at its opening parenthesis, not at the end of the text)."""
+    import re
+    try:
+        re.compile(source)
+    except re.error as std:
+        if std.pos is not None:
+            return std.msg, std.pos
+    except (OverflowError, RecursionError):
+        pass
+    return getattr(exc, "msg", str(exc)), getattr(exc, "pos", None)
 
 
 def _regex_list(col: _Collector, container, key: str, label: str) -> tuple[Rx, ...]:
@@ -120,6 +161,11 @@ def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
                 col.error(f"examples.{key}[{i}].fields", "expected a mapping of field: value", line)
                 fields = {}
             out.append(Example(item["line"], {str(k): str(v) for k, v in fields.items()}, line))
+        elif isinstance(item, dict) and item:
+            wrong = [k for k in item if k not in ("line", "fields", "event", "message")]
+            hint = did_you_mean(wrong[0], ("line", "fields", "event", "message")) if wrong else ""
+            col.error(f"examples.{key}[{i}]", f"unknown key {wrong[0]!r}{hint}" if wrong else
+                      "expected 'line' (and 'fields') or 'event' (and 'message', 'fields')", line)
         else:
             col.error(f"examples.{key}[{i}]", "expected a string, a mapping with 'line' (and 'fields') "
                       "or one with 'event' (and 'message', 'fields')", line)
@@ -160,12 +206,12 @@ def _group_names(rxs) -> set[str]:
     return names
 
 
-def build_signature(data, file: str) -> tuple[Signature | None, list[Problem]]:
+def build_signature(data, file: str, vocab: Vocabulary | None = None) -> tuple[Signature | None, list[Problem]]:
     """Validate one YAML mapping and build its Signature. Returns (signature or None, problems)."""
     if not isinstance(data, dict):
         line = getattr(data, "line", None)
         return None, [Problem(file, line, None, None, "a signature must be a mapping with at least id, title, priority and match")]
-    col = _Collector(file, data)
+    col = _Collector(file, data, vocab)
     _unknown_keys(col, data, TOP_KEYS)
     sig_id = _identity(col, data)
     priority, response_s = _priority(col, data)
@@ -220,7 +266,9 @@ def _identity(col: _Collector, data: dict) -> str | None:
 
 def _priority(col: _Collector, data: dict) -> tuple[str, int]:
     priority = data.get("priority")
-    if isinstance(priority, str):
+    if isinstance(priority, str) and priority.strip().upper() in PRIORITY_RESPONSE_S and priority != priority.strip().upper():
+        col.error("priority", f"{priority!r} taken as {priority.strip().upper()} (write it so)",
+                  col.line(data, "priority"), level="warning")
         priority = priority.strip().upper()
     if priority not in PRIORITY_RESPONSE_S:
         col.error("priority", f"expected one of P1, P2, P3, P4, got {data.get('priority')!r}", col.line(data, "priority"))
@@ -311,15 +359,22 @@ def _all_examples(col: _Collector) -> tuple[tuple[Example, ...], tuple[Example, 
     return ex_match, ex_no, _examples(col, ex_map, "resolve")
 
 
-def load_file_signatures(data, file: str) -> tuple[list[Signature], list[Problem]]:
+def load_file_signatures(data, file: str, vocab: Vocabulary | None = None) -> tuple[list[Signature], list[Problem]]:
     """A file holds one signature (a mapping) or a list of them."""
     if data is None:
         return [], [Problem(file, None, None, None, "empty file: expected a signature or a list of signatures", "warning")]
     items = data if isinstance(data, list) else [data]
     sigs, problems = [], []
     for item in items:
-        sig, probs = build_signature(item, file)
+        sig, probs = build_signature(item, file, vocab)
         problems.extend(probs)
         if sig is not None:
             sigs.append(sig)
     return sigs, problems
+
+
+def build_records(items, file: str) -> tuple[list[Example], list[Problem]]:
+    """Records written as a signature's examples are (a string, ``{line, fields}`` or ``{event,
+    message, fields}``), outside any signature: for test corpora and ``logsentinel test``."""
+    col = _Collector(file, {})
+    return list(_examples(col, {"records": items}, "records")), col.problems

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.signatures.build import load_file_signatures
+from logsentinel.signatures.build import load_file_signatures, regex_problem
 from logsentinel.signatures.model import Problem, Signature
+from logsentinel.signatures.vocabulary import VOCABULARY_FILE, Vocabulary
 from logsentinel.yamlload import YamlError, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -20,6 +21,7 @@ class Library:
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)   # bundled signatures replaced by a folder's
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)   # every fragment, the last definition of each
 
     @property
     def errors(self) -> list[Problem]:
@@ -27,10 +29,32 @@ class Library:
 
 
 def signature_files(folder: Path) -> list[Path]:
-    """Every YAML file at any depth under ``folder``, in a stable order."""
+    """Every signature file at any depth under ``folder``, in a stable order (the folder's
+    vocabulary file is not one)."""
     if folder.is_file():
         return [folder]
-    return sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()
+                  and p.name != VOCABULARY_FILE)
+
+
+def _read_vocabulary(folder: Path, lib: Library, vocab: Vocabulary) -> Vocabulary:
+    """``vocab`` with the fragments of ``folder``'s vocabulary file added (a new object: the
+    signatures of earlier folders keep what they were built with; usage is shared)."""
+    path = folder / VOCABULARY_FILE
+    merged = Vocabulary(dict(vocab.fragments), vocab.used, set(vocab.broken))
+    if not folder.is_dir() or not path.is_file():
+        return merged
+    lib.files.append(path)
+    try:
+        data = load_yaml(path)
+    except YamlError as exc:
+        lib.problems.append(Problem(display_path(path), exc.line, None, None, exc.message))
+        return merged
+    own, problems = Vocabulary.build(data, display_path(path))
+    merged.merge(own)
+    lib.problems.extend(problems + own.cycles() + merged.compile_each(regex_problem, list(own.fragments)))
+    lib.vocabulary.merge(merged)
+    return merged
 
 
 def bundled_folder() -> Path:
@@ -50,17 +74,28 @@ def effective_folders(folders: list[Path], bundled: bool = True) -> list[Path]:
     return [base] + [f for f in map(Path, folders) if f.resolve() != base.resolve()]
 
 
-def load_library(folders: list[Path] | list[str], overridable: int = 0) -> Library:
+def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabulary_of: Path | None = None) -> Library:
     """Load every signature under ``folders``; problems are collected, never raised. A
     signature of a later folder replaces one with the same id from the first ``overridable``
-    folders (the bundled library): listed in ``overrides``. Any other repeated id is an error."""
+    folders (the bundled library): listed in ``overrides``. Any other repeated id is an error.
+    ``vocabulary_of``: a folder whose fragments (only) come first: the bundled vocabulary, which
+    every library may use even when the bundled signatures are left out."""
     lib = Library()
     seen: dict[str, Signature] = {}
     replaceable: set[str] = set()
+    vocab = Vocabulary(used=lib.vocabulary.used)
+    if vocabulary_of is not None:
+        vocab = _read_vocabulary(vocabulary_of, lib, vocab)
+        if lib.files and lib.files[-1].name == VOCABULARY_FILE:
+            lib.files.pop()      # not one of this library's files
+    definitions: list = []
     for n, folder in enumerate(map(Path, folders)):
         if not folder.exists():
             lib.problems.append(Problem(str(folder), None, None, None, "patterns folder not found"))
             continue
+        before = dict(lib.vocabulary.fragments)
+        vocab = _read_vocabulary(folder, lib, vocab)
+        definitions += [f for name, f in lib.vocabulary.fragments.items() if before.get(name) is not f]
         files = signature_files(folder)
         if not files:
             lib.problems.append(Problem(str(folder), None, None, None, "no .yaml signature files found", "warning"))
@@ -72,7 +107,7 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0) -> Libra
             except YamlError as exc:
                 lib.problems.append(Problem(name, exc.line, None, None, exc.message))
                 continue
-            sigs, problems = load_file_signatures(data, name)
+            sigs, problems = load_file_signatures(data, name, vocab)
             lib.problems.extend(problems)
             for sig in sigs:
                 other = seen.get(sig.id)
@@ -90,13 +125,18 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0) -> Libra
                 lib.signatures.append(sig)
                 if n < overridable:
                     replaceable.add(sig.id)
+    for frag in definitions:
+        if frag.name not in lib.vocabulary.used:
+            lib.problems.append(Problem(frag.file, frag.line, None, f"fragments.{frag.name}",
+                                        "fragment is used by no regex", "warning"))
     return lib
 
 
 def load_effective(folders: list[Path], bundled: bool = True) -> Library:
     """The library a config or a command line names: the bundled one, added to and overridden
     by ``folders``."""
-    return load_library(effective_folders(folders, bundled), overridable=1 if bundled else 0)
+    return load_library(effective_folders(folders, bundled), overridable=1 if bundled else 0,
+                        vocabulary_of=None if bundled else bundled_folder())
 
 
 def display_path(path: Path) -> str:

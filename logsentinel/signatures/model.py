@@ -59,6 +59,7 @@ class Rx:
     compiled: regex.Pattern
     key: str  # e.g. "match[1]"
     line: int | None
+    written: str | None = None   # as written, with {{fragments}}, when that differs from ``source``
 
     def search(self, text: str, timeout: float | None):
         return self.compiled.search(text, timeout=timeout)

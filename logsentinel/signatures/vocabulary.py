@@ -1,0 +1,178 @@
+"""Shared regex fragments: ``{{name}}`` in any regex of a library, expanded before compiling.
+
+A library folder may hold ``_vocabulary.yaml`` with ``fragments: {name: regex, ...}``; fragments
+may use other fragments, and each expands wrapped in ``(?:...)``, so a fragment is one unit
+whatever it holds. Like fail2ban's ``%(__prefix_line)s`` definitions, they let a signature say
+"a failure word near a component word" once, the same way everywhere. Expansion keeps, for
+every character of the result, where it came from, so a compile error can be shown under what
+the author wrote (the regex, or the fragment it came from).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from logsentinel.signatures.model import Problem
+
+VOCABULARY_FILE = "_vocabulary.yaml"
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+REF = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Fragment:
+    name: str
+    text: str
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one character of an expanded regex was written: in the regex itself (``fragment``
+    None) or in a fragment, at ``offset`` of that text."""
+
+    fragment: str | None
+    offset: int
+
+
+@dataclass
+class Expansion:
+    source: str                     # the regex to compile
+    origins: list[Origin]           # one per character of ``source``
+    unknown: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)   # fragments used that do not compile by themselves
+    cycle: list[str] | None = None  # names of a cycle met while expanding
+
+
+@dataclass
+class Vocabulary:
+    fragments: dict[str, Fragment] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    broken: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, data, file: str) -> tuple["Vocabulary", list[Problem]]:
+        """From a vocabulary file's YAML: ``fragments: {name: regex}``."""
+        vocab, problems = cls(), []
+
+        def bad(line, key, message):
+            problems.append(Problem(file, line, None, key, message))
+
+        if not isinstance(data, dict) or set(data) - {"fragments"} or not isinstance(data.get("fragments"), dict):
+            bad(getattr(data, "line", None), None, "a vocabulary file holds one key, 'fragments', "
+                "a mapping of name: regex")
+            return vocab, problems
+        frags = data["fragments"]
+        for name, text in frags.items():
+            line = frags.line_of(name) if hasattr(frags, "line_of") else None
+            if not isinstance(name, str) or not NAME.match(name):
+                bad(line, f"fragments.{name}", "a fragment name is lower-case letters, digits and _")
+            elif not isinstance(text, str) or not text:
+                bad(line, f"fragments.{name}", "expected a regex string")
+            else:
+                vocab.fragments[name] = Fragment(name, text, file, line)
+        return vocab, problems
+
+    def merge(self, other: "Vocabulary") -> None:
+        """A later folder's fragments add to, and replace, earlier ones."""
+        self.fragments.update(other.fragments)
+        self.broken.update(other.broken)
+
+    def expand(self, written: str) -> Expansion:
+        out: list[str] = []
+        origins: list[Origin] = []
+        exp = Expansion("", origins)
+        self._expand(written, None, [], out, origins, exp)
+        exp.source = "".join(out)
+        return exp
+
+    def _expand(self, text: str, origin: str | None, stack: list[str], out: list[str],
+                origins: list[Origin], exp: Expansion) -> None:
+        pos = 0
+        for m in REF.finditer(text):
+            for i in range(pos, m.start()):
+                out.append(text[i])
+                origins.append(Origin(origin, i))
+            pos = m.end()
+            name = m.group(1)
+            frag = self.fragments.get(name)
+            if frag is None:
+                exp.unknown.append(name)
+                continue
+            self.used.add(name)
+            if name in self.broken:
+                exp.broken.append(name)
+            if name in stack:
+                exp.cycle = stack[stack.index(name):] + [name]
+                continue
+            out.append("(?:")
+            origins.extend([Origin(origin, m.start())] * 3)
+            self._expand(frag.text, name, stack + [name], out, origins, exp)
+            out.append(")")
+            origins.append(Origin(origin, m.end() - 1))
+        for i in range(pos, len(text)):
+            out.append(text[i])
+            origins.append(Origin(origin, i))
+
+    def suggest(self, name: str) -> str:
+        close = difflib.get_close_matches(name, sorted(self.fragments), n=1)
+        return f"; did you mean {{{{{close[0]}}}}}?" if close else ""
+
+    def cycles(self) -> list[Problem]:
+        """A fragment that uses itself, through others or directly."""
+        problems, seen = [], set()
+        for frag in self.fragments.values():
+            exp = self.expand("{{" + frag.name + "}}")
+            if exp.cycle and frozenset(exp.cycle) not in seen:
+                seen.add(frozenset(exp.cycle))
+                problems.append(Problem(frag.file, frag.line, None, f"fragments.{frag.name}",
+                                        "fragments use each other in a cycle: " + " -> ".join(exp.cycle)))
+        self.used.clear()
+        return problems
+
+    def compile_each(self, compile_error, names) -> list[Problem]:
+        """Each of the fragments ``names`` must be a regex by itself (its own fragments
+        expanded): a broken one is marked and reported once, where it is defined, with a caret
+        under the error; the regexes that use it only name it. ``compile_error(text)`` gives
+        (message, position) or None. Usage is not counted."""
+        probe = Vocabulary(self.fragments, set(), self.broken)
+        problems = []
+        for name in names:
+            frag = self.fragments[name]
+            exp = probe.expand(frag.text)
+            if exp.unknown or exp.cycle or exp.broken:
+                continue
+            err = compile_error(exp.source)
+            if err is not None:
+                msg, pos = err
+                self.broken.add(name)
+                problems.append(Problem(frag.file, frag.line, None, f"fragments.{name}",
+                                        f"bad regex: {msg}{probe.caret(exp, frag.text, pos)}"))
+        return problems
+
+    def unused(self) -> list[Fragment]:
+        return [f for f in self.fragments.values() if f.name not in self.used]
+
+    def caret(self, exp: Expansion, written: str, pos: int | None) -> str:
+        """The text an error at ``pos`` of the expanded regex lies in, with a caret under it:
+        the regex as written, or the fragment the position came from."""
+        if pos is None or not exp.origins:
+            return ""
+        where = exp.origins[min(pos, len(exp.origins) - 1)]
+        if where.fragment is None:
+            text, label = written, ""
+        else:
+            frag = self.fragments[where.fragment]
+            text, label = frag.text, f" (in fragment {{{{{frag.name}}}}}, {frag.file}:{frag.line})"
+        offset = where.offset if pos < len(exp.origins) else len(text)
+        return f"\n    {text}\n    {' ' * offset}^{label}"
+
+
+def caret_under(text: str, pos: int | None) -> str:
+    """``text`` with a caret under position ``pos`` (a regex written without fragments)."""
+    if pos is None:
+        return ""
+    return f"\n    {text}\n    {' ' * min(pos, len(text))}^"

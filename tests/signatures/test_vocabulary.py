@@ -1,0 +1,102 @@
+"""Shared fragments and sharper messages for pattern authors (issue 12, items 1 and 8): {{name}}
+expands from ``_vocabulary.yaml``; unknown, unused and cyclic fragments are reported with file
+and line; a bad regex is shown as written with a caret under the error, through fragments."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import run_cli
+
+VOCAB = """\
+fragments:
+  fail: '(?:failed|error)'
+  disk: 'disk {{fail}}'
+  spare: 'never used'
+"""
+
+SIG = """\
+id: demo.disk
+title: Disk
+priority: P3
+match:
+  - '(?i)\\b{{disk}}\\b'
+examples:
+  match:
+    - 'the disk failed'
+  no_match:
+    - 'the disk is fine'
+"""
+
+
+def _write(folder, vocab=VOCAB, sig=SIG):
+    if vocab is not None:
+        (folder / "_vocabulary.yaml").write_text(textwrap.dedent(vocab))
+    (folder / "sig.yaml").write_text(textwrap.dedent(sig))
+
+
+def test_fragments_expand_and_an_unused_one_is_named(tmp_path):
+    _write(tmp_path)
+    res = run_cli("check", tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "_vocabulary.yaml:4: fragments.spare: warning: fragment is used by no regex" in res.stdout
+    shown = run_cli("show", "--no-bundled", "--patterns", tmp_path, "demo.disk")
+    assert shown.returncode == 0, shown.stderr
+    assert "written:  (?i)\\b{{disk}}\\b" in shown.stdout
+    assert "regex:    (?i)\\b(?:disk (?:(?:failed|error)))\\b" in shown.stdout
+
+
+def test_an_unknown_fragment_is_named_with_a_suggestion(tmp_path):
+    _write(tmp_path, sig=SIG.replace("{{disk}}", "{{dsik}}"))
+    res = run_cli("check", tmp_path)
+    assert res.returncode == 1
+    assert "sig.yaml:5: demo.disk: match[0]: unknown fragment {{dsik}}; did you mean {{disk}}?" in res.stderr
+
+
+def test_a_cycle_is_an_error(tmp_path):
+    _write(tmp_path, vocab=VOCAB.replace("'(?:failed|error)'", "'{{disk}}'"))
+    res = run_cli("check", tmp_path)
+    assert res.returncode == 1
+    assert "_vocabulary.yaml:" in res.stderr and "cycle" in res.stderr and "disk -> fail -> disk" in res.stderr \
+        or "fail -> disk -> fail" in res.stderr, res.stderr
+
+
+def test_a_bad_regex_in_a_fragment_is_shown_there_with_a_caret(tmp_path):
+    _write(tmp_path, vocab=VOCAB.replace("'(?:failed|error)'", "'(?:failed|error'"))
+    res = run_cli("check", tmp_path)
+    assert res.returncode == 1
+    lines = res.stderr.splitlines()
+    at = next(i for i, x in enumerate(lines) if "bad regex" in x)
+    assert "_vocabulary.yaml:2: fragments.fail: bad regex: missing ), unterminated subpattern" in lines[at]
+    assert lines[at + 1].strip() == "(?:failed|error"
+    assert lines[at + 2].index("^") == lines[at + 1].index("(")          # under the group that is not closed
+    # the regexes that use it (through {{disk}}) only name it
+    assert "sig.yaml:5: demo.disk: match[0]: uses the broken fragment {{fail}} (see " in res.stderr
+
+
+def test_a_bad_regex_is_shown_as_written_with_a_caret_at_the_error(tmp_path):
+    _write(tmp_path, vocab=None, sig=SIG.replace("{{disk}}", "disk (failed|error"))
+    res = run_cli("check", tmp_path)
+    lines = res.stderr.splitlines()
+    at = next(i for i, x in enumerate(lines) if "bad regex" in x)
+    written = lines[at + 1].strip()
+    assert written == "(?i)\\bdisk (failed|error\\b"
+    assert lines[at + 2].index("^") == lines[at + 1].index("(failed")
+
+
+def test_a_wrong_field_lists_the_groups_and_p3_is_noted(tmp_path):
+    sig = SIG.replace("'(?i)\\b{{disk}}\\b'", "'(?i)\\bdisk (?P<state>failed|error)\\b'").replace(
+        "    - 'the disk failed'", "    - line: 'the disk failed'\n      fields: {status: failed}")
+    _write(tmp_path, vocab=None, sig=sig.replace("priority: P3", "priority: p3"))
+    res = run_cli("check", tmp_path)
+    assert res.returncode == 1
+    assert "examples.match[0].fields.status: no field 'status': the fields of this hit are state" in res.stderr
+    assert "sig.yaml:3: demo.disk: priority: warning: 'p3' taken as P3" in res.stdout
+
+
+def test_did_you_mean_works_inside_examples(tmp_path):
+    _write(tmp_path, vocab=None, sig=SIG.replace("{{disk}}", "disk failed").replace(
+        "    - 'the disk failed'", "    - lines: 'the disk failed'"))
+    res = run_cli("check", tmp_path)
+    assert res.returncode == 1
+    assert "sig.yaml:8: demo.disk: examples.match[0]: unknown key 'lines'; did you mean 'line'?" in res.stderr
