@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from support.sidecar import write_config
+from support.sidecar import wait_until, write_config
 from support.httpserver import Receiver, free_port
 
 from logsentinel.clock import SYSTEM
@@ -61,10 +61,11 @@ def test_kill9_while_sink_down_then_everything_arrives(tmp_path):
     cfg = write_config(tmp_path, log, source="app", sinks=(
         f"[{{type: webhook, url: 'http://127.0.0.1:{port}/hook', timeout: 1, backoff_max: 0.5}}, "
         "{type: jsonl, path: out.jsonl}]"))
-    start = lambda: subprocess.Popen([sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT,  # noqa: E731
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    errlog = tmp_path / "sidecar.log"
+    start = lambda: subprocess.Popen([sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)], cwd=ROOT,  # noqa: E731
+                                     stdout=subprocess.DEVNULL, stderr=open(errlog, "ab"))
     side = start()
-    time.sleep(1.5)
+    assert wait_until(lambda: "picked up" in errlog.read_text(), timeout=60), "the sidecar never followed the log"
     stamp = time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
     with open(log, "a") as fh:
         for i in range(8):
