@@ -138,6 +138,8 @@ def voip_stack(rng: random.Random) -> str:
         noise.append((t, 0, msg))
     events = []
     script = [
+        ("09:30:13", "FATAL", "VoipStack.Host", "Unhandled exception in the media thread, the VoIP stack is terminating: "
+                                               "System.AccessViolationException"),
         ("11:15:00", "WARN", "VoipStack.Ivr", 'Auto Attendant "Main menu": no free licensed channels, overflow applied'),
         ("11:15:50", "WARN", "VoipStack.Ivr", 'Auto Attendant "Main menu": no free licensed channels, overflow applied'),
         ("11:16:30", "WARN", "VoipStack.Ivr", 'IVR call 8812 rejected: all licensed channels are busy'),

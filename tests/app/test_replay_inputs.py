@@ -10,7 +10,7 @@ from conftest import PATTERNS, run_cli
 LINE = "2026-11-27 10:{m:02d}:00,000 [1] ERROR Imagicle.Cloud.ApiClient - GET https://api.imagicle.com/test failed: Unable to connect to the remote server\n"
 
 
-def _cloud_log(n: int = 3) -> str:
+def _cloud_log(n: int = 2) -> str:
     return "".join(LINE.format(m=i) for i in range(n))
 
 
@@ -23,7 +23,7 @@ def test_undecodable_bytes_and_a_huge_line_do_not_stop_replay(tmp_path):
     res = run_cli("replay", "--patterns", PATTERNS, "--host", "h", "--timezone", "UTC", "--stats", log)
     assert res.returncode == 0, res.stderr
     events = [json.loads(x) for x in res.stdout.splitlines()]
-    assert [(e["signature"], e["count"], e["line"]) for e in events] == [("cloud.api_unreachable", 3, 5)]
+    assert [(e["signature"], e["count"], e["line"]) for e in events] == [("cloud.api_unreachable", 2, 4)]
     assert "lines cut at max_line_bytes: 1" in res.stderr and "replaced: 3" in res.stderr
 
 
@@ -33,16 +33,16 @@ def test_gzip_utf16_and_crlf(tmp_path):
     for name in ("a.log.gz", "b.log"):
         res = run_cli("replay", "--patterns", PATTERNS, "--host", "h", "--timezone", "UTC", tmp_path / name)
         assert res.returncode == 0, res.stderr
-        assert [json.loads(x)["count"] for x in res.stdout.splitlines()] == [3], name
+        assert [json.loads(x)["count"] for x in res.stdout.splitlines()] == [2], name
 
 
 def test_files_are_merged_by_time(tmp_path):
     """Two files captured together: hits interleave by time, so a threshold sees both."""
-    (tmp_path / "a.log").write_text(LINE.format(m=0) + LINE.format(m=10))
-    (tmp_path / "b.log").write_text(LINE.format(m=5))
+    (tmp_path / "a.log").write_text(LINE.format(m=0) + LINE.format(m=20))
+    (tmp_path / "b.log").write_text(LINE.format(m=10))
     res = run_cli("replay", "--patterns", PATTERNS, "--host", "h", "--timezone", "UTC", tmp_path / "a.log", tmp_path / "b.log")
     events = [json.loads(x) for x in res.stdout.splitlines()]
-    assert [(e["count"], e["path"].rsplit("/", 1)[-1]) for e in events] == [(3, "a.log")]
+    assert [(e["count"], e["path"].rsplit("/", 1)[-1]) for e in events] == [(2, "b.log"), (3, "b.log")]
 
 
 def test_missing_file(tmp_path):
