@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from logsentinel.app.check import run_check
+from logsentinel.app.ci_report import Case, github_annotation, junit_xml
 from logsentinel.cli.common import read_config
 from logsentinel.matching.matcher import ENGINES
 
@@ -19,6 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
     p.add_argument("--no-redos", action="store_true", help="skip the catastrophic-backtracking test")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.add_argument("--format", choices=["text", "github"], default="text",
+                   help="problems as text, or as GitHub Actions annotations (::error file=...,line=...::)")
+    p.add_argument("--junit", metavar="FILE", help="also write the result as JUnit XML (one test case per signature)")
     p.set_defaults(func=cmd_check)
 
 
@@ -34,7 +38,13 @@ def cmd_check(args) -> int:
     for note in result.library.overrides:
         print(f"note: {note}")
     for prob in result.problems:
-        print(prob, file=sys.stderr if prob.level == "error" else sys.stdout)
+        if args.format == "github":
+            print(github_annotation("error" if prob.level == "error" else "warning",
+                                    ": ".join(x for x in (prob.sig_id, prob.key, prob.message) if x), prob.file, prob.line))
+        else:
+            print(prob, file=sys.stderr if prob.level == "error" else sys.stdout)
+    if args.junit:
+        _write_junit(args.junit, result)
     n_sig, n_files = len(result.library.signatures), len(result.library.files)
     if result.errors:
         print(f"check failed: {len(result.errors)} problem(s) in {n_files} file(s), "
@@ -45,3 +55,13 @@ def cmd_check(args) -> int:
                    for s in result.library.signatures)
         print(f"ok: {n_sig} signatures in {n_files} files, {n_ex} examples passed")
     return 0
+
+
+def _write_junit(path: str, result) -> None:
+    cases: dict[tuple, Case] = {}
+    for sig in result.library.signatures:
+        cases[(sig.file, sig.id)] = Case(sig.file, sig.id)
+    for prob in result.errors:
+        key = (prob.file, prob.sig_id or prob.file)
+        cases.setdefault(key, Case(prob.file, prob.sig_id or prob.file)).failures.append(str(prob))
+    Path(path).write_text(junit_xml("logsentinel check", list(cases.values())), encoding="utf-8")

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from logsentinel.app.config import Config, ConfigError, default_config, load_config
-from logsentinel.app.expect import diff_events, load_expected
+from logsentinel.app.ci_report import Case, github_annotation, junit_xml
+from logsentinel.app.expect import diff_events, differences, load_expected
 from logsentinel.app.matcher import build_matcher
 from logsentinel.app.replay import Progress, ReplayStats, UnknownFormat, replay
 from logsentinel.cli.common import read_library
@@ -19,7 +20,7 @@ from logsentinel.records.timestamps import get_zone
 
 def add_parser(sub) -> None:
     p = sub.add_parser("replay", help="replay captured logs and print events as JSON Lines")
-    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz); '-' reads stdin")
     p.add_argument("--patterns", action="append", metavar="DIR",
                    help="a patterns folder that adds to the bundled library (repeatable; replaces the config's)")
     p.add_argument("--no-bundled", action="store_true", help="leave the bundled library out")
@@ -29,8 +30,10 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
     p.add_argument("--expect", metavar="FILE", help="compare with these expected events; exit 1 if different")
     p.add_argument("--stats", action="store_true", help="print per-signature statistics on stderr")
-    p.add_argument("--format", choices=["table", "jsonl"],
-                   help="table (the default on a terminal) or JSON Lines (the default when piped or with -o)")
+    p.add_argument("--format", choices=["table", "jsonl", "github"],
+                   help="table (the default on a terminal) or JSON Lines (the default when piped or with -o); "
+                        "github: with --expect, differences as GitHub Actions annotations, and no event lines")
+    p.add_argument("--junit", metavar="FILE", help="with --expect: the comparison as JUnit XML (one test case per expected event)")
     p.add_argument("--local-time", action="store_true", help="times in this machine's zone (the table's default)")
     p.add_argument("--engine", choices=ENGINES, default="auto",
                    help="matching engine (default: hyperscan when installed)")
@@ -45,7 +48,8 @@ def cmd_replay(args) -> int:
     if lib is None:
         print("replay refused: fix the signatures above (logsentinel check shows all problems)", file=sys.stderr)
         return 2
-    files = [Path(f) for f in args.files]
+    stdin_copy = _stdin_file() if "-" in args.files else None
+    files = [stdin_copy if f == "-" else Path(f) for f in args.files]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         print(f"no such file: {', '.join(missing)}", file=sys.stderr)
@@ -56,15 +60,19 @@ def cmd_replay(args) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     try:
-        stats, events = _run(args, config, matcher, files)
+        stats, events = _run(args, config, matcher, files, stdin_copy)
     except UnknownFormat as exc:
         print(f"replay refused: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if stdin_copy is not None:
+            import shutil
+            shutil.rmtree(stdin_copy.parent, ignore_errors=True)
     for line in stats.set_aside:        # always said: an event may be missing there
         print(f"{line}: record set aside, replay goes on", file=sys.stderr)
     if args.stats:
         _print_stats(stats, matcher)
-    return _compare(args.expect, events) if args.expect else 0
+    return _compare(args.expect, events, args) if args.expect else 0
 
 
 def _config(args) -> Config | None:
@@ -89,19 +97,37 @@ def _config(args) -> Config | None:
     return config
 
 
-def _run(args, config: Config, matcher: Matcher, files: list[Path]) -> tuple[ReplayStats, list[dict]]:
+def _stdin_file() -> Path:
+    """Standard input, copied to a private temporary file: replay reads files (it merges them by
+    time and tells their format from their first bytes)."""
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="logsentinel-stdin-"))
+    path = folder / "stdin.log"
+    with open(path, "wb") as fh:
+        shutil.copyfileobj(sys.stdin.buffer, fh)
+    return path
+
+
+def _run(args, config: Config, matcher: Matcher, files: list[Path],
+         stdin_copy: Path | None = None) -> tuple[ReplayStats, list[dict]]:
     """Replay and write the events; returns the stats and, for --expect, the events."""
     collected: list[dict] = []
     out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
     table = (args.format or ("table" if out is sys.stdout and sys.stdout.isatty() else "jsonl")) == "table"
+    quiet = args.format == "github"   # CI annotations only
     writer = EventTable(out, local=args.local_time or table) if table else None
     summary = Summary()
 
     def emit(ev) -> None:
         d = ev.to_dict()
+        if stdin_copy is not None and d.get("path") == str(stdin_copy):
+            d["path"] = "-"
         if args.expect:
             collected.append(d)
         summary.add(d)
+        if quiet:
+            return
         if writer is not None:
             writer.row(d)
         else:
@@ -187,12 +213,24 @@ class Summary:
             out.write("fired: " + ", ".join(f"{s} ({n})" if n > 1 else s for s, n in sorted(self.fired.items())) + "\n")
 
 
-def _compare(expect: str, events: list[dict]) -> int:
+def _compare(expect: str, events: list[dict], args=None) -> int:
     try:
         expected = load_expected(Path(expect))
     except (OSError, ValueError) as exc:
         print(f"--expect: {exc}", file=sys.stderr)
         return 2
+    diffs = differences(expected, events)
+    if args is not None and args.junit:
+        cases = {e.line: Case(expect, f"line {e.line}: {e.event.get('signature')} {e.event.get('report')}") for e in expected}
+        for d in diffs:
+            if d.line is None:
+                cases[("extra", len(cases))] = Case(expect, "extra event", [str(d)])
+            else:
+                cases[d.line].failures.append(str(d))
+        Path(args.junit).write_text(junit_xml("logsentinel replay --expect", list(cases.values())), encoding="utf-8")
+    if args is not None and args.format == "github":
+        for d in diffs:
+            print(github_annotation("error", str(d), expect, d.line))
     diff = diff_events(expected, events, label=expect)
     if diff:
         sys.stderr.write(diff)

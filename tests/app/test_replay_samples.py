@@ -84,15 +84,28 @@ def test_each_file_replays_on_its_own():
         assert res.stdout.strip(), path
 
 
-def test_expect_shows_a_readable_diff(tmp_path):
+def test_expect_shows_a_per_field_diff_and_writes_junit_and_annotations(tmp_path):
     lines = EXPECTED.read_text().splitlines()
     changed = json.loads(lines[0])
     changed["count"] = 99
     bad = tmp_path / "expected.jsonl"
-    bad.write_text("\n".join([json.dumps(changed)] + lines[1:]) + "\n")
-    res = run_cli("replay", "-c", CONFIG, *LOGS, "--expect", bad)
+    bad.write_text("\n".join([json.dumps(changed)] + lines[1:4] + lines[5:]) + "\n")   # line 5 left out
+    junit = tmp_path / "junit.xml"
+    res = run_cli("replay", "-c", CONFIG, *LOGS, "--expect", bad, "--junit", junit, "--format", "github")
     assert res.returncode == 1
-    assert "events differ" in res.stderr and '"count": 99' in res.stderr and "+{" in res.stderr
+    missing_one = json.loads(lines[4])
+    assert "0 missing, 1 extra, 1 field(s) differ" in res.stderr
+    assert f"(expected line 1): count: expected 99, got {json.loads(lines[0])['count']}" in res.stderr
+    assert f"extra: {missing_one['signature']} {missing_one['report']}" in res.stderr
+    assert len(res.stderr) < 2000, "a per-field diff, not whole events"
+    # GitHub annotations on the expected file's line, and no event lines on stdout
+    [note] = [x for x in res.stdout.splitlines() if ",line=1::" in x]
+    assert note.startswith("::error file=") and "count: expected 99" in note
+    assert not any(x.startswith("{") for x in res.stdout.splitlines())
+    import xml.etree.ElementTree as ET
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite.get("tests") == str(len(lines))           # one case per expected event, and the extra one
+    assert suite.get("failures") == "2"
 
 
 def test_stats_and_output_file(tmp_path):
