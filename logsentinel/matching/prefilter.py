@@ -70,7 +70,7 @@ def superset(source: str, dialect: str = "python") -> Prefilter | None:
     if not items:
         return None
     try:
-        body = "".join(_emit(op, av, dialect) for op, av in items)
+        body = _emit_seq(items, dialect)
     except Unsupported:
         return None
     if not body:
@@ -107,11 +107,16 @@ def _seq_nullable(seq) -> bool:
 
 
 def _trim(items: list) -> list:
-    """Drop nullable elements at both ends; shorten a repeat at either end to its minimum."""
+    """Drop nullable elements at both ends; shorten a repeat at either end to its minimum. A
+    final word boundary right after a fixed element stays (``error\b`` must not take
+    "0 errors" as a candidate): ``_END_BOUNDARY``."""
     depth = 0
     for end in (-1, 0):
         while items:
             op, av = items[end]
+            if end == -1 and op == C.AT and av == C.AT_BOUNDARY and len(items) > 1 and not _nullable(*items[-2]):
+                items[-1] = (_END_BOUNDARY, None)
+                break
             if _nullable(op, av):
                 items.pop(end)
                 continue
@@ -123,6 +128,9 @@ def _trim(items: list) -> list:
                 items[end] = (C.MAX_REPEAT, (av[0], av[0], av[2]))
             break
     return items
+
+
+_END_BOUNDARY = "end-boundary"   # a word boundary kept at the end of a scan pattern
 
 
 # ---- emitting ----------------------------------------------------------------------------
@@ -149,7 +157,64 @@ def _group(text: str) -> str:
 
 
 def _emit_seq(seq, dialect: str) -> str:
-    return "".join(_emit(op, av, dialect) for op, av in seq)
+    return "".join(_emit(op, av, dialect) for op, av in _absorbed(list(seq)))
+
+
+def _absorbed(seq: list) -> list:
+    r"""The sequence without the optional bits that a neighbouring gap takes anyway: in
+    ``X\w*\b[^\n]*Y`` the ``\w*`` and ``\b`` add nothing to ``X[^\n]*Y`` (a superset of it),
+    but cost a block scanner an automaton state on every byte after each X (half of the
+    scan time of the bundled library). Only elements that cannot match a newline go: the gap
+    does not cross one."""
+    i = 0
+    while i < len(seq):
+        op, av = seq[i]
+        near_gap = (i + 1 < len(seq) and _is_gap(*seq[i + 1])) or (i > 0 and _is_gap(*seq[i - 1]))
+        if near_gap and _optional_on_one_line(op, av):
+            del seq[i]
+            i = max(i - 1, 0)
+            continue
+        i += 1
+    return seq
+
+
+def _is_gap(op, av) -> bool:
+    r"""``[^\n]*`` (or a wide bounded form of it, widened when emitted), possibly in a group."""
+    if op == C.SUBPATTERN and not (av[1] or av[2]) and len(av[3]) == 1:
+        return _is_gap(*av[3][0])
+    if op not in _REPEATS or av[0] != 0 or (av[1] != C.MAXREPEAT and av[1] <= WIDEN_ABOVE) or len(av[2]) != 1:
+        return False
+    body_op, body_av = av[2][0]
+    if body_op == C.NOT_LITERAL:
+        return body_av == 10
+    if body_op == C.IN:
+        return body_av in ([(C.NEGATE, None), (C.LITERAL, 10)],)
+    return False
+
+
+def _optional_on_one_line(op, av) -> bool:
+    r"""Matches the empty string, and never a newline: a word boundary, ``\w*``, ``[a-z]?``."""
+    if op == C.AT and av in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY):
+        return True
+    if op == C.SUBPATTERN and not (av[1] or av[2]):
+        return all(_optional_on_one_line(o, a) for o, a in av[3])
+    if op in _REPEATS and av[0] == 0 and len(av[2]) == 1:
+        body_op, body_av = av[2][0]
+        if body_op == C.LITERAL:
+            return body_av != 10
+        if body_op == C.IN:
+            return all(_no_newline(o, a) for o, a in body_av)
+    return False
+
+
+def _no_newline(op, av) -> bool:
+    if op == C.LITERAL:
+        return av != 10
+    if op == C.RANGE:
+        return not av[0] <= 10 <= av[1]
+    if op == C.CATEGORY:
+        return av in (C.CATEGORY_WORD, C.CATEGORY_DIGIT)
+    return False
 
 
 def _zero_width(seq) -> bool:
@@ -164,6 +229,10 @@ def _zero_width(seq) -> bool:
 
 
 def _emit(op, av, dialect: str) -> str:
+    if op == _END_BOUNDARY:
+        # hyperscan approximates \b in Unicode mode: a non-word character (not the newline, which
+        # would end the match in the next record) or the end of the line, is the same test here
+        return r"(?:[^\w\n]|$)" if dialect == "hyperscan" else r"\b"
     if op == C.LITERAL:
         return _char(av, dialect)
     if op == C.NOT_LITERAL:
@@ -238,3 +307,4 @@ def _emit_class(items, dialect: str) -> str:
     if not out:
         raise Unsupported("empty class")
     return "[" + ("^" if negate else "") + "".join(out) + "]"
+

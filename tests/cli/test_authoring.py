@@ -13,7 +13,7 @@ from conftest import ROOT, run_cli
 
 SYNC = "2026-11-28 11:00:00,001 [11] ERROR Imagicle.Webex.UserSync - Users synchronization with Cisco Webex failed"
 TRACE = "System.Net.WebException: The remote server returned an error: (403) Forbidden."
-FINE = "2026-11-28 11:00:05,001 [11] INFO Imagicle.Webex.UserSync - Users synchronization completed: 0 errors"
+FINE = "2026-11-28 11:00:05,001 [11] INFO Imagicle.Webex.UserSync - User sync error report: 0 errors"
 
 
 def test_test_says_what_each_record_raises_and_why(tmp_path):
