@@ -86,7 +86,7 @@ def _check_match_examples(sig: Signature, bad) -> None:
         if hit is None:
             bad(f"examples.match[{i}]", f"does not hit: {_short(text)}{_why(sig, text, ex.attrs)}", ex.line)
             continue
-        groups = sorted({g for rx in sig.match for g in rx.compiled.groupindex} | set(hit.fields))
+        groups = sorted({g for rx in sig.match for g in rx.groups} | set(hit.fields))
         for name, want in ex.fields.items():
             got = hit.fields.get(name)
             if name not in groups:

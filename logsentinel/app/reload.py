@@ -55,7 +55,7 @@ def is_change(event) -> bool:
 def _shape(value):
     """A signature's content without where it was written (a line moved is no change)."""
     if isinstance(value, Rx):
-        return (value.key, value.source, value.compiled.flags)
+        return (value.key, value.source)   # flags are written in the source
     if isinstance(value, tuple):
         return tuple(_shape(v) for v in value)
     if is_dataclass(value):

@@ -51,18 +51,43 @@ class Problem:
         return ": ".join(parts) + f": {prefix}{self.message}"
 
 
-@dataclass(frozen=True)
 class Rx:
-    """One compiled regex of a signature, with where it was written."""
+    """One regex of a signature, with where it was written. It is compiled with the ``regex``
+    module (timeouts) on first use: a replay that never confirms a signature never pays for its
+    regexes (0.5 s for the bundled library), while building it checked it already."""
 
-    source: str
-    compiled: regex.Pattern
-    key: str  # e.g. "match[1]"
-    line: int | None
-    written: str | None = None   # as written, with {{fragments}}, when that differs from ``source``
+    __slots__ = ("source", "_compiled", "key", "line", "written", "groups")
+
+    def __init__(self, source: str, compiled: regex.Pattern | None = None, key: str = "", line: int | None = None,
+                 written: str | None = None, groups: frozenset[str] | None = None):
+        self.source = source
+        self._compiled = compiled
+        self.key = key                # e.g. "match[1]"
+        self.line = line
+        self.written = written        # as written, with {{fragments}}, when that differs from ``source``
+        self.groups = groups if groups is not None else frozenset(compiled.groupindex if compiled else ())
+
+    @property
+    def compiled(self) -> regex.Pattern:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.source, flags=regex.V0)
+        return compiled
 
     def search(self, text: str, timeout: float | None):
         return self.compiled.search(text, timeout=timeout)
+
+    def _id(self) -> tuple:
+        return (self.source, self.key, self.line, self.written)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Rx) and self._id() == other._id()
+
+    def __hash__(self) -> int:
+        return hash(self._id())
+
+    def __repr__(self) -> str:
+        return f"Rx({self.source!r}, key={self.key!r}, line={self.line})"
 
 
 @dataclass(frozen=True)
