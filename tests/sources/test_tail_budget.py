@@ -136,3 +136,24 @@ def test_a_new_file_on_a_reused_identity_is_read_from_the_start_without_a_trunca
     assert not any("copy-truncate" in r.getMessage() for r in caplog.records)
     assert any("reused" in r.getMessage() for r in caplog.records)
     tail.close()
+
+
+def test_a_tiny_file_written_again_while_away_is_read_again(tmp_path):
+    """Two bytes of first content tell nothing: a tiny file deleted and replaced by one that
+    starts alike, on the same identity (Windows under Wine hands the inode on), is read whole."""
+    log = tmp_path / "app.log"
+    log.write_text("\n")
+    tail = _tail(tmp_path, pattern="app.log")
+    assert _drain(tail) == [b""]
+    tail.close()
+    for ff in tail.files.values():
+        ff.read_to_end = True
+    log.rename(tmp_path / "away")
+    assert _drain(tail) == []
+    st = os.stat(tmp_path / "away")
+    with open(tmp_path / "away", "w") as fh:     # same inode, new content, starting alike
+        fh.write("\nsecond\n")
+    os.utime(tmp_path / "away", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    os.rename(tmp_path / "away", log)
+    assert _drain(tail) == [b"", b"second"]
+    tail.close()

@@ -11,8 +11,8 @@ Open files are a budget (``max_open``): beyond it the least recently used handle
 and files idle for ``IDLE_CLOSE_S`` are closed too; a closed file keeps its identity and offset
 and is reopened, identity checked, when it grows. A file that leaves the globs is remembered for
 ``FORGET_GONE_AFTER_S`` (a folder renamed away and back is not read again), and one that comes
-back with other first bytes is a new file on a reused identity, read from the start without a
-copy-truncate warning. Running out of descriptors (EMFILE) is never taken for a file that left.
+back with other first bytes (or, for a tiny file, written since) is a new file on a reused
+identity, read from the start without a copy-truncate warning. Running out of descriptors (EMFILE) is never taken for a file that left.
 
 Each file has its own decoder (encoding, held-back partial line) and record cutter (held-back
 last record); both are saved with the offset, so a restart goes on exactly where it stopped.
@@ -43,6 +43,7 @@ DEFAULT_MAX_OPEN = 256
 IDLE_CLOSE_S = 300.0                 # close a file read to its end that has been quiet this long
 FORGET_GONE_AFTER_S = 24 * 3600.0    # how long a file that left the globs is remembered
 MAX_GONE = 100_000                   # a safety cap only: gone files are forgotten by time
+TINY_HEAD = 64                       # fewer first bytes known than this do not tell a file apart
 # Windows: let go of a file read to its end. A handle, even with FILE_SHARE_DELETE, keeps a
 # deleted log's name reserved until it is closed (on systems without POSIX delete semantics),
 # and the suite could not create the next app.log. The file is found again by identity.
@@ -76,6 +77,7 @@ class FollowedFile:
     dirty: bool = True
     read_to_end: bool = False  # the last read reached its end: closing it loses nothing
     last_used: float = 0.0     # monotonic time the handle was last used (budget: least recent closes first)
+    last_mtime: int | None = None   # st_mtime_ns at the last sweep that saw it (None after a restart)
     @property
     def reached(self) -> int | None:
         """Time of the last dated record read from this file."""
@@ -161,13 +163,14 @@ class SourceTail:
             if ff.gone:
                 ff.gone = False
                 ff.dirty = True
-                if not self._same_head(ff, path):
+                if not self._same_head(ff, path) or self._new_on_same_identity(ff, st):
                     # not a copy-truncate: a new file was given the identity of one that left
                     log.info("%s: %s is a new file on the identity of %s (reused); reading it from the start",
                              self.cfg.name, path, ff.path)
                     ff.path = path
                     blocks += self._restart(ff)
                     ff.last_size = st.st_size
+                    ff.last_mtime = st.st_mtime_ns
                     continue
                 if st.st_size >= ff.offset:
                     log.info("%s: %s is back (same file), going on at byte %d", self.cfg.name, path, ff.offset)
@@ -187,10 +190,20 @@ class SourceTail:
                 log.info("%s: %s is a new file with a reused inode; reading it from the start", self.cfg.name, path)
                 blocks += self._restart(ff)
             ff.last_size = st.st_size
+            ff.last_mtime = st.st_mtime_ns
         self.first_start = False
         self._close_idle()
         self._prune_gone()
         return blocks
+
+    @staticmethod
+    def _new_on_same_identity(ff: FollowedFile, st: os.stat_result) -> bool:
+        """A file that comes back with the first bytes we knew may still be a new one: when we
+        knew only a few bytes of it (a tiny file: its whole content was its head) and it was
+        written since, a deleted file's inode (or Wine's file index) went to a new file that
+        happens to start alike. A file renamed away and back keeps its mtime."""
+        tiny = len(ff.head) < TINY_HEAD
+        return tiny and ff.last_mtime is not None and st.st_mtime_ns != ff.last_mtime
 
     def _still_listed(self, ff: FollowedFile) -> bool:
         """True if the file is still at its path and matched: the glob missed it, not the file."""
@@ -258,7 +271,8 @@ class SourceTail:
             first_line = 1 + count_lines(fh, offset, decoder.encoding.startswith("utf-16"))
         ff = FollowedFile(key, path, read_head(fh), offset, decoder,
                           RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size,
-                          last_data=self.clock.monotonic(), last_used=self.clock.monotonic())
+                          last_data=self.clock.monotonic(), last_used=self.clock.monotonic(),
+                          last_mtime=st.st_mtime_ns)
         self.files[key] = ff
         where = "its end" if offset else "the start"
         log.info("%s: picked up %s (%d bytes), reading from %s", self.cfg.name, path, st.st_size, where)
