@@ -9,7 +9,6 @@ while idle and reopened, by identity, when they grow.
 
 from __future__ import annotations
 
-
 RESERVED = 64            # descriptors left for sockets, the state database, sinks, probes
 WINDOWS_BUDGET = 512     # no per-process descriptor limit to read there: a generous fixed budget
 MIN_PER_SOURCE = 4
