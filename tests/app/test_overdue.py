@@ -4,14 +4,13 @@ sidecar (its clock driven by the test) and in replay (deadlines follow event tim
 from __future__ import annotations
 
 import json
-import textwrap
 
 from conftest import run_cli
 from support.clock import FakeClock
 from logsentinel.app.config import load_config
 from logsentinel.app.sidecar import Sidecar
 from logsentinel.signatures.load import load_effective
-from support.sidecar import read_jsonl
+from support.sidecar import read_jsonl, write_config
 from support.signatures import slow_answer
 
 SIG = slow_answer("1m")
@@ -25,15 +24,7 @@ def _files(tmp_path):
     log.write_text("2026-11-27 10:00:00,000 [1] ERROR Demo - demo failure 7\n"
                    "2026-11-27 10:00:30,000 [1] ERROR Demo - demo failure 7\n"
                    "2026-11-27 10:30:00,000 [1] INFO Demo - later\n")
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        host: h
-        patterns: ['{tmp_path / "p"}']
-        bundled_patterns: false
-        state: state.db
-        sources: [{{name: app, paths: ['{log}'], timezone: UTC, start_at: beginning}}]
-        sinks: [{{type: jsonl, path: out.jsonl}}]
-    """))
+    cfg = write_config(tmp_path, log, source="app", start_at="beginning", patterns=tmp_path / "p", bundled=False)
     return cfg, log
 
 

@@ -5,14 +5,13 @@ and every time written is ISO 8601."""
 from __future__ import annotations
 
 import json
-import textwrap
 
 from conftest import run_cli
 from logsentinel.app.config import load_config
 from logsentinel.app.sidecar import Sidecar
 from logsentinel.signatures.load import load_effective
 from support.clock import FakeClock
-from support.sidecar import read_jsonl
+from support.sidecar import read_jsonl, write_config
 
 FAIL = "{t} [1] WARN Mon - Low database space for database DB{n}\n"
 BEAT = """
@@ -43,15 +42,7 @@ def test_a_line_dated_years_ahead_does_not_move_the_live_clock(tmp_path):
     (tmp_path / "p" / "beat.yaml").write_text(BEAT)
     log = tmp_path / "app.log"
     log.write_text("")
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
-        host: h
-        patterns: ['{tmp_path / "p"}']
-        bundled_patterns: false
-        state: state.db
-        sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
-        sinks: [{{type: jsonl, path: out.jsonl}}]
-    """))
+    cfg = write_config(tmp_path, log, source="app", patterns=tmp_path / "p", bundled=False)
     clock = FakeClock(1_795_773_600.0)   # 2026-11-27 10:00:00 UTC
     config = load_config(cfg)
     side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock)

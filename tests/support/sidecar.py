@@ -30,13 +30,15 @@ def utc_stamp() -> str:
 
 
 def write_config(tmp_path: Path, log: Path, source: str = "a", start_at: str = "end",
-                 sinks: str = "[{type: jsonl, path: out.jsonl}]", patterns: Path | None = None) -> Path:
-    """A sidecar config in ``tmp_path``: one source tailing ``log`` (UTC), the given sinks."""
+                 sinks: str = "[{type: jsonl, path: out.jsonl}]", patterns: Path | None = None,
+                 bundled: bool = True) -> Path:
+    """A sidecar config in ``tmp_path``: one source tailing ``log`` (UTC), the given sinks;
+    ``patterns`` with the bundled library, or alone (``bundled=False``)."""
     from conftest import PATTERNS
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(textwrap.dedent(f"""
         host: h
-        patterns: ['{patterns or PATTERNS}']
+        patterns: ['{patterns or PATTERNS}']{"" if bundled else chr(10) + "        bundled_patterns: false"}
         state: state.db
         sources: [{{name: {source}, paths: ['{log}'], timezone: UTC, start_at: {start_at}}}]
         sinks: """) + sinks + "\n")
