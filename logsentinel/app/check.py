@@ -14,6 +14,7 @@ from pathlib import Path
 
 from logsentinel.signatures.load import Library, load_effective
 from logsentinel.app.matcher import build_matcher
+from logsentinel.matching.literals import MIN_WORD, required_words
 from logsentinel.matching.matcher import Matcher, evaluate
 from logsentinel.records.blocks import Block, SourceSpec
 from logsentinel.app.verdicts import VerdictCache
@@ -128,10 +129,15 @@ def _check_agreement(sig: Signature, matcher: Matcher, bad) -> None:
         if fast != ref:
             bad("examples", f"internal error: the {matcher.engine} matcher disagrees with the reference on "
                 f"{_short(ex.text)} ({fast} != {ref}); please report it", ex.line)
-    for sig_, key in matcher.no_scan_form(source):
-        if sig_ is sig:
-            bad(key, "this regex has no block-scan form, so it is tried on every record (slower); "
-                "avoid syntax only the 'regex' module knows", level="warning")
+    no_form = {key for sig_, key in matcher.no_scan_form(source) if sig_ is sig}
+    for key in sorted(no_form):
+        bad(key, "this regex has no block-scan form, so it is tried on every record (slower); "
+            "avoid syntax only the 'regex' module knows", level="warning")
+    for _kind, rx in sig.all_regexes():
+        if rx.key not in no_form and required_words(rx.source) == []:
+            bad(rx.key, f"no word of {MIN_WORD}+ characters that every match needs: where hyperscan is not "
+                "installed, this regex makes the python engine run a regex over every block (much slower); "
+                "name the component or the failure in plain words", rx.line, level="warning")
 
 
 def _check_redos(sig: Signature, bad, slow_input) -> None:

@@ -16,6 +16,7 @@ from typing import Callable
 from logsentinel.matching import hyperscan
 from logsentinel.matching.model import Match, MatchedRecord, MatchStats, evaluate
 from logsentinel.matching.prefilter import scoped, superset
+from logsentinel.matching.wordscan import WordScan
 from logsentinel.records.blocks import Block, Record, iter_records, make_record, record_bounds, record_spans
 from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 
@@ -48,6 +49,14 @@ class _Plan:
         self.no_scan_form: list[tuple[Signature, str]] = []   # regexes with no block-scan form
         self.db = None
         self.combined = None
+        self.words: WordScan | None = None     # the python engine's word scanner
+        self.combined_ids: list[int] = []      # signatures the combined regex stands for
+        # a scan pattern's id is its place in ``owner``: (signature index, id() of its regex), so
+        # a candidate record is confirmed with the regexes whose scan form matched in it only
+        self.owner: list[tuple[int, int]] = []
+        self.sources: list[str] = []           # by pattern id: the exact regex
+        self.wordless = None                   # the python engine's regex for regexes without words
+        self.wordless_ids: list[int] = []
         exprs: list[tuple[int, object]] = []
         dialect = "hyperscan" if engine == "hyperscan" else "python"
         for i, sig in enumerate(sigs):
@@ -58,16 +67,31 @@ class _Plan:
                     forms = None
                     self.no_scan_form.append((sig, rx.key))
                     break
-                forms.append(pf)
+                forms.append((id(rx), pf, rx.source))
             if forms is None:
                 self.always.append(i)
-            else:
-                exprs.extend((i, pf) for pf in forms)
+                continue
+            for rx_id, pf, source in forms:
+                exprs.append((len(self.owner), pf))
+                self.owner.append((i, rx_id))
+                self.sources.append(source)
         if engine == "hyperscan" and exprs:
             self.db = self._hs_compile(exprs, sigs, cache)
         elif engine == "python" and exprs:
-            self.combined = re.compile("|".join(scoped(pf) for _i, pf in exprs), re.MULTILINE)
-            self.python_ids = sorted({i for i, _pf in exprs})
+            self._python(exprs)
+
+    def _python(self, exprs) -> None:
+        """Words where every regex has some (``wordscan``), one combined regex for the others
+        and for the blocks the word scanner leaves alone."""
+        self.combined = re.compile("|".join(scoped(pf) for _j, pf in exprs), re.MULTILINE)
+        self.python_ids = sorted({self.owner[j][0] for j, _pf in exprs})
+        if not WordScan.available():
+            return
+        self.words = WordScan([(j, self.sources[j]) for j, _pf in exprs])
+        wordless = set(self.words.wordless)
+        if wordless:
+            self.wordless = re.compile("|".join(scoped(pf) for j, pf in exprs if j in wordless), re.MULTILINE)
+            self.wordless_ids = sorted({self.owner[j][0] for j in wordless})
 
     def _hs_compile(self, exprs, sigs, cache):
         """One database for all; if hyperscan refuses it, find and set aside the culprits."""
@@ -75,11 +99,11 @@ class _Plan:
             return hyperscan.database(exprs, cache)
         except Exception:  # hyperscan.error: which expression is named only in the text
             pass
-        bad = {i for i, pf in exprs if not hyperscan.accepts(pf)}
+        bad = {self.owner[j][0] for j, pf in exprs if not hyperscan.accepts(pf)}
         for i in sorted(bad):
             self.always.append(i)
             self.no_scan_form.append((sigs[i], "match"))
-        kept = [(i, pf) for i, pf in exprs if i not in bad]
+        kept = [(j, pf) for j, pf in exprs if self.owner[j][0] not in bad]
         return hyperscan.database(kept, cache) if kept else None
 
 
@@ -130,7 +154,7 @@ class Matcher:
         sigs = self.plan(block.spec.name).sigs
         out = []
         for rec in iter_records(block):
-            found = self._confirm(rec, range(len(sigs)), sigs)
+            found = self._confirm(rec, _every(range(len(sigs))), sigs)
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
         return out
@@ -141,27 +165,31 @@ class Matcher:
         st = self.stats
         st.blocks += 1
         st.bytes += len(block.data)
-        st.lines += block.data.count(b"\n")
         t0 = self.timer()
         if plan.db is not None:
             candidates = self._hyperscan(plan, block)
+        elif plan.words is not None and plan.words.can_scan(block):
+            candidates = self._words(plan, block)
         elif plan.combined is not None:
-            candidates = self._combined(plan, block)
+            candidates = self._combined(plan, block, plan.combined, plan.python_ids)
         else:
             candidates = {}
         st.scan_seconds += self.timer() - t0
         if plan.always:
             for rs, re_ in _all_bounds(block):
-                candidates.setdefault((rs, re_), set()).update(plan.always)
+                regexes = candidates.setdefault((rs, re_), {})
+                for i in plan.always:
+                    regexes[i] = None
         out = []
         data, pos, line = block.data, 0, block.first_line
         for bounds in sorted(candidates):
             line += data.count(b"\n", pos, bounds[0])  # count lines once, walking forward
             pos = bounds[0]
             rec = make_record(block, bounds[0], bounds[1], line)
-            found = self._confirm(rec, sorted(candidates[bounds]), plan.sigs)
+            found = self._confirm(rec, sorted(candidates[bounds].items()), plan.sigs)
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
+        st.lines += line - block.first_line + data.count(b"\n", pos)   # one pass over the block
         return out
 
     # ---- records that come whole (the Windows event log) -----------------------------
@@ -177,10 +205,10 @@ class Matcher:
         out = []
         for rec in records:
             self.stats.lines += 1
-            found = self._confirm(rec, self._record_candidates(plan, rec.text), plan.sigs)
+            found = self._confirm(rec, _every(self._record_candidates(plan, rec.text)), plan.sigs)
             chosen = [s for s in selectors if s.event.selects(rec.attrs)]
             if chosen:
-                found += self._confirm(rec, range(len(chosen)), chosen)
+                found += self._confirm(rec, _every(range(len(chosen))), chosen)
                 found.sort(key=lambda m: self._order[m.signature.id])
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
@@ -189,7 +217,7 @@ class Matcher:
     def _record_candidates(self, plan: _Plan, text: str) -> list[int]:
         hit: set[int] = set(plan.always)
         if plan.db is not None:
-            plan.db.scan(text.encode("utf-8"), match_event_handler=lambda i, *_: hit.add(i))
+            plan.db.scan(text.encode("utf-8"), match_event_handler=lambda j, *_: hit.add(plan.owner[j][0]))
         elif plan.combined is not None and plan.combined.search(text):
             hit.update(plan.python_ids)
         return sorted(hit)
@@ -198,22 +226,37 @@ class Matcher:
         ends: list[tuple[int, int]] = []
         append = ends.append
 
-        def on_match(sig_index, _from, to, _flags, _ctx):
-            append((to, sig_index))
+        def on_match(pattern_id, _from, to, _flags, _ctx):
+            append((to, pattern_id))
 
         plan.db.scan(block.data, match_event_handler=on_match)
-        candidates: dict = {}
+        candidates: dict = {}   # record bounds -> {signature index: set of regex ids}
         cur_end = -1
         cur = None
-        for to, i in sorted(ends):
+        owner = plan.owner
+        for to, j in sorted(ends):
             if to > cur_end or cur is None:
                 bounds = record_bounds(block, max(to - 1, 0))
                 cur_end = bounds[1]
-                cur = candidates.setdefault(bounds, set())
-            cur.add(i)
+                cur = candidates.setdefault(bounds, {})
+            i, rx_id = owner[j]
+            cur.setdefault(i, set()).add(rx_id)
         return candidates
 
-    def _combined(self, plan: _Plan, block: Block) -> dict:
+    def _words(self, plan: _Plan, block: Block) -> dict:
+        candidates: dict = {}   # record bounds -> {signature index: set of regex ids or None}
+        owner = plan.owner
+        for bounds, ids in plan.words.scan(block).items():
+            regexes = candidates[bounds] = {}
+            for j in ids:
+                i, rx_id = owner[j]
+                regexes.setdefault(i, set()).add(rx_id)
+        if plan.wordless is not None:
+            for bounds, regexes in self._combined(plan, block, plan.wordless, plan.wordless_ids).items():
+                candidates.setdefault(bounds, {}).update(regexes)
+        return candidates
+
+    def _combined(self, plan: _Plan, block: Block, combined: re.Pattern, sig_ids: list[int]) -> dict:
         text = block.data.decode("utf-8", "replace")
         ascii_only = block.data.isascii()
         candidates: dict = {}
@@ -231,16 +274,18 @@ class Matcher:
             return b_pos
 
         pos = 0
-        ids = set(plan.python_ids)
+        ids = set(sig_ids)
         while True:
-            m = plan.combined.search(text, pos)
+            m = combined.search(text, pos)
             if m is None:
                 break
             first = record_bounds(block, to_bytes(m.start()))
             last_pos = to_bytes(max(m.end() - 1, m.start()))
             bounds = first
             while True:
-                candidates.setdefault(bounds, set()).update(ids)
+                regexes = candidates.setdefault(bounds, {})
+                for i in ids:
+                    regexes[i] = None
                 if bounds[1] > last_pos or bounds[1] >= len(block.data):
                     break
                 bounds = record_bounds(block, bounds[1])
@@ -251,16 +296,17 @@ class Matcher:
                 break
         return candidates
 
-    def _confirm(self, rec: Record, indexes, sigs: list[Signature]) -> list[Match]:
+    def _confirm(self, rec: Record, wanted, sigs: list[Signature]) -> list[Match]:
+        """The matches of ``wanted``: (signature index, regex ids or None for all) pairs."""
         found: list[Match] = []
         per = self.stats.per_signature
-        for i in indexes:
+        for i, only in wanted:
             sig = sigs[i]
             st = per[sig.id]
             st.candidates += 1
             t0 = self.timer()
             try:
-                matches = evaluate(sig, rec.text, self.timeout, rec.attrs)
+                matches = evaluate(sig, rec.text, self.timeout, rec.attrs, only)
             except TimeoutError:
                 st.timeouts += 1
                 if self.on_timeout is not None:
@@ -277,6 +323,11 @@ class Matcher:
                     st.heartbeats += 1
             found.extend(matches)
         return found
+
+
+def _every(indexes) -> list[tuple[int, None]]:
+    """``_confirm``'s pairs for confirming every regex of these signatures."""
+    return [(i, None) for i in indexes]
 
 
 def _all_bounds(block: Block):

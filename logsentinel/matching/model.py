@@ -4,6 +4,7 @@ and the matcher's counters."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from logsentinel.records.blocks import Record
@@ -44,17 +45,18 @@ class MatchStats:
 
 
 def evaluate(sig: Signature, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
-             attrs: dict | None = None) -> list[Match]:
+             attrs: dict | None = None, only: Container[int] | None = None) -> list[Match]:
     """The matches of one signature on one record (raises TimeoutError from a slow regex);
-    ``attrs``: an event-log record's fields."""
+    ``attrs``: an event-log record's fields; ``only``: the ``id()`` of the regexes a block
+    scanner found possible in the record (None: all of them)."""
     out = []
-    fields = sig.hit(text, timeout, attrs)
+    fields = sig.hit(text, timeout, attrs, only)
     if fields is not None:
         out.append(Match(sig, "hit", fields))
     elif sig.resolve:
-        captured = sig.resolves(text, timeout, attrs)
+        captured = sig.resolves(text, timeout, attrs, only)
         if captured is not None:
             out.append(Match(sig, "resolve", captured))
-    if sig.absent is not None and sig.heartbeat(text, timeout):
+    if sig.absent is not None and sig.heartbeat(text, timeout, only):
         out.append(Match(sig, "heartbeat", {}))
     return out

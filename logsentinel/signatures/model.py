@@ -4,6 +4,7 @@ matcher must produce exactly the same hits."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 import regex
@@ -163,15 +164,21 @@ class Signature:
     def applies_to(self, source: str) -> bool:
         return self.sources is None or source in self.sources
 
-    def hit(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None) -> dict | None:
+    def hit(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None,
+            only: Container[int] | None = None) -> dict | None:
         """Fields of a hit if ``text`` (one whole record) matches and is not excluded. With an
         ``event`` selector only selected event-log records hit (``attrs``: their fields, which
-        the hit carries), by the selector alone when there is no ``match``."""
+        the hit carries), by the selector alone when there is no ``match``.
+
+        ``only``: the ``id()`` of the regexes that may match (a block scanner's candidates);
+        the others are skipped, which changes nothing when every regex that matches is in it."""
         if self.event is not None and not self.event.selects(attrs):
             return None
         captured: dict = {}
         if self.match:
             for rx in self.match:
+                if only is not None and id(rx) not in only:
+                    continue
                 m = rx.search(text, timeout)
                 if m is not None:
                     break
@@ -185,22 +192,28 @@ class Signature:
                 return None
         return {**attrs, **captured} if self.event is not None else captured
 
-    def resolves(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None) -> dict | None:
+    def resolves(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None,
+                 only: Container[int] | None = None) -> dict | None:
         """Captured fields if ``text`` matches one of the ``resolve`` regexes (of a selected
-        event-log record, with an ``event`` selector)."""
+        event-log record, with an ``event`` selector); ``only`` as for ``hit``."""
         if self.event is not None and not self.event.selects(attrs):
             return None
         for rx in self.resolve:
+            if only is not None and id(rx) not in only:
+                continue
             m = rx.search(text, timeout)
             if m is not None:
                 return {k: v for k, v in m.groupdict().items() if v is not None}
         return None
 
-    def heartbeat(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S) -> bool:
-        """True if ``text`` is one of the records whose absence this signature watches."""
+    def heartbeat(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
+                  only: Container[int] | None = None) -> bool:
+        """True if ``text`` is one of the records whose absence this signature watches;
+        ``only`` as for ``hit``."""
         if self.absent is None:
             return False
-        return any(rx.search(text, timeout) is not None for rx in self.absent.match)
+        return any(rx.search(text, timeout) is not None for rx in self.absent.match
+                   if only is None or id(rx) in only)
 
     def all_regexes(self) -> list[tuple[str, Rx]]:
         """(kind, regex) for every regex that can make a record interesting to this signature."""

@@ -1,0 +1,111 @@
+"""The python engine's block scanner: required words (``literals``) found with Aho–Corasick.
+
+Every regex needs one word of each of its word sets. A block is searched, lower-cased, for one
+set per regex only, the one that is rarest in this log (counted over the first block, where every
+word is looked for); a record holding a word of it is then checked for the regex's other sets
+with plain substring tests, and only then confirmed with the exact regex. The choice of set
+changes the speed, never the result: any set is required.
+
+Blocks holding a character that a case-insensitive regex matches to an ASCII letter from
+outside ASCII (the Kelvin sign, the long s, the dotted and dotless i) are not scanned here:
+lower-casing bytes does not fold them, so the caller scans such a block the slow way.
+"""
+
+from __future__ import annotations
+
+try:  # a C extension; without it the python engine runs one combined regex instead
+    import ahocorasick
+except ImportError:  # pragma: no cover - depends on the platform
+    ahocorasick = None
+
+from logsentinel.matching.literals import required_words
+from logsentinel.records.blocks import Block, record_bounds
+
+# UTF-8 of the characters that (?i) matches to ASCII letters: İ ı K(elvin) ſ
+FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf")
+
+
+class WordScan:
+    """Candidate records of a block, for regexes given as (pattern id, source) pairs."""
+
+    def __init__(self, sources: list[tuple[int, str]]):
+        self.sets: dict[int, list[frozenset[str]]] = {}
+        self.wordless: list[int] = []     # pattern ids with no required word: a full scan
+        for j, source in sources:
+            sets = required_words(source)
+            if sets:
+                self.sets[j] = sets
+            else:
+                self.wordless.append(j)
+        self._every = self._automaton({j: range(len(s)) for j, s in self.sets.items()})
+        self._chosen = None               # (automaton, {pattern id: index of its set}) once counted
+
+    @staticmethod
+    def available() -> bool:
+        return ahocorasick is not None
+
+    def _automaton(self, wanted: dict[int, range | list[int]]):
+        """An automaton whose values are, per word, the (pattern id, set index) pairs it serves."""
+        serves: dict[str, list[tuple[int, int]]] = {}
+        for j, indexes in wanted.items():
+            for k in indexes:
+                for word in self.sets[j][k]:
+                    serves.setdefault(word, []).append((j, k))
+        if not serves:
+            return None
+        automaton = ahocorasick.Automaton()
+        for word, pairs in serves.items():
+            automaton.add_word(word, tuple(pairs))
+        automaton.make_automaton()
+        return automaton
+
+    def can_scan(self, block: Block) -> bool:
+        return not any(seq in block.data for seq in FOLDS_TO_ASCII)
+
+    def scan(self, block: Block) -> dict:
+        """{record bounds: {pattern id, ...}} of the records where every word set of a pattern
+        has a word (wordless patterns are the caller's)."""
+        text = block.data.lower().decode("latin-1")   # one character per byte: offsets stay
+        if self._chosen is None:
+            found = self._found(self._every, block, text)
+            self._choose(found)
+        else:
+            found = self._found(self._chosen[0], block, text)
+        out: dict = {}
+        for bounds, seen in found.items():
+            record = None
+            ids = set()
+            for j, k in seen:
+                if j in ids:
+                    continue
+                if record is None:
+                    record = text[bounds[0]:bounds[1]]
+                if all(any(w in record for w in s) for i, s in enumerate(self.sets[j]) if i != k):
+                    ids.add(j)
+            if ids:
+                out[bounds] = ids
+        return out
+
+    def _found(self, automaton, block: Block, text: str) -> dict:
+        found: dict = {}
+        if automaton is None:
+            return found
+        cur_end = -1
+        cur = None
+        for end, pairs in automaton.iter(text):
+            if end >= cur_end:
+                bounds = record_bounds(block, end)
+                cur_end = bounds[1]
+                cur = found.setdefault(bounds, set())
+            cur.update(pairs)
+        return found
+
+    def _choose(self, found: dict) -> None:
+        """Per pattern, the set whose words held the fewest records of this first block."""
+        records: dict[tuple[int, int], int] = {}
+        for seen in found.values():
+            for pair in seen:
+                records[pair] = records.get(pair, 0) + 1
+        choice = {j: [min(range(len(sets)), key=lambda k, j=j: (records.get((j, k), 0), k))]
+                  for j, sets in self.sets.items()}
+        self._chosen = (self._automaton(choice), choice)

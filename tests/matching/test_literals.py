@@ -1,0 +1,80 @@
+"""Required words: every match of a regex holds a word of each of its sets, found in the
+record's bytes lower-cased (the python engine's word scan relies on it)."""
+
+from __future__ import annotations
+
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from logsentinel.matching.literals import required_words
+from logsentinel.matching.wordscan import FOLDS_TO_ASCII
+from support.strategies import regex_source, usable
+
+
+@settings(max_examples=800, deadline=None)
+@given(source=regex_source,
+       text=st.text(alphabet=st.sampled_from(list("error failed disk token CDR 0ÜΔ\\n.-:aAxkKs[]é\\u212aſİı")), max_size=60))
+def test_every_match_holds_a_word_of_each_set(source, text):
+    if not usable(source):
+        return
+    exact = regex.compile(source, flags=regex.V0, cache_pattern=False)
+    if exact.search(text) is None:
+        return
+    data = text.encode("utf-8")
+    if any(seq in data for seq in FOLDS_TO_ASCII):
+        return  # the word scanner leaves such a block to the combined regex
+    low = data.lower().decode("latin-1")
+    for words in required_words(source) or []:
+        assert any(w in low for w in words), (source, sorted(words), text)
+
+
+def test_words_of_the_usual_shapes():
+    assert required_words(r"(?i)(?:fail(?:s|ed)?|error)[^\n]{0,80}?\bwebex\b") == [
+        frozenset({"webex"}), frozenset({"fail", "error"})]
+    # a lookahead's words are in the record too; an optional part gives none
+    assert required_words(r"(?im)^(?=[^\n]*\brecord)[^\n]*?\b(?:call )?exhausted") == [
+        frozenset({"exhausted"}), frozenset({"record"})]
+    # too short, or an alternation with a branch that needs no word: nothing to look for
+    assert required_words(r"(?i)\bdb\b|x+") == []
+    assert required_words(r"[") is None
+
+
+def test_the_folding_characters_are_those_ignorecase_matches_to_ascii():
+    """The block test of ``wordscan`` lists exactly the non-ASCII characters that a
+    case-insensitive ``regex`` or ``re`` pattern matches to an ASCII letter."""
+    import re
+    import string
+    folding = set()
+    for letter in string.ascii_lowercase:
+        pats = (re.compile("(?i)" + letter), regex.compile("(?i)" + letter, flags=regex.V0))
+        for cp in range(128, 0x3000):
+            if any(p.fullmatch(chr(cp)) for p in pats):
+                folding.add(chr(cp).encode("utf-8"))
+    for cp in range(0x2100, 0x2200):  # letterlike symbols (the Kelvin and Ångström signs)
+        if any(p.fullmatch(chr(cp)) for p in (re.compile("(?i)[a-z]"), regex.compile("(?i)[a-z]", flags=regex.V0))):
+            folding.add(chr(cp).encode("utf-8"))
+    assert folding == set(FOLDS_TO_ASCII)
+
+
+def test_the_python_engine_finds_words_in_any_case_and_on_any_block():
+    """The word scan picks its sets on the first block; later blocks, in another case, on
+    another line of a multi-line record, are still found."""
+    from logsentinel.matching.matcher import Matcher
+    from logsentinel.records.blocks import Block, SourceSpec
+    from support.strategies import make_rx
+    from logsentinel.signatures.model import Signature
+
+    sig = Signature(id="s", title="s", priority="P2", response_time_s=7200, category="anomaly",
+                    match=(make_rx(r"(?is)webex[^\n]{0,80}token.*expired"),))
+    spec = SourceSpec.build("a", timezone="UTC")
+
+    def block(text):
+        return Block(text.encode("utf-8"), 1, "a.log", spec, None)
+
+    matcher = Matcher([sig], engine="python", timeout=None)
+    assert matcher.scan(block("2026-11-27 10:00:00 webex token expired\n2026-11-27 10:00:01 expired token\n"))
+    later = block("2026-11-27 10:00:02 noise\n2026-11-27 10:00:03 WEBEX TOKEN refresh\n   at X: EXPIRED\n")
+    found = matcher.scan(later)
+    assert [mr.record.line for mr in found] == [2]
+    assert found[0].matches[0].signature.id == "s"
