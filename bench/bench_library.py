@@ -8,6 +8,9 @@ The earlier library is taken from git (``git archive REV patterns``). The log is
 bench's deterministic corpus (bench/loggen.py). Each round runs ``logsentinel replay`` as a
 process once per library, alternating; prints the median and best wall time of each, and the
 ratio new / old (under 1.10 meets the goal).
+
+With ``--old-code`` the earlier library runs on the earlier code too (``git archive REV`` of the
+whole tree): the replay throughput of that day against this tree's, which is what a user sees.
 """
 
 from __future__ import annotations
@@ -33,47 +36,56 @@ from loggen import generate  # noqa: E402
 from logsentinel.signatures.load import load_library  # noqa: E402
 
 BEFORE_REWORK = "ab31f40^"   # the commit before "Signatures reworked for recall"
+BEFORE_ISSUE = "90b8580^"    # the commit before issue 12's first change, the same library (ab31f40^'s
+                             # code does not start: its cli imports a module committed after it)
 
 
-def old_library(rev: str, into: Path) -> Path:
-    data = subprocess.run(["git", "archive", rev, "patterns"], cwd=ROOT, capture_output=True, check=True).stdout
+def old_tree(rev: str, into: Path, whole: bool) -> Path:
+    """``rev``'s patterns/ (and, if ``whole``, its code) unpacked into ``into``."""
+    paths = ["logsentinel", "patterns"] if whole else ["patterns"]
+    data = subprocess.run(["git", "archive", rev, *paths], cwd=ROOT, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
-    return into / "patterns"
+    return into
 
 
-def run(patterns: Path, log: Path) -> float:
+def run(code: Path, patterns: Path, log: Path) -> float:
     cmd = [sys.executable, "-m", "logsentinel", "replay", "--no-bundled", "--patterns", str(patterns),
            "--host", "bench", "--timezone", "UTC", "-o", os.devnull, str(log)]
+    env = dict(os.environ, PYTHONPATH=str(code))
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=code, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--old", default=BEFORE_REWORK, metavar="REV", help=f"the earlier library's commit (default {BEFORE_REWORK})")
+    ap.add_argument("--old", metavar="REV",
+                    help=f"the earlier library's commit (default {BEFORE_REWORK}; with --old-code {BEFORE_ISSUE})")
     ap.add_argument("--lines", type=int, default=500_000)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--old-code", action="store_true", help="run the earlier library on the earlier code too")
     args = ap.parse_args()
+    args.old = args.old or (BEFORE_ISSUE if args.old_code else BEFORE_REWORK)
     out = HERE / "out"
     out.mkdir(exist_ok=True)
     log = out / f"bench-{args.lines}.log"
     if not log.exists():
         generate(log, args.lines, load_library([ROOT / "patterns"]))
     with tempfile.TemporaryDirectory(prefix="ls-oldlib-") as tmp:
-        old = old_library(args.old, Path(tmp))
-        new = ROOT / "patterns"
-        for lib in (old, new):
-            run(lib, log)                      # warm: scan-database cache, page cache
+        old_root = old_tree(args.old, Path(tmp), args.old_code)
+        runs = {"old": (old_root if args.old_code else ROOT, old_root / "patterns"), "new": (ROOT, ROOT / "patterns")}
+        for code, lib in runs.values():
+            run(code, lib, log)                # warm: scan-database cache, page cache
         times = {"old": [], "new": []}
         for _ in range(args.rounds):
-            times["old"].append(run(old, log))
-            times["new"].append(run(new, log))
+            for name in ("old", "new"):
+                times[name].append(run(*runs[name], log))
     print(f"replay of {args.lines:,} lines ({log.stat().st_size / 1e6:.0f} MB), {args.rounds} alternating rounds:")
     for name in ("old", "new"):
         t = times[name]
-        print(f"  {name} library ({args.old if name == 'old' else 'this tree'}): median {statistics.median(t):.2f} s, "
+        what = "library and code" if args.old_code else "library"
+        print(f"  {name} {what} ({args.old if name == 'old' else 'this tree'}): median {statistics.median(t):.2f} s, "
               f"best {min(t):.2f} s, {args.lines / statistics.median(t):,.0f} lines/s")
     ratio = statistics.median(times["new"]) / statistics.median(times["old"])
     print(f"  ratio new / old (median): {ratio:.3f}  (goal: at most 1.10)")
