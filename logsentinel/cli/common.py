@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from logsentinel.app.check import run_check
 from logsentinel.app.config import Config, ConfigError, load_config
 from logsentinel.signatures.load import Library, load_effective
 
@@ -28,6 +27,7 @@ def read_library(config: Config, checked: bool = False) -> Library | None:
     ``logsentinel check``'s tests (examples, ReDoS with cached verdicts), as a reload does, so
     ``validate`` and ``run`` never accept a library that a later reload would refuse."""
     if checked:
+        from logsentinel.app.check import run_check   # the checks' tools: only when asked for
         result = run_check(config.patterns, bundled=config.bundled_patterns)
         lib, errors = result.library, result.errors
     else:

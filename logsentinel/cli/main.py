@@ -3,25 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from logsentinel import __version__
-from logsentinel.cli import check, new, outbox, replay, run, status, tryout
+
+# command -> the module of logsentinel.cli that defines it (its add_parser or add_parsers)
+COMMANDS = {"check": "check", "replay": "replay", "run": "run", "validate": "run", "outbox": "outbox",
+            "status": "status", "test": "tryout", "show": "tryout", "new": "new"}
+_GLOBAL_WITH_VALUE = {"--log-format"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: list[str]) -> str | None:
+    """The command named in ``argv`` (after the global options), if it is one."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``command`` only: a command imports what it needs
+    and nothing more (a one-line replay starts without the checks', run's or status's code)."""
     parser = argparse.ArgumentParser(prog="logsentinel", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"logsentinel {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
     parser.add_argument("--log-format", choices=["text", "json"], help="the sidecar's own log as text or JSON lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check.add_parser(sub)
-    replay.add_parser(sub)
-    run.add_parsers(sub)
-    outbox.add_parser(sub)
-    status.add_parser(sub)
-    tryout.add_parsers(sub)
-    new.add_parser(sub)
+    wanted = [COMMANDS[command]] if command else list(dict.fromkeys(COMMANDS.values()))
+    for name in wanted:
+        module = importlib.import_module(f"logsentinel.cli.{name}")
+        (module.add_parsers if hasattr(module, "add_parsers") else module.add_parser)(sub)
     return parser
 
 
@@ -38,7 +55,8 @@ def utf8_streams() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     utf8_streams()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     from logsentinel.app.logsetup import setup_logging
     setup_logging(["warning", "info", "debug"][min(args.verbose, 2)], args.log_format or "text")
