@@ -22,7 +22,7 @@ _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT}
 if hasattr(C, "POSSESSIVE_REPEAT"):
     _REPEATS.add(C.POSSESSIVE_REPEAT)
 _ATOMIC = getattr(C, "ATOMIC_GROUP", None)
-MIN_WORD = 3          # shorter words are everywhere: a set holding one is no help
+MIN_WORD = 2          # one letter is everywhere: a set holding one is no help
 MAX_SET = 64          # an alternation of more words than this is not worth looking for
 
 

@@ -17,7 +17,8 @@ from logsentinel.matching import hyperscan
 from logsentinel.matching.model import Match, MatchedRecord, MatchStats, evaluate
 from logsentinel.matching.prefilter import scoped, superset
 from logsentinel.matching.wordscan import WordScan
-from logsentinel.records.blocks import Block, Record, iter_records, make_record, record_bounds, record_spans
+from logsentinel.records.blocks import (Block, Record, iter_records, make_record, record_bounds, record_spans,
+                                        record_text)
 from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 
 ENGINES = ("auto", "hyperscan", "python", "naive")
@@ -185,11 +186,18 @@ class Matcher:
         for bounds in sorted(candidates):
             line += data.count(b"\n", pos, bounds[0])  # count lines once, walking forward
             pos = bounds[0]
-            rec = make_record(block, bounds[0], bounds[1], line)
-            found = self._confirm(rec, sorted(candidates[bounds].items()), plan.sigs)
+            # confirmed on its text first: only a record that matches is dated
+            text = record_text(block, bounds[0], bounds[1])
+            probe = Record(text, None, line, block.spec.name, block.path, False)
+            found = self._confirm(probe, sorted(candidates[bounds].items()), plan.sigs)
             if found:
+                rec = make_record(block, bounds[0], bounds[1], line)
+                for m in found:
+                    if m.kind == "hit":
+                        st.per_signature[m.signature.id].last_hit = rec.time
                 out.append(MatchedRecord(rec, tuple(found)))
-        st.lines += line - block.first_line + data.count(b"\n", pos)   # one pass over the block
+        # lines counted once: by the cutter, or here to the end of the block
+        st.lines += block.lines if block.lines is not None else line - block.first_line + data.count(b"\n", pos)
         return out
 
     # ---- records that come whole (the Windows event log) -----------------------------

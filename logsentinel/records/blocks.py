@@ -65,6 +65,7 @@ class Block:
     prev_time: int | None    # time of the last dated record before this block
     ceiling: int | None = None
     ignored_times: list = field(default_factory=list, compare=False, repr=False)   # (line text, time)
+    lines: int | None = field(default=None, compare=False)   # its newlines, when the cutter counted them
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,9 @@ class RecordCutter:
     def _emit(self, cut: int) -> Block:
         data, self.pending = self.pending[:cut], self.pending[cut:]
         self._checked = 1
-        block = Block(data, self.first_line, self.path, self.spec, self.prev_time, self.ceiling)
-        self.first_line += data.count(NL)
+        lines = data.count(NL)
+        block = Block(data, self.first_line, self.path, self.spec, self.prev_time, self.ceiling, lines=lines)
+        self.first_line += lines
         last = end_time(block)
         if last is not None:
             self.prev_time = last
@@ -187,9 +189,14 @@ def time_before(block: Block, rs: int) -> int | None:
     return block.prev_time
 
 
-def _build(block: Block, rs: int, re_: int, line: int, prev) -> Record:
+def record_text(block: Block, rs: int, re_: int) -> str:
+    """The text of the record at offsets [rs, re_): its lines without the final newline."""
     data = block.data
-    text = data[rs:re_ - 1 if data.endswith(NL, 0, re_) else re_].decode("utf-8", "replace")
+    return data[rs:re_ - 1 if data.endswith(NL, 0, re_) else re_].decode("utf-8", "replace")
+
+
+def _build(block: Block, rs: int, re_: int, line: int, prev) -> Record:
+    text = record_text(block, rs, re_)
     newline = text.find("\n")
     own = _time_of(block, text if newline < 0 else text[:newline])
     if own is None:

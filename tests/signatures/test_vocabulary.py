@@ -104,12 +104,12 @@ def test_did_you_mean_works_inside_examples(tmp_path):
 
 def test_a_regex_without_a_word_every_match_needs_is_warned_about(tmp_path):
     """The python engine looks for the words every match needs; a regex with none (only
-    classes, or words shorter than three letters) makes it run a regex over every block."""
-    sig = SIG.replace("'(?i)\\b{{disk}}\\b'", "'(?i)\\bd[i1]sk\\W+(?:x|\\d+)\\b'").replace(
+    classes, or single letters between them) makes it run a regex over every block."""
+    sig = SIG.replace("'(?i)\\b{{disk}}\\b'", "'(?i)\\bd[i1]s[kq]\\W+(?:x|\\d+)\\b'").replace(
         "'the disk failed'", "'the disk 42'")
     _write(tmp_path, vocab=None, sig=sig)
     res = run_cli("check", tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "sig.yaml:5: demo.disk: match[0]: warning: no word of 3+ characters that every match needs" in res.stdout
+    assert "sig.yaml:5: demo.disk: match[0]: warning: no word of 2+ characters that every match needs" in res.stdout
     _write(tmp_path, vocab=None, sig=SIG.replace("{{disk}}", "disk (?:failed|error)"))
     assert "every match needs" not in run_cli("check", tmp_path).stdout
