@@ -40,6 +40,11 @@ class WordScan:
         self._every = self._automaton({j: range(len(s)) for j, s in self.sets.items()})
         self._chosen = None               # (automaton, {pattern id: index of its set}) once counted
 
+    @property
+    def settled(self) -> bool:
+        """True once the word set of each regex is chosen (after the first block)."""
+        return self._chosen is not None
+
     @staticmethod
     def available() -> bool:
         return ahocorasick is not None

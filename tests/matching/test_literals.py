@@ -78,3 +78,36 @@ def test_the_python_engine_finds_words_in_any_case_and_on_any_block():
     found = matcher.scan(later)
     assert [mr.record.line for mr in found] == [2]
     assert found[0].matches[0].signature.id == "s"
+
+
+def test_the_python_engine_keeps_the_scan_that_was_faster_on_a_big_block():
+    """On a block of 64 KiB or more, once its word sets are chosen (on the first block), the
+    python engine times the word scan and the combined regex on 64 KiB of it (with the timer it
+    is given) and keeps the faster; results do not change."""
+    from logsentinel.matching.matcher import CHOOSE_ON_BYTES, Matcher
+    from logsentinel.records.blocks import Block, SourceSpec
+    from logsentinel.signatures.model import Signature
+    from support.strategies import make_rx
+
+    sig = Signature(id="s", title="s", priority="P2", response_time_s=7200, category="anomaly",
+                    match=(make_rx(r"Svc001\.Worker - Operation [a-z]+ failed"),))
+    spec = SourceSpec.build("a", timezone="UTC")
+    noise = "2026-11-27 10:00:00 Svc001.Worker - Operation sync completed\n" * (CHOOSE_ON_BYTES // 60 + 1)
+    big = Block(noise.encode(), 1, "a.log", spec, None)
+    later = Block(b"2026-11-27 10:00:01 x\n2026-11-27 10:00:02 Svc001.Worker - Operation save failed\n",
+                  big.data.count(b"\n") + 1, "a.log", spec, None)   # line numbers as if it followed
+
+    def run(ticks):
+        clock = iter(ticks)
+        matcher = Matcher([sig], engine="python", timeout=None, timer=lambda: next(clock, 100.0))
+        matcher.scan(big)                        # the word sets are chosen here: nothing timed
+        assert matcher.plan("a").prefer_words is None
+        clock = iter(ticks)
+        matcher.scan(big)
+        return matcher, matcher.scan(later)
+
+    slow_words, found = run([0.0, 0.0, 10.0, 11.0])   # words took 10, the combined regex 1
+    assert slow_words.plan("a").prefer_words is False
+    fast_words, found_too = run([0.0, 0.0, 1.0, 11.0])
+    assert fast_words.plan("a").prefer_words is True
+    assert [m.record.line for m in found] == [m.record.line for m in found_too] == [big.data.count(b"\n") + 2]

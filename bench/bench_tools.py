@@ -1,0 +1,191 @@
+"""logsentinel replay against the tools of its kind, side by side (issue 13).
+
+    .venv/bin/python bench/bench_tools.py [--lines 1000000] [--signatures 26,200] [--rounds 3]
+
+A deterministic log4net-style corpus of 200 components and N simple signatures (one per component, "Imagicle.SvcNNN
+... failed|timed out|refused"), the same regexes given to every tool:
+
+* ``logsentinel replay`` (hyperscan) and ``logsentinel replay --engine python``, whole processes;
+* ``fail2ban-regex`` (a filter file of N failregex lines) and ``grep -E -c -f`` / ``rg -c -f``
+  (when installed: ``apt-get install fail2ban ripgrep``).
+
+Each round runs every tool once, in turn (round-robin, the machine is noisy); the table shows
+the best round. Every tool must find the same number of matching lines. Prints the ratios the
+issue sets as goals: replay within 1.5x of ripgrep, at least 25x fail2ban-regex, and how replay
+time grows from the fewest to the most signatures (nearly flat is the goal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+LEVELS = ["INFO ", "INFO ", "INFO ", "DEBUG", "WARN "]
+NOISE = [
+    "Operation {op} completed in {n} ms",
+    "Operation {op} started for call {n}",
+    "Cache refreshed: {n} entries",
+    "Connection pool: {n} active, {m} idle",
+    "Retrying {op} (attempt {m}) after a busy answer",
+    "Operation {op} failed over to the replica, completed in {n} ms",   # 'failed' after a gap: a near miss
+]
+FAIL = ["Operation {op} failed: the remote host refused the connection",
+        "Operation {op} timed out after {n} ms",
+        "Connection to 10.0.{m}.{n} refused"]
+OPS = ["sync", "download", "save", "query", "upload", "notify"]
+
+
+def regex_of(i: int) -> str:
+    """The signature of component i, in the syntax every tool here reads alike."""
+    return rf"Imagicle\.Svc{i:03d}\.Worker - (Operation [a-z]+ (failed:|timed out)|Connection to [0-9.]+ refused)"
+
+
+def generate(path: Path, lines: int, components: int, seed: int = 13) -> None:
+    rng = random.Random(seed)
+    stamp0 = 1_795_600_000
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for n in range(lines):
+            t = time.gmtime(stamp0 + n // 20)
+            comp = rng.randrange(components)
+            if rng.random() < 0.001:
+                msg = rng.choice(FAIL)
+            else:
+                msg = rng.choice(NOISE)
+            text = msg.format(op=rng.choice(OPS), n=rng.randrange(1, 99999), m=rng.randrange(1, 250))
+            out.write(f"{time.strftime('%Y-%m-%d %H:%M:%S', t)},{n % 1000:03d} [T{rng.randrange(1, 40):02d}] "
+                      f"{rng.choice(LEVELS)} Imagicle.Svc{comp:03d}.Worker - {text}\n")
+
+
+def write_library(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"svc{i:03d}.yaml").write_text(
+            f"id: bench.svc{i:03d}\ntitle: Service {i} failure\npriority: P4\n"
+            f"match:\n  - '{regex_of(i)}'\n"
+            f"examples:\n  match:\n    - '2026-11-27 10:00:00,000 [T01] WARN  Imagicle.Svc{i:03d}.Worker - "
+            f"Operation sync timed out after 30000 ms'\n"
+            f"  no_match:\n    - '2026-11-27 10:00:00,000 [T01] INFO  Imagicle.Svc{i:03d}.Worker - "
+            f"Operation sync failed over to the replica, completed in 12 ms'\n", encoding="utf-8")
+
+
+def write_fail2ban(path: Path, n: int) -> None:
+    lines = [f"<F-ID>{regex_of(i)}</F-ID>" for i in range(n)]
+    path.write_text("[Definition]\nfailregex = " + "\n            ".join(lines) + "\nignoreregex =\n", encoding="utf-8")
+
+
+def tools(log: Path, lib: Path, f2b: Path, pats: Path, fail2ban: bool, code: Path, others: bool) -> dict:
+    env = dict(os.environ, LC_ALL="C")
+    ls_env = dict(env, PYTHONPATH=str(code))
+    replay = [sys.executable, "-m", "logsentinel", "replay", "--no-bundled", "--patterns", str(lib),
+              "--host", "bench", "--timezone", "UTC", "--stats", "-o", os.devnull, str(log)]
+    out = {
+        "logsentinel replay (hyperscan)": (replay, _replay_hits, ls_env),
+        "logsentinel --engine python": (replay[:4] + ["--engine", "python"] + replay[4:], _replay_hits, ls_env),
+    }
+    if not others:
+        return out
+    if fail2ban and shutil.which("fail2ban-regex"):
+        out["fail2ban-regex"] = (["fail2ban-regex", str(log), str(f2b)], _f2b_hits, env)
+    out["grep -E -f"] = (["grep", "-E", "-c", "-f", str(pats), str(log)], _count, env)
+    if shutil.which("rg"):
+        out["ripgrep -f"] = (["rg", "-c", "-f", str(pats), str(log)], _count, env)
+    return out
+
+
+def _replay_hits(res) -> int:
+    total = 0
+    for line in res.stderr.splitlines():
+        parts = line.split()
+        if parts and parts[0].startswith("bench.svc"):
+            total += int(parts[1])
+    return total
+
+
+def _f2b_hits(res) -> int:
+    m = re.search(r"Lines: \d+ lines, \d+ ignored, (\d+) matched", res.stdout)
+    return int(m.group(1)) if m else -1
+
+
+def _count(res) -> int:
+    return int(res.stdout.strip() or 0)
+
+
+def measure(n: int, lines: int, components: int, rounds: int, out: Path, fail2ban: bool = True,
+            code: Path = ROOT, others: bool = True) -> dict:
+    log = out / f"tools-{lines}-{components}.log"
+    if not log.exists():
+        generate(log, lines, components)
+    work = out / f"tools-{n}"
+    lib = work / "patterns"
+    if not lib.exists():
+        write_library(lib, n)
+    f2b, pats = work / "filter.conf", work / "regexes.txt"
+    write_fail2ban(f2b, n)
+    pats.write_text("\n".join(regex_of(i) for i in range(n)) + "\n", encoding="utf-8")
+    runs = tools(log, lib, f2b, pats, fail2ban, code, others)
+    warm = runs["logsentinel replay (hyperscan)"]
+    subprocess.run(warm[0], cwd=code, env=warm[2], capture_output=True)  # warm the caches
+    best: dict = {}
+    hits: dict = {}
+    for _ in range(rounds):
+        for name, (cmd, parse, env) in runs.items():
+            t0 = time.perf_counter()
+            res = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True)
+            took = time.perf_counter() - t0
+            best[name] = min(best.get(name, took), took)
+            hits[name] = parse(res)
+    size = log.stat().st_size / 1e6
+    base = best["logsentinel replay (hyperscan)"]
+    print(f"\n{lines:,} lines ({size:.0f} MB), {n} signatures, best of {rounds} round-robin rounds:")
+    print(f"| tool | lines/s | time vs logsentinel | matching lines |\n|---|---:|---:|---:|")
+    for name in runs:
+        print(f"| {name} | {lines / best[name]:,.0f} | {best[name] / base:.2f} | {hits[name]:,} |")
+    same = len(set(hits.values())) == 1
+    print(f"every tool found the same lines: {'yes' if same else 'NO: ' + str(hits)}")
+    return best
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--signatures", default="26,200", help="signature counts, comma-separated")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--components", type=int, default=200, help="components in the corpus (the most signatures)")
+    ap.add_argument("--code", type=Path, default=ROOT,
+                    help="run logsentinel from this checkout (an earlier release: git worktree add DIR REV)")
+    ap.add_argument("--only-logsentinel", action="store_true", help="leave the other tools out")
+    args = ap.parse_args()
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    counts = [int(x) for x in args.signatures.split(",")]
+    # one corpus of --components components; fewer signatures watch some of them. fail2ban-regex
+    # runs with the first count only: with 200 filters one run takes minutes
+    results = {n: measure(n, args.lines, max(args.components, *counts), args.rounds, out, fail2ban=(i == 0),
+                          code=args.code.resolve(), others=not args.only_logsentinel)
+               for i, n in enumerate(counts)}
+    first = results[counts[0]]
+    ls = first["logsentinel replay (hyperscan)"]
+    print("\ngoals:")
+    if "ripgrep -f" in first:
+        print(f"  replay / ripgrep: {ls / first['ripgrep -f']:.2f}  (goal: at most 1.5)")
+    if "fail2ban-regex" in first:
+        print(f"  fail2ban-regex / replay: {first['fail2ban-regex'] / ls:.1f}x  (goal: at least 25)")
+    print(f"  python engine / hyperscan: {first['logsentinel --engine python'] / ls:.2f}  (on these signatures)")
+    if len(counts) > 1:
+        last = results[counts[-1]]["logsentinel replay (hyperscan)"]
+        print(f"  replay with {counts[-1]} signatures / with {counts[0]}: {last / ls:.2f}  (goal: nearly flat)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
