@@ -48,9 +48,11 @@ def event_schema():
     return jsonschema.Draft202012Validator(schema)
 
 
-def run_cli(*args, cwd=ROOT, input_bytes=None, timeout=120, env_tz: str | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m logsentinel ARGS`` as a real process (``env_tz``: its local time zone)."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+def run_cli(*args, cwd=ROOT, input_bytes=None, timeout=120, env_tz: str | None = None,
+            env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m logsentinel ARGS`` as a real process (``env_tz``: its local time zone;
+    ``env``: variables to add)."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **(env or {}))
     if env_tz:
         env["TZ"] = env_tz
     return subprocess.run([sys.executable, "-m", "logsentinel", *map(str, args)], cwd=cwd,

@@ -33,6 +33,7 @@ class DiskCache:
     def __init__(self, folder: Path | None = None, keep: int = CACHE_KEEP):
         self.folder = folder or cache_dir()
         self.keep = keep
+        self.forms: dict | None = None   # widened forms by regex, kept by the caller (regexfacts)
 
     def load(self, key: str) -> bytes | None:
         try:
@@ -71,7 +72,10 @@ def build_matcher(signatures: list[Signature], engine: str = "auto", sources: li
     """A matcher with the disk cache, a timer and logged timeouts; the plans of ``sources`` are
     compiled now (before anything is read). Says once when the fast engine is missing."""
     global _warned_slow
-    matcher = Matcher(signatures, engine=engine, timeout=timeout, cache=DiskCache(), timer=time.perf_counter,
+    from logsentinel.app.regexfacts import shared
+    cache = DiskCache()
+    cache.forms = shared().forms     # widened forms worked out on earlier starts
+    matcher = Matcher(signatures, engine=engine, timeout=timeout, cache=cache, timer=time.perf_counter,
                       on_timeout=log_timeout(timeout))
     if engine == "auto" and matcher.engine != "hyperscan" and not _warned_slow:
         _warned_slow = True

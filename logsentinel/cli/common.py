@@ -31,7 +31,8 @@ def read_library(config: Config, checked: bool = False) -> Library | None:
         result = run_check(config.patterns, bundled=config.bundled_patterns)
         lib, errors = result.library, result.errors
     else:
-        lib = load_effective(config.patterns, config.bundled_patterns)
+        from logsentinel.app.regexfacts import shared
+        lib = load_effective(config.patterns, config.bundled_patterns, facts=shared().valid)
         errors = lib.errors
     for note in lib.overrides:
         print(f"note: {note}", file=sys.stderr)

@@ -15,7 +15,7 @@ from typing import Callable
 
 from logsentinel.matching import hyperscan
 from logsentinel.matching.model import Match, MatchedRecord, MatchStats, evaluate
-from logsentinel.matching.prefilter import scoped, superset
+from logsentinel.matching.prefilter import Prefilter, scoped, superset
 from logsentinel.matching.wordscan import WordScan
 from logsentinel.records.blocks import (Block, Record, iter_records, make_record, record_bounds, record_spans,
                                         record_text)
@@ -62,10 +62,11 @@ class _Plan:
         self.wordless_ids: list[int] = []
         exprs: list[tuple[int, object]] = []
         dialect = "hyperscan" if engine == "hyperscan" else "python"
+        memo = getattr(cache, "forms", None)   # widened forms worked out on earlier starts
         for i, sig in enumerate(sigs):
             forms = []
             for _kind, rx in sig.all_regexes():
-                pf = superset(rx.source, dialect)
+                pf = _superset(rx.source, dialect, memo)
                 if pf is None:
                     forms = None
                     self.no_scan_form.append((sig, rx.key))
@@ -351,6 +352,21 @@ class Matcher:
                     st.heartbeats += 1
             found.extend(matches)
         return found
+
+
+def _superset(source: str, dialect: str, memo: dict | None) -> Prefilter | None:
+    """``prefilter.superset``, through ``memo`` (a dict the shell keeps) when there is one."""
+    if memo is None:
+        return superset(source, dialect)
+    key = f"{dialect}\x00{source}"
+    known = memo.get(key, False)
+    if known is None:
+        return None
+    if isinstance(known, list) and len(known) == 3:
+        return Prefilter(str(known[0]), bool(known[1]), bool(known[2]))
+    pf = superset(source, dialect)
+    memo[key] = None if pf is None else [pf.pattern, pf.caseless, pf.dotall]
+    return pf
 
 
 def _every(indexes) -> list[tuple[int, None]]:

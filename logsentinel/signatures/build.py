@@ -17,10 +17,11 @@ from logsentinel.yamlload import did_you_mean
 
 
 class _Collector:
-    def __init__(self, file: str, data: dict, vocab: Vocabulary | None = None):
+    def __init__(self, file: str, data: dict, vocab: Vocabulary | None = None, facts: dict | None = None):
         self.file = file
         self.data = data
         self.vocab = vocab
+        self.facts = facts    # regex text -> [its group names, matches the empty string]: known good
         self.sig_id = data.get("id") if isinstance(data.get("id"), str) else None
         self.problems: list[Problem] = []
 
@@ -68,6 +69,10 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
         if expansion.unknown or expansion.cycle or expansion.broken:
             return None
         source = expansion.source
+    known = col.facts.get(source) if col.facts is not None else None
+    if known is not None and not known[1]:
+        # compiled and checked on an earlier start (the shell keeps these facts on disk)
+        return Rx(source, None, key, line, written if expansion else None, frozenset(known[0]))
     compiled = None
     try:
         # the standard parser reads what both read alike, several times faster; the regex
@@ -81,7 +86,10 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
             shown = col.vocab.caret(expansion, written, pos) if expansion else caret_under(written, pos)
             col.error(key, f"bad regex: {msg}{shown}", line)
             return None
-    if probe.search("") is not None:
+    empty = probe.search("") is not None
+    if col.facts is not None:
+        col.facts[source] = [sorted(probe.groupindex), empty]
+    if empty:
         col.error(key, f"regex {written!r} matches an empty record, so it would match almost anything", line)
         return None
     return Rx(source, compiled, key, line, written if expansion else None, frozenset(probe.groupindex))
@@ -214,12 +222,14 @@ def _group_names(rxs) -> set[str]:
     return names
 
 
-def build_signature(data, file: str, vocab: Vocabulary | None = None) -> tuple[Signature | None, list[Problem]]:
-    """Validate one YAML mapping and build its Signature. Returns (signature or None, problems)."""
+def build_signature(data, file: str, vocab: Vocabulary | None = None,
+                    facts: dict | None = None) -> tuple[Signature | None, list[Problem]]:
+    """Validate one YAML mapping and build its Signature. Returns (signature or None, problems).
+    ``facts``: what earlier builds learnt of regexes (read, and added to)."""
     if not isinstance(data, dict):
         line = getattr(data, "line", None)
         return None, [Problem(file, line, None, None, "a signature must be a mapping with at least id, title, priority and match")]
-    col = _Collector(file, data, vocab)
+    col = _Collector(file, data, vocab, facts)
     _unknown_keys(col, data, TOP_KEYS)
     sig_id = _identity(col, data)
     priority, response_s = _priority(col, data)
@@ -367,14 +377,15 @@ def _all_examples(col: _Collector) -> tuple[tuple[Example, ...], tuple[Example, 
     return ex_match, ex_no, _examples(col, ex_map, "resolve")
 
 
-def load_file_signatures(data, file: str, vocab: Vocabulary | None = None) -> tuple[list[Signature], list[Problem]]:
+def load_file_signatures(data, file: str, vocab: Vocabulary | None = None,
+                         facts: dict | None = None) -> tuple[list[Signature], list[Problem]]:
     """A file holds one signature (a mapping) or a list of them."""
     if data is None:
         return [], [Problem(file, None, None, None, "empty file: expected a signature or a list of signatures", "warning")]
     items = data if isinstance(data, list) else [data]
     sigs, problems = [], []
     for item in items:
-        sig, probs = build_signature(item, file, vocab)
+        sig, probs = build_signature(item, file, vocab, facts)
         problems.extend(probs)
         if sig is not None:
             sigs.append(sig)

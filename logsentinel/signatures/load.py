@@ -74,12 +74,14 @@ def effective_folders(folders: list[Path], bundled: bool = True) -> list[Path]:
     return [base] + [f for f in map(Path, folders) if f.resolve() != base.resolve()]
 
 
-def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabulary_of: Path | None = None) -> Library:
+def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabulary_of: Path | None = None,
+                 facts: dict | None = None) -> Library:
     """Load every signature under ``folders``; problems are collected, never raised. A
     signature of a later folder replaces one with the same id from the first ``overridable``
     folders (the bundled library): listed in ``overrides``. Any other repeated id is an error.
     ``vocabulary_of``: a folder whose fragments (only) come first: the bundled vocabulary, which
-    every library may use even when the bundled signatures are left out."""
+    every library may use even when the bundled signatures are left out. ``facts``: regexes
+    compiled on earlier starts (``build.compile_rx``), a dict the shell keeps on disk."""
     lib = Library()
     seen: dict[str, Signature] = {}
     replaceable: set[str] = set()
@@ -107,7 +109,7 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabula
             except YamlError as exc:
                 lib.problems.append(Problem(name, exc.line, None, None, exc.message))
                 continue
-            sigs, problems = load_file_signatures(data, name, vocab)
+            sigs, problems = load_file_signatures(data, name, vocab, facts)
             lib.problems.extend(problems)
             for sig in sigs:
                 other = seen.get(sig.id)
@@ -132,11 +134,11 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabula
     return lib
 
 
-def load_effective(folders: list[Path], bundled: bool = True) -> Library:
+def load_effective(folders: list[Path], bundled: bool = True, facts: dict | None = None) -> Library:
     """The library a config or a command line names: the bundled one, added to and overridden
     by ``folders``."""
     return load_library(effective_folders(folders, bundled), overridable=1 if bundled else 0,
-                        vocabulary_of=None if bundled else bundled_folder())
+                        vocabulary_of=None if bundled else bundled_folder(), facts=facts)
 
 
 def display_path(path: Path) -> str:
