@@ -172,7 +172,7 @@ class Matcher:
         t0 = self.timer()
         if plan.db is not None:
             candidates = self._hyperscan(plan, block)
-        elif plan.words is not None and plan.words.can_scan(block) and plan.prefer_words is not False:
+        elif plan.words is not None and plan.prefer_words is not False and plan.words.can_scan(block):
             if plan.prefer_words is None and plan.words.settled and len(block.data) >= CHOOSE_ON_BYTES:
                 self._choose_python_scan(plan, block)
             candidates = self._words(plan, block)

@@ -1,8 +1,8 @@
 """The python engine's block scanner: required words (``literals``) found with Aho–Corasick.
 
 Every regex needs one word of each of its word sets. A block is searched, lower-cased, for one
-set per regex only, the one that is rarest in this log (counted over the first block, where every
-word is looked for); a record holding a word of it is then checked for the regex's other sets
+set per regex only, the one that is rarest in this log (its words counted over the first block);
+a record holding a word of it is then checked for the regex's other sets
 with plain substring tests, and only then confirmed with the exact regex. The choice of set
 changes the speed, never the result: any set is required.
 
@@ -72,10 +72,8 @@ class WordScan:
         has a word (wordless patterns are the caller's)."""
         text = block.data.lower().decode("latin-1")   # one character per byte: offsets stay
         if self._chosen is None:
-            found = self._found(self._every, block, text)
-            self._choose(found)
-        else:
-            found = self._found(self._chosen[0], block, text)
+            self._choose(text)
+        found = self._found(self._chosen[0], block, text)
         out: dict = {}
         for bounds, seen in found.items():
             record = None
@@ -105,12 +103,16 @@ class WordScan:
             cur.update(pairs)
         return found
 
-    def _choose(self, found: dict) -> None:
-        """Per pattern, the set whose words held the fewest records of this first block."""
-        records: dict[tuple[int, int], int] = {}
-        for seen in found.values():
-            for pair in seen:
-                records[pair] = records.get(pair, 0) + 1
-        choice = {j: [min(range(len(sets)), key=lambda k, j=j: (records.get((j, k), 0), k))]
+    def _choose(self, text: str) -> None:
+        """Per pattern, the set whose words occur the fewest times in this first block."""
+        seen: dict[tuple, int] = {}
+        if self._every is not None:
+            for _end, pairs in self._every.iter(text):
+                seen[pairs] = seen.get(pairs, 0) + 1
+        counts: dict[tuple[int, int], int] = {}
+        for pairs, n in seen.items():
+            for pair in pairs:
+                counts[pair] = counts.get(pair, 0) + n
+        choice = {j: [min(range(len(sets)), key=lambda k, j=j: (counts.get((j, k), 0), k))]
                   for j, sets in self.sets.items()}
         self._chosen = (self._automaton(choice), choice)
