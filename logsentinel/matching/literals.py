@@ -11,17 +11,10 @@ from __future__ import annotations
 
 import re
 
-try:  # Python >= 3.11
-    import re._constants as C
-    import re._parser as P
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as C  # type: ignore
-    import sre_parse as P  # type: ignore
+from logsentinel.sre import ATOMIC as _ATOMIC
+from logsentinel.sre import REPEATS as _REPEATS
+from logsentinel.sre import C, P
 
-_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT}
-if hasattr(C, "POSSESSIVE_REPEAT"):
-    _REPEATS.add(C.POSSESSIVE_REPEAT)
-_ATOMIC = getattr(C, "ATOMIC_GROUP", None)
 MIN_WORD = 2          # one letter is everywhere: a set holding one is no help
 MAX_SET = 64          # an alternation of more words than this is not worth looking for
 
@@ -55,7 +48,7 @@ def _seq(items) -> list[frozenset[str]]:
         if op == C.LITERAL and av < 128 and av != 10:
             run.append(chr(av).lower())
             continue
-        if op == C.SUBPATTERN and not _flags_off_case(av):
+        if op == C.SUBPATTERN:
             inner = list(av[3])
             if all(o == C.LITERAL and a < 128 and a != 10 for o, a in inner):
                 run.extend(chr(a).lower() for _o, a in inner)
@@ -64,10 +57,6 @@ def _seq(items) -> list[frozenset[str]]:
         out.extend(_element(op, av))
     close()
     return out
-
-
-def _flags_off_case(av) -> bool:
-    return False  # scoped flags change no word here: words are matched lower-cased
 
 
 def _element(op, av) -> list[frozenset[str]]:
@@ -80,7 +69,7 @@ def _element(op, av) -> list[frozenset[str]]:
         return _seq(list(body)) if lo >= 1 else []
     if op == C.BRANCH:
         return _branch(av[1])
-    if op == C.ASSERT and av[0] == 1:   # a lookahead: what it needs is in the record too
+    if op == C.ASSERT:   # a lookahead or lookbehind: what it needs is in the record too
         return _seq(list(av[1]))
     return []
 

@@ -23,17 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-try:  # Python >= 3.11
-    import re._constants as C
-    import re._parser as P
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as C  # type: ignore
-    import sre_parse as P  # type: ignore
+from logsentinel.sre import ATOMIC as _ATOMIC
+from logsentinel.sre import REPEATS as _REPEATS
+from logsentinel.sre import C, P
 
-_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT}
-if hasattr(C, "POSSESSIVE_REPEAT"):
-    _REPEATS.add(C.POSSESSIVE_REPEAT)
-_ATOMIC = getattr(C, "ATOMIC_GROUP", None)
 _ZERO_WIDTH = {C.AT, C.ASSERT, C.ASSERT_NOT}
 _CATEGORIES = {
     C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D",

@@ -15,16 +15,10 @@ so the two checks together cover both.
 
 from __future__ import annotations
 
-try:
-    import re._compiler as _compiler
-    import re._constants as C
-    import re._parser as P
-except ImportError:  # pragma: no cover
-    import sre_compile as _compiler  # type: ignore
-    import sre_constants as C  # type: ignore
-    import sre_parse as P  # type: ignore
+from logsentinel.sre import REPEATS as _REPEATS
+from logsentinel.sre import C, P
+from logsentinel.sre import compiler as _compiler
 
-_REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | ({C.POSSESSIVE_REPEAT} if hasattr(C, "POSSESSIVE_REPEAT") else set())
 _SAMPLE = "".join(chr(c) for c in range(1, 0x180)) + "\u00a0\u2028\u00e9\u20ac\u4e2d\U0001f600"
 _UNBOUNDED_FROM = 32     # an outer {m,n} with n at least this behaves like a star
 

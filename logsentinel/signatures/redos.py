@@ -13,12 +13,7 @@ import time
 
 import regex
 
-try:
-    import re._constants as C
-    import re._parser as P
-except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore
-    import sre_parse as P  # type: ignore
+from logsentinel.sre import C, P
 
 PUMP_LENGTH = 3000
 BUDGET_S = 0.25
