@@ -116,3 +116,4 @@ class WordScan:
         choice = {j: [min(range(len(sets)), key=lambda k, j=j: (counts.get((j, k), 0), k))]
                   for j, sets in self.sets.items()}
         self._chosen = (self._automaton(choice), choice)
+        self._every = None                # needed for the count only
