@@ -48,6 +48,14 @@ def usable(source: str) -> bool:
     return compiled.search("") is None
 
 
+def matches(source: str, text: str) -> bool:
+    """True if ``source`` is a usable signature regex and finds a match in ``text``: the
+    premise of every "a match implies ..." property."""
+    if not usable(source):
+        return False
+    return regex.compile(source, flags=regex.V0, cache_pattern=False).search(text) is not None
+
+
 def make_rx(source: str, key: str = "match[0]") -> Rx:
     return Rx(source, regex.compile(source, flags=regex.V0, cache_pattern=False), key, None)
 
