@@ -53,7 +53,6 @@ class _Plan:
         self.combined = None
         self.words: WordScan | None = None     # the python engine's word scanner
         self.prefer_words: bool | None = None  # the python engine's choice, once timed on a block
-        self.combined_ids: list[int] = []      # signatures the combined regex stands for
         # a scan pattern's id is its place in ``owner``: (signature index, id() of its regex), so
         # a candidate record is confirmed with the regexes whose scan form matched in it only
         self.owner: list[tuple[int, int]] = []
