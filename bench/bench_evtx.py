@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from evtx import PyEvtxParser  # noqa: E402
 
-from logsentinel.app.config import default_config  # noqa: E402
-from logsentinel.app.matcher import build_matcher  # noqa: E402
-from logsentinel.app.replay import replay  # noqa: E402
+from logsentinel.config.load import default_config  # noqa: E402
+from logsentinel.cache.matcher import build_matcher  # noqa: E402
+from logsentinel.tools.replay import replay  # noqa: E402
 from logsentinel.signatures.load import load_effective  # noqa: E402
 from logsentinel.sources.eventlog.capture import EventStats, read_events  # noqa: E402
 

@@ -34,10 +34,10 @@ sys.path.insert(0, str(HERE))
 from ere import Untranslatable, to_ere  # noqa: E402
 from loggen import generate  # noqa: E402
 
-from logsentinel.app.config import default_config  # noqa: E402
+from logsentinel.config.load import default_config  # noqa: E402
 from logsentinel.signatures.load import load_library  # noqa: E402
-from logsentinel.app.matcher import build_matcher  # noqa: E402
-from logsentinel.app.replay import replay  # noqa: E402
+from logsentinel.cache.matcher import build_matcher  # noqa: E402
+from logsentinel.tools.replay import replay  # noqa: E402
 
 
 LAST_CPU = [0.0]   # CPU seconds of the last peak_rss_mb run (steadier than wall time on a busy machine)

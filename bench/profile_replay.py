@@ -23,9 +23,9 @@ sys.path.insert(0, str(HERE))
 
 from loggen import generate  # noqa: E402
 
-from logsentinel.app.config import default_config  # noqa: E402
-from logsentinel.app.matcher import build_matcher  # noqa: E402
-from logsentinel.app.replay import replay  # noqa: E402
+from logsentinel.config.load import default_config  # noqa: E402
+from logsentinel.cache.matcher import build_matcher  # noqa: E402
+from logsentinel.tools.replay import replay  # noqa: E402
 from logsentinel.signatures.load import load_library  # noqa: E402
 
 

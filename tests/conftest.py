@@ -28,7 +28,7 @@ def redos_verdicts():
     """Test the bundled library's regexes for catastrophic backtracking once per session (the
     verdicts are cached on disk), so that the first ``run`` a test starts does not pay for it
     while the test waits for "running"."""
-    from logsentinel.app.check import run_check
+    from logsentinel.tools.check import run_check
     run_check([PATTERNS])
 
 

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from logsentinel.app.check import run_check
-from logsentinel.app.ci_report import Case, github_annotation, junit_xml
+from logsentinel.tools.check import run_check
+from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
 from logsentinel.cli.common import read_config
 from logsentinel.matching.matcher import ENGINES
 

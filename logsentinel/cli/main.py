@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
-    from logsentinel.app.logsetup import setup_logging
+    from logsentinel.runtime.logsetup import setup_logging
     setup_logging(["warning", "info", "debug"][min(args.verbose, 2)], args.log_format or "text")
     try:
         return args.func(args)

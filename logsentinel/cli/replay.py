@@ -7,11 +7,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from logsentinel.app.config import Config, ConfigError, default_config, load_config
-from logsentinel.app.ci_report import Case, github_annotation, junit_xml
-from logsentinel.app.expect import diff_events, differences, load_expected
-from logsentinel.app.matcher import build_matcher
-from logsentinel.app.replay import Progress, ReplayStats, UnknownFormat, replay
+from logsentinel.config.load import Config, ConfigError, default_config, load_config
+from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
+from logsentinel.tools.expect import diff_events, differences, load_expected
+from logsentinel.cache.matcher import build_matcher
+from logsentinel.tools.replay import Progress, ReplayStats, UnknownFormat, replay
 from logsentinel.cli.common import read_library
 from logsentinel.matching.matcher import ENGINES, Matcher
 from logsentinel.records.eventxml import SYSTEM_FIELDS as EVENT_SYSTEM_FIELDS

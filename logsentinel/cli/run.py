@@ -46,7 +46,7 @@ def cmd_validate(args) -> int:
         print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
     for ev in config.eventlogs:
         print(f"source {ev.name}: the Windows event log, channels {', '.join(ev.channels)}")
-    from logsentinel.app.sidecar import PROBE_SOURCE
+    from logsentinel.runtime.sidecar import PROBE_SOURCE
     known = {src.name for src in config.sources} | {ev.name for ev in config.eventlogs} | {PROBE_SOURCE}
     for sig in lib.signatures:
         missing = [name for name in (sig.sources or ()) if name not in known]
@@ -58,9 +58,14 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _listener(telemetry, health, config):
+    from logsentinel.web.listener import MetricsServer   # the web layer sits above the loop
+    return MetricsServer(telemetry, health, config)
+
+
 def cmd_run(args) -> int:
-    from logsentinel.app.logsetup import setup_logging
-    from logsentinel.app.sidecar import Sidecar
+    from logsentinel.runtime.logsetup import setup_logging
+    from logsentinel.runtime.sidecar import Sidecar
     from logsentinel.dispatch.outbox import StateError
     config = read_config(args.config)
     lib = read_library(config, checked=True) if config is not None else None
@@ -74,7 +79,7 @@ def cmd_run(args) -> int:
     if not config.sources and not config.probes and not config.eventlogs:
         print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
-    from logsentinel.app.lock import StateInUse, StateLock
+    from logsentinel.state.lock import StateInUse, StateLock
     lock = StateLock(config.state)
     try:
         lock.acquire()                     # before anything binds a port or reads a log
@@ -84,7 +89,7 @@ def cmd_run(args) -> int:
     try:
         setup_logging("debug" if args.verbose >= 2 else config.log.level, args.log_format or config.log.format)
         try:
-            sidecar = Sidecar(config, lib, engine=args.engine)
+            sidecar = Sidecar(config, lib, engine=args.engine, listener=_listener)
         except StateError as exc:
             print(str(exc), file=sys.stderr)
             return 2

@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_status(args) -> int:
-    from logsentinel.app.status import collect
+    from logsentinel.web.status import collect
     config = read_config(args.config)
     if config is None:
         return 2

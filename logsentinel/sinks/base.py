@@ -1,7 +1,7 @@
-"""The sink interface, the settings every sink has, and the table of sink types.
+"""The sink interface and the settings every sink has (the table of sink types is ``registry``).
 
 Each sink type declares its settings as a dataclass in its own module (keys, defaults, checks);
-the config loader only picks the type and reads that dataclass (``app.settings``).
+the config loader only picks the type and reads that dataclass (``config.sections``).
 """
 
 from __future__ import annotations
@@ -114,24 +114,3 @@ def sink_name(cfg: SinkSettings, index: int) -> str:
         return cfg.name
     target = cfg.target()
     return f"{cfg.type}:{mask_url(target)}" if target else f"{cfg.type}:{index}"
-
-
-def sink_types() -> dict[str, type[Sink]]:
-    from logsentinel.sinks.alertmanager import AlertmanagerSink
-    from logsentinel.sinks.jsonl import JsonlSink
-    from logsentinel.sinks.pagerduty import PagerDutySink
-    from logsentinel.sinks.stdout import StdoutSink
-    from logsentinel.sinks.webhook import WebhookSink
-    return {cls.type: cls for cls in (JsonlSink, StdoutSink, WebhookSink, AlertmanagerSink, PagerDutySink)}
-
-
-def build_sinks(configs: list[SinkSettings], base: Path, clock: Clock = SYSTEM) -> list[Sink]:
-    """Sinks from the config's validated ``sinks:``. An Alertmanager HA cluster becomes one
-    queue per member: each member gets every alert, and one member down does not hold the
-    others back."""
-    types = sink_types()
-    out: list[Sink] = []
-    for i, cfg in enumerate(configs):
-        name = sink_name(cfg, i)
-        out.extend(types[cfg.type].members(name, cfg, base, clock))
-    return out

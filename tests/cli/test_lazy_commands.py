@@ -30,7 +30,7 @@ def test_a_replay_imports_neither_the_checks_nor_the_sidecar(tmp_path):
     log.write_text("2026-11-27 10:00:00 ok\n", encoding="utf-8")
     code = ("import sys\nfrom logsentinel.cli.main import main\n"
             f"main(['replay', '--host', 'h', '--timezone', 'UTC', '-o', {str(tmp_path / 'out.jsonl')!r}, {str(log)!r}])\n"
-            "print(sorted(m for m in sys.modules if m in ('logsentinel.app.check', 'logsentinel.app.sidecar', "
+            "print(sorted(m for m in sys.modules if m in ('logsentinel.tools.check', 'logsentinel.runtime.sidecar', "
             "'logsentinel.cli.run', 'logsentinel.cli.status', 'requests', 'watchdog')))\n")
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr

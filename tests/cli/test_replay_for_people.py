@@ -7,7 +7,7 @@ import io
 import json
 
 from conftest import SAMPLES, run_cli
-from logsentinel.app.replay import Progress
+from logsentinel.tools.replay import Progress
 from support.clock import FakeClock
 
 ARGS = ["replay", "-c", SAMPLES / "logsentinel.yaml", *sorted((SAMPLES / "logs").iterdir())]

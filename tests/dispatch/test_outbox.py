@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from logsentinel.app.state import State
+from logsentinel.state.database import State
 from logsentinel.dispatch.outbox import Outbox
 
 EVENT = {"id": "0" * 32, "signature": "s", "priority": "P3", "report": "fired", "dedup_key": "k"}

@@ -62,7 +62,7 @@ def test_superset_pattern_never_misses(source, text):
 def test_engines_agree_on_the_samples(library):
     """On real logs with the real library, every engine finds the same matches."""
     from conftest import SAMPLES
-    from logsentinel.app.config import load_config
+    from logsentinel.config.load import load_config
     from logsentinel.sources.files.capture import read_blocks
     config = load_config(SAMPLES / "logsentinel.yaml")
     for path in sorted((SAMPLES / "logs").iterdir()):

@@ -73,7 +73,7 @@ def test_teams_body(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["event", "slack", "teams"])
 def test_a_format_is_a_checked_setting(fmt):
-    from logsentinel.app.settings import parse_section
+    from logsentinel.config.sections import parse_section
     assert parse_section(WebhookSettings, {"type": "webhook", "url": "http://x", "format": fmt})[0] is not None
     _none, problems = parse_section(WebhookSettings, {"type": "webhook", "url": "http://x", "format": "discord"})
     assert problems and "expected event, slack or teams" in problems[0][1]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLES, run_cli, rust_extension
-from logsentinel.app.config import default_config
-from logsentinel.app.replay import UnknownFormat, replay
+from logsentinel.config.load import default_config
+from logsentinel.tools.replay import UnknownFormat, replay
 from logsentinel.matching.matcher import Matcher
 from logsentinel.signatures.load import load_library
 from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff

@@ -13,8 +13,8 @@ import textwrap
 import pytest
 
 from conftest import PATTERNS, run_cli
-from logsentinel.app.config import load_config
-from logsentinel.app.sidecar import Sidecar
+from logsentinel.config.load import load_config
+from logsentinel.runtime.sidecar import Sidecar
 from logsentinel.signatures.load import load_effective
 from support.clock import FakeClock
 from support.eventlog import FakeEventLog

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from logsentinel.app.config import SourceConfig
+from logsentinel.config.load import SourceConfig
 from logsentinel.sources.files.follow import SourceTail
 
 _text = st.text(alphabet=st.sampled_from(list("abcxyz 0123é€😀-")), min_size=0, max_size=12)

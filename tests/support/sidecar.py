@@ -8,9 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from logsentinel.app.config import load_config
+from logsentinel.config.load import load_config
 from logsentinel.signatures.load import load_effective
-from logsentinel.app.sidecar import Sidecar
+from logsentinel.runtime.sidecar import Sidecar
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
@@ -46,9 +46,11 @@ def write_config(tmp_path: Path, log: Path, source: str = "a", start_at: str = "
 
 
 def load_sidecar(config_path: Path) -> Sidecar:
-    """A real Sidecar, not started: tests drive it with ``step()``."""
+    """A real Sidecar, not started: tests drive it with ``step()``; with the web listener, as
+    ``logsentinel run`` builds it."""
+    from logsentinel.web.listener import MetricsServer
     config = load_config(config_path)
-    return Sidecar(config, load_effective(config.patterns, config.bundled_patterns))
+    return Sidecar(config, load_effective(config.patterns, config.bundled_patterns), listener=MetricsServer)
 
 
 def fail_first_call(func, exc: Exception):

@@ -1,7 +1,7 @@
-"""The probe interface, the settings every probe has, and the table of probe types.
+"""The probe interface and the settings every probe has (the table of probe types is ``registry``).
 
 Each probe type declares its settings as a dataclass in its own module; the config loader only
-picks the type and reads that dataclass (``app.settings``).
+picks the type and reads that dataclass (``config.sections``).
 """
 
 from __future__ import annotations
@@ -47,15 +47,3 @@ class Probe:
 
     def run(self) -> list[ProbeResult]:
         raise NotImplementedError
-
-
-def probe_types() -> dict[str, type[Probe]]:
-    from logsentinel.sources.probes.database import DatabaseProbe
-    from logsentinel.sources.probes.disk import DiskProbe
-    from logsentinel.sources.probes.http import HttpProbe
-    return {cls.type: cls for cls in (DiskProbe, DatabaseProbe, HttpProbe)}
-
-
-def build_probes(configs: list[ProbeSettings], base: Path) -> list[Probe]:
-    types = probe_types()
-    return [types[cfg.type].build(cfg.name or f"{cfg.type}{i}", cfg, base) for i, cfg in enumerate(configs)]

@@ -1,0 +1,38 @@
+"""Compiled hyperscan scan databases kept in the cache folder, by the key the matcher gives."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from logsentinel.cache.folder import cache_dir, write_atomic
+
+log = logging.getLogger("logsentinel.matching")
+
+CACHE_KEEP = 16   # compiled databases kept
+
+
+class DiskCache:
+    """Compiled hyperscan databases by key, in files; a cache that fails is no error."""
+
+    def __init__(self, folder: Path | None = None, keep: int = CACHE_KEEP):
+        self.folder = folder or cache_dir()
+        self.keep = keep
+        self.forms: dict | None = None   # widened forms by regex, kept by the caller (regexfacts)
+
+    def load(self, key: str) -> bytes | None:
+        try:
+            return (self.folder / f"hs-{key}.db").read_bytes()
+        except OSError:
+            return None
+
+    def store(self, key: str, data: bytes) -> None:
+        """Write atomically; keep the newest ``keep`` databases."""
+        path = self.folder / f"hs-{key}.db"
+        try:
+            write_atomic(path, data)
+            old = sorted(path.parent.glob("hs-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)[self.keep:]
+            for p in old:
+                p.unlink(missing_ok=True)
+        except OSError as exc:
+            log.debug("cannot cache the scan database in %s: %s", path.parent, exc)

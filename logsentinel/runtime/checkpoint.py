@@ -1,0 +1,95 @@
+"""The commit of one batch: file positions (and files forgotten), the detector's snapshot and
+the reports it made (into every sink's outbox queue), in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from logsentinel.state.detector import build_detector
+from logsentinel.state.database import State
+from logsentinel.detection.detector import Detector
+from logsentinel.detection.events import Event
+from logsentinel.dispatch.outbox import Outbox
+from logsentinel.signatures.model import Signature
+
+if TYPE_CHECKING:
+    from logsentinel.config.load import Config
+    from logsentinel.sources.eventlog.follow import EventLogTail
+    from logsentinel.sources.files.follow import SourceTail
+
+log = logging.getLogger("logsentinel.run")
+
+PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
+
+
+def load_detector(state: State, signatures: list[Signature], config: "Config") -> Detector:
+    """The detector as the state database holds it."""
+    return build_detector(signatures, config, state.load_detector())
+
+
+@dataclass
+class RunStats:
+    commits: int = 0
+    events: int = 0
+    reloads: int = 0
+    reloads_refused: int = 0
+    reloads_unchanged: int = 0   # a request (SIGHUP, a touched file) with the same library content
+    records_set_aside: int = 0   # records the detector failed on, in a batch that failed twice
+    reports: dict = field(default_factory=dict)   # (signature, report) -> count
+
+
+class Checkpoint:
+    """Commits batches to the state database."""
+
+    def __init__(self, state: State, sinks: list[str], max_pending: dict[str, int], stats: RunStats):
+        self.state = state
+        self.sinks = sinks
+        self.max_pending = max_pending
+        self.stats = stats
+        self._next_prune = 0.0
+
+    def commit(self, tails: list["SourceTail"], detector: Detector, events: list[Event], now: float,
+               mono: float, eventlogs: list["EventLogTail"] = (), probes: list = ()) -> bool:
+        """Write what changed; True if anything was written. ``probes``: (epoch ms, ProbeResult)."""
+        rows = [row for tail in tails for row in tail.dirty_rows()]
+        forgotten = [(tail.cfg.name, key) for tail in tails for key in tail.take_forgotten()]
+        bookmarks = [row for tail in eventlogs for row in tail.dirty_rows()]
+        if not (rows or events or forgotten or bookmarks or probes):
+            return False
+        state = self.state
+        with state.transaction() as db:
+            for source, key in forgotten:
+                state.forget_file(db, source, key)
+            for row in rows:
+                state.save_file(db, row, now)
+            for bookmark in bookmarks:
+                state.save_bookmark(db, bookmark)
+            for at, result in probes:
+                state.save_probe(db, result.probe, at, result.text, result.ok, result.value)
+            state.save_detector(db, detector.snapshot())
+            for ev in events:
+                self._enqueue(db, ev, now)
+            state.set_meta(db, "started", "1")
+            if mono >= self._next_prune:
+                self._next_prune = mono + PRUNE_EVERY_S
+                Outbox.prune_delivered(db, now)
+        for tail in [*tails, *eventlogs]:
+            tail.mark_clean()
+        self.stats.commits += 1
+        self._count(events)
+        return True
+
+    def _enqueue(self, db, ev: Event, now: float) -> None:
+        dropped = Outbox.enqueue(db, self.sinks, ev.to_dict(), now, self.max_pending)
+        if dropped:
+            log.error("outbox full: %d lowest-priority report(s) set aside (see logsentinel outbox)", dropped)
+
+    def _count(self, events: list[Event]) -> None:
+        self.stats.events += len(events)
+        for ev in events:
+            key = (ev.signature, ev.report)
+            self.stats.reports[key] = self.stats.reports.get(key, 0) + 1
+            log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count,
+                     ev.path, ev.line)

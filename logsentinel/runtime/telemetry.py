@@ -1,0 +1,27 @@
+"""What a running sidecar shows the outside: the live objects the metrics read when scraped,
+handed over by the sidecar (which replaces matcher, detector and tails on reload and recovery)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from logsentinel.clock import Clock
+from logsentinel.runtime.checkpoint import RunStats
+
+
+@dataclass
+class Telemetry:
+    """The counters metrics read when scraped, handed in by the sidecar (nothing is counted
+    twice on the hot path): per source, the tail's stats and lag; the matcher's, the run's and
+    each sink worker's counters; the probes' last results."""
+
+    tails: list            # SourceTail: .cfg.name, .stats, .lag()
+    matcher: object        # Matcher: .signatures, .stats (replaced on reload)
+    run: RunStats
+    workers: list          # SinkWorker: .sink.name, .counters
+    probes: list           # Probe: .name, .last
+    state_path: Path
+    clock: Clock
+    detector: object       # Detector: .open (replaced on reload and recovery)
+    ignored_times: object = None   # IgnoredTimes: .per_source

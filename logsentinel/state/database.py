@@ -1,0 +1,125 @@
+"""The sidecar's state: one SQLite database (WAL) holding file offsets, the detector's state and
+the outbox of event reports not yet delivered (``dispatch.outbox``).
+
+Everything that one batch of log data changes is written in one transaction: the offsets (and
+the bytes read but not yet made into records), the detector's state and the reports it made.
+A crash at any point therefore leaves the state of a batch boundary: after a restart no line
+is read twice or lost, and no report is made twice. A database written by an earlier release
+is upgraded when it is opened (``app.migrate``).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from logsentinel.state.migrate import SCHEMA_VERSION, upgrade_schema
+from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
+from logsentinel.dispatch.outbox import Connection, StateError, connect
+from logsentinel.sources.eventlog.follow import BookmarkRow
+from logsentinel.sources.files.position import FileRow
+
+__all__ = ["State", "StateError", "FileRow"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT NOT NULL,
+    file_key TEXT NOT NULL,          -- device:inode (volume serial:file index on Windows)
+    path TEXT NOT NULL,              -- last path it was seen at
+    head BLOB NOT NULL,              -- its first bytes: tells a reused inode from the same file
+    offset INTEGER NOT NULL,         -- raw bytes consumed
+    reader TEXT NOT NULL,            -- decoder and record-cutter state (held-back bytes), JSON
+    gone INTEGER NOT NULL DEFAULT 0, -- no configured path points at it any more
+    updated REAL NOT NULL,
+    PRIMARY KEY (source, file_key)
+);
+CREATE TABLE IF NOT EXISTS detector (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS probes (
+    name TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,             -- epoch ms of the last result
+    text TEXT NOT NULL,              -- the record it wrote
+    ok INTEGER NOT NULL,
+    value REAL
+);
+CREATE TABLE IF NOT EXISTS bookmarks (
+    source TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    xml TEXT,                        -- the event-log bookmark after the last event read
+    since INTEGER NOT NULL,          -- epoch ms the channel was first read from
+    PRIMARY KEY (source, channel)
+);
+""" + OUTBOX_SCHEMA
+
+
+class State(Connection):
+    """The main loop's connection to the state database."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        super().__init__(connect(self.path))
+        try:
+            found = self._schema_version()
+            self.db.executescript(_SCHEMA)
+            with self.transaction() as db:
+                if found is None:
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                else:
+                    upgrade_schema(db, found)
+        except sqlite3.Error as exc:
+            raise StateError(f"state database {self.path}: {exc}") from None
+
+    def _schema_version(self) -> int | None:
+        if not self.db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone():
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return int(row[0]) if row else None
+
+    # ---- meta ---------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def set_meta(db, key: str, value: str) -> None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # ---- files --------------------------------------------------------------------------
+    def load_files(self, source: str) -> list[FileRow]:
+        rows = self.db.execute("SELECT source, file_key, path, head, offset, reader, gone FROM files "
+                               "WHERE source = ?", (source,)).fetchall()
+        return [FileRow(r[0], r[1], r[2], bytes(r[3]), r[4], json.loads(r[5]), bool(r[6])) for r in rows]
+
+    @staticmethod
+    def save_file(db, row: FileRow, now: float) -> None:
+        db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (row.source, row.file_key, row.path, row.head, row.offset, json.dumps(row.reader),
+                    int(row.gone), now))
+
+    @staticmethod
+    def forget_file(db, source: str, file_key: str) -> None:
+        db.execute("DELETE FROM files WHERE source = ? AND file_key = ?", (source, file_key))
+
+    # ---- probes ---------------------------------------------------------------------------
+    @staticmethod
+    def save_probe(db, name: str, at: int, text: str, ok: bool, value: float | None) -> None:
+        db.execute("INSERT OR REPLACE INTO probes VALUES (?, ?, ?, ?, ?)", (name, at, text, int(ok), value))
+
+    # ---- event-log bookmarks ----------------------------------------------------------------
+    def load_bookmarks(self, source: str) -> list[BookmarkRow]:
+        return [BookmarkRow(*r) for r in self.db.execute(
+            "SELECT source, channel, xml, since FROM bookmarks WHERE source = ?", (source,))]
+
+    @staticmethod
+    def save_bookmark(db, row: BookmarkRow) -> None:
+        db.execute("INSERT OR REPLACE INTO bookmarks VALUES (?, ?, ?, ?)", (row.source, row.channel, row.xml, row.since))
+
+    # ---- detector -----------------------------------------------------------------------
+    def load_detector(self) -> dict | None:
+        row = self.db.execute("SELECT state FROM detector WHERE id = 1").fetchone()
+        return json.loads(row[0]) if row else None
+
+    @staticmethod
+    def save_detector(db, state: dict) -> None:
+        db.execute("INSERT OR REPLACE INTO detector VALUES (1, ?)", (json.dumps(state),))

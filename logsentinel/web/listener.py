@@ -1,0 +1,101 @@
+"""The sidecar's HTTP listener (127.0.0.1 by default): ``/metrics`` (``web.metrics``),
+``/healthz`` (the loop is alive), ``/readyz`` (the state database is writable and every sink
+delivered recently, or has nothing to deliver), ``/`` the status page (``web.page``) and
+``/api/status`` its JSON (``web.status``). Beyond loopback, optional TLS and basic auth with
+bcrypt-hashed passwords (``web.auth``), as Prometheus exporters' web config offers them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+from logsentinel.config.load import Config
+from logsentinel.runtime.health import Health
+from logsentinel.runtime.telemetry import Telemetry
+from logsentinel.web.auth import BasicAuth
+from logsentinel.web.metrics import SidecarCollector
+from logsentinel.web.status import collect
+
+log = logging.getLogger("logsentinel.metrics")
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class MetricsServer:
+    def __init__(self, telemetry: Telemetry, health: Health, config: Config):
+        self.health = health
+        self.config = config
+        self.clock = telemetry.clock
+        web = config.metrics
+        registry = CollectorRegistry()
+        registry.register(SidecarCollector(telemetry))
+        self.metrics_app = make_wsgi_app(registry)
+        self.auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
+        self.httpd = make_server(web.host, web.port, self.app, server_class=_Server, handler_class=_QuietHandler)
+        self.scheme = "http"
+        if web.tls_cert_file:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(web.tls_cert_file, web.tls_key_file)
+            # the handshake happens in the request's thread: a client that never finishes it
+            # holds only its own thread, not the listener
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
+            self.scheme = "https"
+        self.port = self.httpd.server_port
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="metrics", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        log.info("status page, metrics and health on %s://%s:%d/ (/metrics, /healthz, /readyz, /api/status)%s",
+                 self.scheme, self.httpd.server_address[0], self.port, " with basic auth" if self.auth else "")
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def app(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if self.auth is not None and not self.auth.allows(environ.get("HTTP_AUTHORIZATION")):
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="logsentinel"'),
+                                                ("Content-Type", "text/plain"), ("Content-Length", "13")])
+            return [b"unauthorized\n"]
+        if path == "/":
+            from logsentinel.web.page import render
+            body = render(collect(self.config, self.clock.time()), self.config.host).encode("utf-8")
+            return _send(start_response, 200, "text/html; charset=utf-8", body)
+        if path == "/api/status":
+            body = json.dumps(collect(self.config, self.clock.time()), ensure_ascii=False).encode("utf-8")
+            return _send(start_response, 200, "application/json", body)
+        if path == "/healthz":
+            problems = self.health.liveness()
+            body = "ok\n" if not problems else "".join(p + "\n" for p in problems)
+            return _text(start_response, 200 if not problems else 503, body)
+        if path == "/readyz":
+            problems = self.health.readiness()
+            body = "ready\n" if not problems else "".join(p + "\n" for p in problems)
+            return _text(start_response, 200 if not problems else 503, body)
+        return self.metrics_app(environ, start_response)
+
+
+def _text(start_response, status: int, body: str):
+    return _send(start_response, status, "text/plain", body.encode())
+
+
+def _send(start_response, status: int, content_type: str, data: bytes):
+    reason = {200: "OK", 503: "Service Unavailable"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(data))),
+                                          ("Cache-Control", "no-store")])
+    return [data]
