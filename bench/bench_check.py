@@ -21,8 +21,7 @@ from pathlib import Path
 def timed_check(cache: Path) -> float:
     env = dict(os.environ, XDG_CACHE_HOME=str(cache), LOCALAPPDATA=str(cache))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "logsentinel", "check", "-q"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "logsentinel", "check", "-q"], env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -35,8 +34,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             cold.append(timed_check(Path(tmp)))
             warm.append(timed_check(Path(tmp)))
-    print(f"check, bundled library: cold {min(cold):.2f} s, warm {min(warm):.2f} s, "
-          f"warm/cold {min(warm) / min(cold):.3f}")
+    print(
+        f"check, bundled library: cold {min(cold):.2f} s, warm {min(warm):.2f} s, warm/cold {min(warm) / min(cold):.3f}"
+    )
     return 0
 
 

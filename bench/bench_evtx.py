@@ -20,11 +20,11 @@ sys.path.insert(0, str(ROOT))
 
 from evtx import PyEvtxParser  # noqa: E402
 
-from logsentinel.config.load import default_config  # noqa: E402
 from logsentinel.cache.matcher import build_matcher  # noqa: E402
-from logsentinel.tools.replay import replay  # noqa: E402
+from logsentinel.config.load import default_config  # noqa: E402
 from logsentinel.signatures.load import load_effective  # noqa: E402
 from logsentinel.sources.eventlog.capture import EventStats, read_events  # noqa: E402
+from logsentinel.tools.replay import replay  # noqa: E402
 
 
 def parser_alone(path: Path) -> int:
@@ -53,8 +53,11 @@ def main() -> None:
     for path in files:
         best: dict[str, float] = {}
         counts: dict[str, int] = {}
-        runs = {"parser alone": parser_alone, "parser + converter": reading,
-                "whole replay": lambda p: whole_replay(p, matcher)}
+        runs = {
+            "parser alone": parser_alone,
+            "parser + converter": reading,
+            "whole replay": lambda p: whole_replay(p, matcher),
+        }
         for _ in range(args.rounds):
             for name, run in runs.items():
                 t0 = time.perf_counter()

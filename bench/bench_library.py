@@ -36,9 +36,9 @@ from loggen import generate  # noqa: E402
 
 from logsentinel.signatures.load import load_library  # noqa: E402
 
-BEFORE_REWORK = "ab31f40^"   # the commit before "Signatures reworked for recall"
-BEFORE_ISSUE = "90b8580^"    # the commit before issue 12's first change, the same library (ab31f40^'s
-                             # code does not start: its cli imports a module committed after it)
+BEFORE_REWORK = "ab31f40^"  # the commit before "Signatures reworked for recall"
+BEFORE_ISSUE = "90b8580^"  # the commit before issue 12's first change, the same library (ab31f40^'s
+# code does not start: its cli imports a module committed after it)
 
 
 def old_tree(rev: str, into: Path, whole: bool) -> Path:
@@ -52,8 +52,22 @@ def old_tree(rev: str, into: Path, whole: bool) -> Path:
 
 def run(code: Path, patterns: Path, log: Path) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one replay process."""
-    cmd = [sys.executable, "-m", "logsentinel", "replay", "--no-bundled", "--patterns", str(patterns),
-           "--host", "bench", "--timezone", "UTC", "-o", os.devnull, str(log)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "logsentinel",
+        "replay",
+        "--no-bundled",
+        "--patterns",
+        str(patterns),
+        "--host",
+        "bench",
+        "--timezone",
+        "UTC",
+        "-o",
+        os.devnull,
+        str(log),
+    ]
     env = dict(os.environ, PYTHONPATH=str(code))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -65,8 +79,11 @@ def run(code: Path, patterns: Path, log: Path) -> tuple[float, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--old", metavar="REV",
-                    help=f"the earlier library's commit (default {BEFORE_REWORK}; with --old-code {BEFORE_ISSUE})")
+    ap.add_argument(
+        "--old",
+        metavar="REV",
+        help=f"the earlier library's commit (default {BEFORE_REWORK}; with --old-code {BEFORE_ISSUE})",
+    )
     ap.add_argument("--lines", type=int, default=500_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--old-code", action="store_true", help="run the earlier library on the earlier code too")
@@ -81,7 +98,7 @@ def main() -> int:
         old_root = old_tree(args.old, Path(tmp), args.old_code)
         runs = {"old": (old_root if args.old_code else ROOT, old_root / "patterns"), "new": (ROOT, ROOT / "patterns")}
         for code, lib in runs.values():
-            run(code, lib, log)                # warm: scan-database cache, page cache
+            run(code, lib, log)  # warm: scan-database cache, page cache
         times = {"old": [], "new": []}
         cpu = {"old": [], "new": []}
         for _ in range(args.rounds):
@@ -93,8 +110,10 @@ def main() -> int:
     for name in ("old", "new"):
         t = times[name]
         what = "library and code" if args.old_code else "library"
-        print(f"  {name} {what} ({args.old if name == 'old' else 'this tree'}): median {statistics.median(t):.2f} s, "
-              f"best {min(t):.2f} s, {args.lines / statistics.median(t):,.0f} lines/s")
+        print(
+            f"  {name} {what} ({args.old if name == 'old' else 'this tree'}): median {statistics.median(t):.2f} s, "
+            f"best {min(t):.2f} s, {args.lines / statistics.median(t):,.0f} lines/s"
+        )
     ratio = statistics.median(times["new"]) / statistics.median(times["old"])
     cpu_ratio = statistics.median(cpu["new"]) / statistics.median(cpu["old"])
     print(f"  CPU seconds (median): old {statistics.median(cpu['old']):.2f}, new {statistics.median(cpu['new']):.2f}")

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 def write_config(folder: Path, paths: list[str], start_at: str = "end") -> Path:
     cfg = folder / "cfg.yaml"
     globs = ", ".join(f"'{p}'" for p in paths)
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: bench
         patterns: ['{ROOT / "patterns"}']
         state: state/ls.db
@@ -49,13 +50,18 @@ def write_config(folder: Path, paths: list[str], start_at: str = "end") -> Path:
             start_at: {start_at}
         sinks:
           - {{type: jsonl, path: events.jsonl}}
-    """))
+    """)
+    )
     return cfg
 
 
 def start(cfg: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def stop(proc: subprocess.Popen) -> float:
@@ -74,7 +80,7 @@ def wait_ready(folder: Path, timeout: float = 20.0) -> None:
 
 
 def stamp() -> str:
-    t = datetime.now(timezone.utc)
+    t = datetime.now(UTC)
     return t.strftime("%Y-%m-%d %H:%M:%S,") + f"{t.microsecond // 1000:03d}"
 
 
@@ -127,7 +133,7 @@ def _collect(sink: Path, pos: int, seen: dict) -> int:
     for line in data[:end].splitlines():
         i = line.find(b"database=DB")
         if i >= 0:
-            seen.setdefault(line[i + 9:i + 16].decode(), now)
+            seen.setdefault(line[i + 9 : i + 16].decode(), now)
     return pos + end
 
 
@@ -157,6 +163,7 @@ def backlog(mb: int, out: Path) -> tuple[float, float]:
     from loggen import generate
 
     from logsentinel.signatures.load import load_library
+
     unit = out / "unit-100MB.log"
     if not unit.exists():
         generate(unit, 950_000, load_library([ROOT / "patterns"]))
@@ -179,6 +186,7 @@ def backlog(mb: int, out: Path) -> tuple[float, float]:
     try:
         db = folder / "state" / "ls.db"
         import sqlite3
+
         while True:
             time.sleep(0.5)
             try:
@@ -207,14 +215,18 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     p50, p99, worst = latency(args.events)
-    print(f"latency append -> jsonl event ({args.events} events): p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms")
+    print(
+        f"latency append -> jsonl event ({args.events} events): p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms"
+    )
     cpu = idle_cpu(args.files, args.idle_seconds)
     print(f"idle CPU with {args.files} watched files over {args.idle_seconds:.0f} s: {cpu:.2f} % of one core")
     small_rss, small_rate = backlog(max(args.big_mb // 10, 1), args.out)
     big_rss, big_rate = backlog(args.big_mb, args.out)
     print(f"backlog {args.big_mb // 10} MB: peak RSS {small_rss:.1f} MB, read at {small_rate:.0f} MB/s")
-    print(f"backlog {args.big_mb} MB: peak RSS {big_rss:.1f} MB, read at {big_rate:.0f} MB/s "
-          f"(ratio of peaks {big_rss / small_rss:.2f})")
+    print(
+        f"backlog {args.big_mb} MB: peak RSS {big_rss:.1f} MB, read at {big_rate:.0f} MB/s "
+        f"(ratio of peaks {big_rss / small_rss:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -41,13 +41,15 @@ examples:
 
 def config(folder: Path, log: Path) -> Path:
     cfg = folder / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: bench
         patterns: [mine]
         state: state/ls.db
         sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
         sinks: [{{type: jsonl, path: events.jsonl}}]
-    """))
+    """)
+    )
     return cfg
 
 
@@ -80,7 +82,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    subprocess.run([sys.executable, "-m", "logsentinel", "check", "-q"], check=True)   # warm verdicts
+    subprocess.run([sys.executable, "-m", "logsentinel", "check", "-q"], check=True)  # warm verdicts
     with tempfile.TemporaryDirectory(prefix="ls-reload-") as tmp:
         folder = Path(tmp)
         (folder / "mine").mkdir()
@@ -89,19 +91,21 @@ def main() -> int:
         log.write_text("")
         proc = start(config(folder, log))
         try:
-            while not (folder / "state" / "ls.db").exists():   # the sidecar has started
+            while not (folder / "state" / "ls.db").exists():  # the sidecar has started
                 if proc.poll() is not None:
                     raise SystemExit("the sidecar exited")
                 time.sleep(0.05)
-            one_round(proc, folder, log, 0)      # r0 is loaded: the sidecar follows the log, SIGHUP is handled
+            one_round(proc, folder, log, 0)  # r0 is loaded: the sidecar follows the log, SIGHUP is handled
             times = []
             for n in range(1, args.rounds + 1):
                 times.append(one_round(proc, folder, log, n))
                 print(f"round {n}: {times[-1]:.2f} s")
         finally:
             stop(proc)
-    print(f"SIGHUP to the new signature's event: median {statistics.median(times):.2f} s, "
-          f"worst {max(times):.2f} s (goal: under 1 s)")
+    print(
+        f"SIGHUP to the new signature's event: median {statistics.median(times):.2f} s, "
+        f"worst {max(times):.2f} s (goal: under 1 s)"
+    )
     return 0
 
 

@@ -34,13 +34,12 @@ sys.path.insert(0, str(HERE))
 from ere import Untranslatable, to_ere  # noqa: E402
 from loggen import generate  # noqa: E402
 
+from logsentinel.cache.matcher import build_matcher  # noqa: E402
 from logsentinel.config.load import default_config  # noqa: E402
 from logsentinel.signatures.load import load_library  # noqa: E402
-from logsentinel.cache.matcher import build_matcher  # noqa: E402
 from logsentinel.tools.replay import replay  # noqa: E402
 
-
-LAST_CPU = [0.0]   # CPU seconds of the last peak_rss_mb run (steadier than wall time on a busy machine)
+LAST_CPU = [0.0]  # CPU seconds of the last peak_rss_mb run (steadier than wall time on a busy machine)
 
 
 def peak_rss_mb(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
@@ -87,7 +86,9 @@ def grep_rate(path: Path, library, lines: int) -> tuple[float, int]:
     best = None
     for _ in range(2):
         t0 = time.perf_counter()
-        done = subprocess.run(["grep", "-E", "-i", "-c", "-f", ere_file, str(path)], capture_output=True, env=env, check=False)
+        done = subprocess.run(
+            ["grep", "-E", "-i", "-c", "-f", ere_file, str(path)], capture_output=True, env=env, check=False
+        )
         if done.returncode not in (0, 1):
             raise SystemExit(f"grep failed: {done.stderr.decode()}")
         wall = time.perf_counter() - t0
@@ -111,7 +112,7 @@ def side_by_side(cmd: list[str], baseline: Path, rounds: int, lines: int) -> Non
     env_new = dict(os.environ, PYTHONPATH=str(ROOT))
     env_old = dict(os.environ, PYTHONPATH=str(baseline))
     old_cmd = [c.replace(str(ROOT / "patterns"), str(baseline / "patterns")) for c in cmd]
-    cmd = old_cmd[:3] + ["replay", "--no-bundled"] + old_cmd[4:]
+    cmd = [*old_cmd[:3], "replay", "--no-bundled", *old_cmd[4:]]
     best = {"this tree": None, "baseline": None}
     cpu = {"this tree": None, "baseline": None}
     rss = {}
@@ -122,10 +123,14 @@ def side_by_side(cmd: list[str], baseline: Path, rounds: int, lines: int) -> Non
             cpu[name] = LAST_CPU[0] if cpu[name] is None else min(cpu[name], LAST_CPU[0])
     print(f"side by side, best of {rounds} alternating rounds ({lines:,} lines):")
     for name in best:
-        print(f"  {name:10} {best[name]:6.2f}s wall, {cpu[name]:6.2f}s CPU  {lines / best[name]:>12,.0f} lines/s"
-              f"  peak {rss[name]:.1f} MB")
-    print(f"  ratio this tree / baseline: wall {best['this tree'] / best['baseline']:.3f}, "
-          f"CPU {cpu['this tree'] / cpu['baseline']:.3f}")
+        print(
+            f"  {name:10} {best[name]:6.2f}s wall, {cpu[name]:6.2f}s CPU  {lines / best[name]:>12,.0f} lines/s"
+            f"  peak {rss[name]:.1f} MB"
+        )
+    print(
+        f"  ratio this tree / baseline: wall {best['this tree'] / best['baseline']:.3f}, "
+        f"CPU {cpu['this tree'] / cpu['baseline']:.3f}"
+    )
     print()
 
 
@@ -134,9 +139,13 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--naive-lines", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=HERE / "out")
-    ap.add_argument("--baseline", type=Path, metavar="CHECKOUT",
-                    help="an earlier release's checkout (git worktree add DIR REV): its replay is timed "
-                         "side by side with this one's, alternating, and the ratio printed")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="an earlier release's checkout (git worktree add DIR REV): its replay is timed "
+        "side by side with this one's, alternating, and the ratio printed",
+    )
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -151,14 +160,28 @@ def main() -> None:
     if not log2.exists():
         generate(log2, args.lines * 2, library)
     size_mb = log.stat().st_size / 1e6
-    print(f"log: {args.lines:,} lines, {size_mb:.0f} MB; library: {len(library.signatures)} signatures, {n_rx} match regexes")
+    print(
+        f"log: {args.lines:,} lines, {size_mb:.0f} MB; library: {len(library.signatures)} signatures, {n_rx} match regexes"
+    )
 
-    cmd = [sys.executable, "-m", "logsentinel", "replay", "--patterns", str(ROOT / "patterns"),
-           "--host", "bench", "--timezone", "UTC", "-o", os.devnull]
+    cmd = [
+        sys.executable,
+        "-m",
+        "logsentinel",
+        "replay",
+        "--patterns",
+        str(ROOT / "patterns"),
+        "--host",
+        "bench",
+        "--timezone",
+        "UTC",
+        "-o",
+        os.devnull,
+    ]
     if args.baseline:
-        side_by_side(cmd + [str(log)], args.baseline, args.rounds, args.lines)
-    wall1, rss1 = peak_rss_mb(cmd + [str(log)])
-    wall2, rss2 = peak_rss_mb(cmd + [str(log2)])
+        side_by_side([*cmd, str(log)], args.baseline, args.rounds, args.lines)
+    wall1, rss1 = peak_rss_mb([*cmd, str(log)])
+    wall2, rss2 = peak_rss_mb([*cmd, str(log2)])
     e2e = args.lines / wall1
     steady, reports = inprocess_rate(log, library, args.lines)
     naive = naive_rate(log, library, args.naive_lines)
@@ -166,13 +189,21 @@ def main() -> None:
 
     print()
     print(f"{'':34} {'lines/s':>12} {'vs naive':>9} {'vs grep':>8}")
-    for name, rate in (("logsentinel replay (process)", e2e), ("logsentinel pipeline (in process)", steady),
-                       ("naive re loop", naive), ("grep -E -i -c -f", grep)):
+    for name, rate in (
+        ("logsentinel replay (process)", e2e),
+        ("logsentinel pipeline (in process)", steady),
+        ("naive re loop", naive),
+        ("grep -E -i -c -f", grep),
+    ):
         print(f"{name:34} {rate:>12,.0f} {rate / naive:>8.1f}x {rate / grep:>7.2f}x")
-    print(f"(replay reported {reports} event updates; grep ran {n_rx - skipped} of {n_rx} regexes translated to ERE; naive timed on {args.naive_lines:,} lines)")
+    print(
+        f"(replay reported {reports} event updates; grep ran {n_rx - skipped} of {n_rx} regexes translated to ERE; naive timed on {args.naive_lines:,} lines)"
+    )
     print()
-    print(f"peak memory of the replay process: {rss1:.1f} MB for {args.lines:,} lines, "
-          f"{rss2:.1f} MB for {args.lines * 2:,} lines (ratio {rss2 / rss1:.2f}); wall {wall1:.2f}s / {wall2:.2f}s")
+    print(
+        f"peak memory of the replay process: {rss1:.1f} MB for {args.lines:,} lines, "
+        f"{rss2:.1f} MB for {args.lines * 2:,} lines (ratio {rss2 / rss1:.2f}); wall {wall1:.2f}s / {wall2:.2f}s"
+    )
 
 
 if __name__ == "__main__":

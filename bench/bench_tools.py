@@ -37,11 +37,13 @@ NOISE = [
     "Cache refreshed: {n} entries",
     "Connection pool: {n} active, {m} idle",
     "Retrying {op} (attempt {m}) after a busy answer",
-    "Operation {op} failed over to the replica, completed in {n} ms",   # 'failed' after a gap: a near miss
+    "Operation {op} failed over to the replica, completed in {n} ms",  # 'failed' after a gap: a near miss
 ]
-FAIL = ["Operation {op} failed: the remote host refused the connection",
-        "Operation {op} timed out after {n} ms",
-        "Connection to 10.0.{m}.{n} refused"]
+FAIL = [
+    "Operation {op} failed: the remote host refused the connection",
+    "Operation {op} timed out after {n} ms",
+    "Connection to 10.0.{m}.{n} refused",
+]
 OPS = ["sync", "download", "save", "query", "upload", "notify"]
 
 
@@ -57,13 +59,12 @@ def generate(path: Path, lines: int, components: int, seed: int = 13) -> None:
         for n in range(lines):
             t = time.gmtime(stamp0 + n // 20)
             comp = rng.randrange(components)
-            if rng.random() < 0.001:
-                msg = rng.choice(FAIL)
-            else:
-                msg = rng.choice(NOISE)
+            msg = rng.choice(FAIL) if rng.random() < 0.001 else rng.choice(NOISE)
             text = msg.format(op=rng.choice(OPS), n=rng.randrange(1, 99999), m=rng.randrange(1, 250))
-            out.write(f"{time.strftime('%Y-%m-%d %H:%M:%S', t)},{n % 1000:03d} [T{rng.randrange(1, 40):02d}] "
-                      f"{rng.choice(LEVELS)} Imagicle.Svc{comp:03d}.Worker - {text}\n")
+            out.write(
+                f"{time.strftime('%Y-%m-%d %H:%M:%S', t)},{n % 1000:03d} [T{rng.randrange(1, 40):02d}] "
+                f"{rng.choice(LEVELS)} Imagicle.Svc{comp:03d}.Worker - {text}\n"
+            )
 
 
 def write_library(folder: Path, n: int) -> None:
@@ -75,7 +76,9 @@ def write_library(folder: Path, n: int) -> None:
             f"examples:\n  match:\n    - '2026-11-27 10:00:00,000 [T01] WARN  Imagicle.Svc{i:03d}.Worker - "
             f"Operation sync timed out after 30000 ms'\n"
             f"  no_match:\n    - '2026-11-27 10:00:00,000 [T01] INFO  Imagicle.Svc{i:03d}.Worker - "
-            f"Operation sync failed over to the replica, completed in 12 ms'\n", encoding="utf-8")
+            f"Operation sync failed over to the replica, completed in 12 ms'\n",
+            encoding="utf-8",
+        )
 
 
 def write_fail2ban(path: Path, n: int) -> None:
@@ -86,11 +89,26 @@ def write_fail2ban(path: Path, n: int) -> None:
 def tools(log: Path, lib: Path, f2b: Path, pats: Path, fail2ban: bool, code: Path, others: bool) -> dict:
     env = dict(os.environ, LC_ALL="C")
     ls_env = dict(env, PYTHONPATH=str(code))
-    replay = [sys.executable, "-m", "logsentinel", "replay", "--no-bundled", "--patterns", str(lib),
-              "--host", "bench", "--timezone", "UTC", "--stats", "-o", os.devnull, str(log)]
+    replay = [
+        sys.executable,
+        "-m",
+        "logsentinel",
+        "replay",
+        "--no-bundled",
+        "--patterns",
+        str(lib),
+        "--host",
+        "bench",
+        "--timezone",
+        "UTC",
+        "--stats",
+        "-o",
+        os.devnull,
+        str(log),
+    ]
     out = {
         "logsentinel replay (hyperscan)": (replay, _replay_hits, ls_env),
-        "logsentinel --engine python": (replay[:4] + ["--engine", "python"] + replay[4:], _replay_hits, ls_env),
+        "logsentinel --engine python": ([*replay[:4], "--engine", "python", *replay[4:]], _replay_hits, ls_env),
     }
     if not others:
         return out
@@ -120,8 +138,16 @@ def _count(res) -> int:
     return int(res.stdout.strip() or 0)
 
 
-def measure(n: int, lines: int, components: int, rounds: int, out: Path, fail2ban: bool = True,
-            code: Path = ROOT, others: bool = True) -> dict:
+def measure(
+    n: int,
+    lines: int,
+    components: int,
+    rounds: int,
+    out: Path,
+    fail2ban: bool = True,
+    code: Path = ROOT,
+    others: bool = True,
+) -> dict:
     log = out / f"tools-{lines}-{components}.log"
     if not log.exists():
         generate(log, lines, components)
@@ -147,7 +173,7 @@ def measure(n: int, lines: int, components: int, rounds: int, out: Path, fail2ba
     size = log.stat().st_size / 1e6
     base = best["logsentinel replay (hyperscan)"]
     print(f"\n{lines:,} lines ({size:.0f} MB), {n} signatures, best of {rounds} round-robin rounds:")
-    print(f"| tool | lines/s | time vs logsentinel | matching lines |\n|---|---:|---:|---:|")
+    print("| tool | lines/s | time vs logsentinel | matching lines |\n|---|---:|---:|---:|")
     for name in runs:
         print(f"| {name} | {lines / best[name]:,.0f} | {best[name] / base:.2f} | {hits[name]:,} |")
     same = len(set(hits.values())) == 1
@@ -161,8 +187,12 @@ def main() -> int:
     ap.add_argument("--signatures", default="26,200", help="signature counts, comma-separated")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--components", type=int, default=200, help="components in the corpus (the most signatures)")
-    ap.add_argument("--code", type=Path, default=ROOT,
-                    help="run logsentinel from this checkout (an earlier release: git worktree add DIR REV)")
+    ap.add_argument(
+        "--code",
+        type=Path,
+        default=ROOT,
+        help="run logsentinel from this checkout (an earlier release: git worktree add DIR REV)",
+    )
     ap.add_argument("--only-logsentinel", action="store_true", help="leave the other tools out")
     args = ap.parse_args()
     out = HERE / "out"
@@ -170,9 +200,19 @@ def main() -> int:
     counts = [int(x) for x in args.signatures.split(",")]
     # one corpus of --components components; fewer signatures watch some of them. fail2ban-regex
     # runs with the first count only: with 200 filters one run takes minutes
-    results = {n: measure(n, args.lines, max(args.components, *counts), args.rounds, out, fail2ban=(i == 0),
-                          code=args.code.resolve(), others=not args.only_logsentinel)
-               for i, n in enumerate(counts)}
+    results = {
+        n: measure(
+            n,
+            args.lines,
+            max(args.components, *counts),
+            args.rounds,
+            out,
+            fail2ban=(i == 0),
+            code=args.code.resolve(),
+            others=not args.only_logsentinel,
+        )
+        for i, n in enumerate(counts)
+    }
     first = results[counts[0]]
     ls = first["logsentinel replay (hyperscan)"]
     print("\ngoals:")

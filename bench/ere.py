@@ -10,13 +10,8 @@ them it runs at ~70k lines/s here), so the widened form is the strongest grep ba
 from __future__ import annotations
 
 import re
-
-try:
-    import re._constants as C
-    import re._parser as P
-except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore
-    import sre_parse as P  # type: ignore
+import re._constants as C
+import re._parser as P
 
 _SPECIAL = set(".[]()*+?{}|^$\\")
 
@@ -55,7 +50,11 @@ def _class(items, icase: bool) -> str:
         elif op == C.CATEGORY:
             cat = {C.CATEGORY_DIGIT: "0-9", C.CATEGORY_SPACE: "[:space:]", C.CATEGORY_WORD: "[:alnum:]_"}.get(av)
             if cat is None:
-                neg_cat = {C.CATEGORY_NOT_DIGIT: "0-9", C.CATEGORY_NOT_SPACE: "[:space:]", C.CATEGORY_NOT_WORD: "[:alnum:]_"}[av]
+                neg_cat = {
+                    C.CATEGORY_NOT_DIGIT: "0-9",
+                    C.CATEGORY_NOT_SPACE: "[:space:]",
+                    C.CATEGORY_NOT_WORD: "[:alnum:]_",
+                }[av]
                 if len(items) == 1:
                     return f"[^{neg_cat}]"
                 raise Untranslatable("negated category inside a class")
@@ -104,8 +103,14 @@ def _node(op, av, icase: bool) -> str:
             return inner + ("*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}")
         return inner + (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
     if op == C.AT:
-        return {C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: "^", C.AT_END: "$", C.AT_END_STRING: "$",
-                C.AT_BOUNDARY: "\\b", C.AT_NON_BOUNDARY: "\\B"}[av]
+        return {
+            C.AT_BEGINNING: "^",
+            C.AT_BEGINNING_STRING: "^",
+            C.AT_END: "$",
+            C.AT_END_STRING: "$",
+            C.AT_BOUNDARY: "\\b",
+            C.AT_NON_BOUNDARY: "\\B",
+        }[av]
     if op in (C.ASSERT, C.ASSERT_NOT):
         return ""
     raise Untranslatable(str(op))

@@ -12,7 +12,9 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-STAMP = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})?\]?\s?|^\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}\s?")
+STAMP = re.compile(
+    r"^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})?\]?\s?|^\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}\s?"
+)
 
 NOISE = [
     "[{t}] INFO  StoneVoice.CallRecording.Engine - Call {n} started recording ({a} -> {b}) on channel {c}",
@@ -20,7 +22,7 @@ NOISE = [
     "[{t}] DEBUG StoneVoice.CallRecording.Storage.FileStore - Encrypted MP3 written to D:\\Recordings\\2026\\11\\27\\{h}.mp3 ({n} KB)",
     "[{t}] INFO  StoneVoice.CallRecording.Engine - Recording channels in use: {c}/8",
     "[{t}] INFO  VoipStack.Sip - REGISTER refreshed for trunk CUCM-{c} (expires 3600)",
-    "[{t}] INFO  VoipStack.Queueing - Queue \"Sales\": {c} calls waiting, {c}/12 licensed channels in use",
+    '[{t}] INFO  VoipStack.Queueing - Queue "Sales": {c} calls waiting, {c}/12 licensed channels in use',
     "[{t}] INFO  VoipStack.Rtp - RTP session {h} closed, {n} packets",
     "[{t}] DEBUG Webex.Http - GET https://webexapis.com/v1/people?max=100 200 ({n} ms)",
     "[{t}] INFO  Webex.XsiClient - XSI channel heartbeat OK",
@@ -29,8 +31,11 @@ NOISE = [
     "[{t}] WARN  StoneVoice.CallRecording.Sip - RTP stream for call {n} has {c}% packet loss",
     "[{t}] INFO  StoneVoice.HighReliability.Replicator - Replication completed: {n} rows, 0 errors",
 ]
-TRACE = ["   at StoneVoice.Data.Db.Execute(String sql)", "   at StoneVoice.CallRecording.Service.OnTimer(Object state)",
-         "--- End of inner exception stack trace ---"]
+TRACE = [
+    "   at StoneVoice.Data.Db.Execute(String sql)",
+    "   at StoneVoice.CallRecording.Service.OnTimer(Object state)",
+    "--- End of inner exception stack trace ---",
+]
 
 
 def _examples(library) -> tuple[list[str], list[str]]:
@@ -43,8 +48,9 @@ def _examples(library) -> tuple[list[str], list[str]]:
     return hits, near
 
 
-def generate(path: Path, lines: int, library, seed: int = 42, event_rate: float = 0.001,
-             near_rate: float = 0.01) -> dict:
+def generate(
+    path: Path, lines: int, library, seed: int = 42, event_rate: float = 0.001, near_rate: float = 0.01
+) -> dict:
     """Write ``lines`` lines to ``path``; returns counts of what was written."""
     rng = random.Random(seed)
     hits, near = _examples(library)
@@ -65,8 +71,14 @@ def generate(path: Path, lines: int, library, seed: int = 42, event_rate: float 
                 nears += 1
             else:
                 tpl = rng.choice(NOISE)
-                text = tpl.format(t=stamp, n=rng.randint(1000, 99999), a=rng.randint(2000, 2099),
-                                  b=rng.randint(3000, 3099), c=rng.randint(1, 9), h=f"{rng.getrandbits(32):08x}")
+                text = tpl.format(
+                    t=stamp,
+                    n=rng.randint(1000, 99999),
+                    a=rng.randint(2000, 2099),
+                    b=rng.randint(3000, 3099),
+                    c=rng.randint(1, 9),
+                    h=f"{rng.getrandbits(32):08x}",
+                )
                 text = text[1:].replace("] ", " ", 1)
                 if rng.random() < 0.01:
                     text += "\n" + "\n".join(rng.sample(TRACE, 2))

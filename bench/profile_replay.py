@@ -23,10 +23,10 @@ sys.path.insert(0, str(HERE))
 
 from loggen import generate  # noqa: E402
 
-from logsentinel.config.load import default_config  # noqa: E402
 from logsentinel.cache.matcher import build_matcher  # noqa: E402
-from logsentinel.tools.replay import replay  # noqa: E402
+from logsentinel.config.load import default_config  # noqa: E402
 from logsentinel.signatures.load import load_library  # noqa: E402
+from logsentinel.tools.replay import replay  # noqa: E402
 
 
 def main() -> int:
@@ -50,14 +50,16 @@ def main() -> int:
     prof.disable()
     wall = time.perf_counter() - t0
     prof.dump_stats(out / "replay.prof")
-    print(f"replay of {args.lines:,} lines ({log.stat().st_size / 1e6:.0f} MB), engine {args.engine}: "
-          f"{wall:.2f} s under the profiler, {len(reports)} reports")
+    print(
+        f"replay of {args.lines:,} lines ({log.stat().st_size / 1e6:.0f} MB), engine {args.engine}: "
+        f"{wall:.2f} s under the profiler, {len(reports)} reports"
+    )
     for key, title in (("tottime", "own time"), ("cumulative", "cumulative time")):
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(args.top)
         body = buf.getvalue()
         print(f"\n--- top {args.top} by {title} ---")
-        print(body[body.index("ncalls"):].rstrip())
+        print(body[body.index("ncalls") :].rstrip())
     return 0
 
 

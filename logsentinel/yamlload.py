@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -11,7 +12,7 @@ import yaml
 class LineDict(dict):
     """A dict built from a YAML mapping; ``lines[key]`` is the 1-based line of that key."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.lines: dict = {}
         self.line: int | None = None
@@ -23,7 +24,7 @@ class LineDict(dict):
 class LineList(list):
     """A list built from a YAML sequence; ``lines[i]`` is the line of item i."""
 
-    def __init__(self, *args):
+    def __init__(self, *args) -> None:
         super().__init__(*args)
         self.lines: list[int] = []
         self.line: int | None = None
@@ -32,7 +33,13 @@ class LineList(list):
         return self.lines[index] if 0 <= index < len(self.lines) else self.line
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):   # libyaml when built with it: 5x faster
+if TYPE_CHECKING:
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 5x faster
+
+
+class _Loader(_Base):
     pass
 
 
@@ -46,10 +53,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "found an unhashable key", key_node.start_mark) from None
+                None, None, "found an unhashable key", key_node.start_mark
+            ) from None
         if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
         out.lines[key] = key_node.start_mark.line + 1
     return out
@@ -69,7 +76,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 class YamlError(Exception):
     """A YAML file that cannot be read or parsed; carries the file, line and what is wrong."""
 
-    def __init__(self, path: Path, line: int | None, message: str):
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
         self.path, self.line, self.message = path, line, message
         super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
@@ -83,7 +90,7 @@ def load_yaml(path: Path):
     except OSError as exc:
         raise YamlError(path, None, f"cannot read: {exc.strerror or exc}") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
@@ -104,7 +111,9 @@ def did_you_mean(key, allowed) -> str:
 def control_character_problem(value: str) -> str | None:
     """Why a path written in YAML is broken, if it holds a control character: in double quotes
     YAML reads ``"D:\\Logs\\new"`` as ``D:\\Logs`` + newline + ``ew``."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in value):
-        return (f"{value!r} holds a control character: in double quotes YAML reads \\n, \\t, \\r... as one; "
-                "write Windows paths in single quotes, e.g. 'D:\\Logs\\new'")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return (
+            f"{value!r} holds a control character: in double quotes YAML reads \\n, \\t, \\r... as one; "
+            "write Windows paths in single quotes, e.g. 'D:\\Logs\\new'"
+        )
     return None

@@ -18,6 +18,7 @@ SAMPLES = ROOT / "samples"
 @pytest.fixture(scope="session")
 def library():
     from logsentinel.signatures.load import load_library
+
     lib = load_library([PATTERNS])
     assert not lib.errors, lib.errors
     return lib
@@ -29,6 +30,7 @@ def redos_verdicts():
     verdicts are cached on disk), so that the first ``run`` a test starts does not pay for it
     while the test waits for "running"."""
     from logsentinel.tools.check import run_check
+
     run_check([PATTERNS])
 
 
@@ -48,12 +50,20 @@ def event_schema():
     return jsonschema.Draft202012Validator(schema)
 
 
-def run_cli(*args, cwd=ROOT, input_bytes=None, timeout=120, env_tz: str | None = None,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args, cwd=ROOT, input_bytes=None, timeout=120, env_tz: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m logsentinel ARGS`` as a real process (``env_tz``: its local time zone;
     ``env``: variables to add)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8", **(env or {}))
     if env_tz:
         env["TZ"] = env_tz
-    return subprocess.run([sys.executable, "-m", "logsentinel", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, env=env, input=input_bytes)
+    return subprocess.run(
+        [sys.executable, "-m", "logsentinel", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        input=input_bytes,
+    )

@@ -9,22 +9,46 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 PACKAGE = ROOT / "logsentinel"
 PURE = ("records", "matching", "detection")
-FORBIDDEN = {"time", "os", "sqlite3", "socket", "logging", "threading", "requests", "subprocess", "shutil",
-             "datetime.now"}
+FORBIDDEN = {
+    "time",
+    "os",
+    "sqlite3",
+    "socket",
+    "logging",
+    "threading",
+    "requests",
+    "subprocess",
+    "shutil",
+    "datetime.now",
+}
 # layers: a package may import its own and earlier ones (and the shared top-level modules)
-ORDER = ["records", "signatures", "matching", "detection", "sources", "sinks", "dispatch",
-         "config", "cache", "state", "tools", "runtime", "web", "cli"]
+ORDER = [
+    "records",
+    "signatures",
+    "matching",
+    "detection",
+    "sources",
+    "sinks",
+    "dispatch",
+    "config",
+    "cache",
+    "state",
+    "tools",
+    "runtime",
+    "web",
+    "cli",
+]
 SHARED = {"units", "timefmt", "clock", "yamlload", "sre", "__main__"}
 
 
 def _modules() -> dict[str, Path]:
-    return {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
-            for p in PACKAGE.rglob("*.py")}
+    return {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p for p in PACKAGE.rglob("*.py")
+    }
 
 
 def _imports(path: Path) -> set[str]:
@@ -63,16 +87,23 @@ def _closure(module: str) -> set[str]:
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if _stage(m) in PURE))
 def test_the_core_is_pure(module):
     reached = {module} | _closure(module)
-    bad = {(mod, name) for mod in reached for name in _imports(MODULES[mod])
-           if name.split(".")[0] in FORBIDDEN or name in FORBIDDEN}
+    bad = {
+        (mod, name)
+        for mod in reached
+        for name in _imports(MODULES[mod])
+        if name.split(".")[0] in FORBIDDEN or name in FORBIDDEN
+    }
     assert not bad, f"{module} reaches impure imports: {sorted(bad)}"
 
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if _stage(m) in ORDER))
 def test_no_layer_imports_a_later_one(module):
     here = ORDER.index(_stage(module))
-    later = {name for name in _imports(MODULES[module])
-             if name in MODULES and _stage(name) in ORDER and ORDER.index(_stage(name)) > here}
+    later = {
+        name
+        for name in _imports(MODULES[module])
+        if name in MODULES and _stage(name) in ORDER and ORDER.index(_stage(name)) > here
+    }
     assert not later, f"{module} imports later layers: {sorted(later)}"
 
 

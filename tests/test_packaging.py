@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SAMPLES
 
 
@@ -24,8 +23,12 @@ def test_pyproject_lists_every_package():
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return next(out.glob("logsentinel-*.whl"))
 
 
@@ -40,10 +43,28 @@ def test_a_fresh_install_replays_the_samples_with_the_bundled_library(wheel, tmp
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     py = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    res = subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=600
+    )
     assert res.returncode == 0, res.stderr[-2000:]
-    res = subprocess.run([str(py), "-m", "logsentinel", "replay", "-c", str(SAMPLES / "logsentinel.yaml"),
-                          *map(str, sorted((SAMPLES / "logs").iterdir())), "--expect", str(SAMPLES / "expected" / "events.jsonl")],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            str(py),
+            "-m",
+            "logsentinel",
+            "replay",
+            "-c",
+            str(SAMPLES / "logsentinel.yaml"),
+            *map(str, sorted((SAMPLES / "logs").iterdir())),
+            "--expect",
+            str(SAMPLES / "expected" / "events.jsonl"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
-    assert len([json.loads(x) for x in res.stdout.splitlines()]) == len((SAMPLES / "expected" / "events.jsonl").read_text().splitlines())
+    assert len([json.loads(x) for x in res.stdout.splitlines()]) == len(
+        (SAMPLES / "expected" / "events.jsonl").read_text().splitlines()
+    )

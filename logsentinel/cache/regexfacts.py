@@ -11,10 +11,10 @@ entry for the exact regex text it was made from.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -25,13 +25,13 @@ from logsentinel.cache.folder import cache_dir, write_atomic
 
 log = logging.getLogger("logsentinel.matching")
 
-KEEP = 5000   # entries kept; beyond that, only those this process used
+KEEP = 5000  # entries kept; beyond that, only those this process used
 
 
 class _Used(dict):
     """A dict that remembers which keys were asked for or set."""
 
-    def __init__(self, *args):
+    def __init__(self, *args) -> None:
         super().__init__(*args)
         self.used: set = set()
         self.changed = False
@@ -58,6 +58,7 @@ class _Used(dict):
 def _code() -> str:
     """A fingerprint of the code that makes the widened forms: a changed prefilter is a new file."""
     from logsentinel.matching import prefilter
+
     try:
         return hashlib.sha256(Path(prefilter.__file__).read_bytes()).hexdigest()[:10]
     except OSError:
@@ -65,17 +66,15 @@ def _code() -> str:
 
 
 class RegexFacts:
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None) -> None:
         version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-regex{regex.__version__}-{_code()}"
         self.path = (folder or cache_dir()) / f"regex-facts-{version}.json"
         data = {}
-        try:
+        with contextlib.suppress(OSError, ValueError):
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
         valid, forms = data.get("valid"), data.get("forms")
-        self.valid = _Used(valid if isinstance(valid, dict) else {})   # regex -> [groups, matches empty]
-        self.forms = _Used(forms if isinstance(forms, dict) else {})   # dialect NUL regex -> form or None
+        self.valid = _Used(valid if isinstance(valid, dict) else {})  # regex -> [groups, matches empty]
+        self.forms = _Used(forms if isinstance(forms, dict) else {})  # dialect NUL regex -> form or None
 
     def save(self) -> None:
         if not (self.valid.changed or self.forms.changed):

@@ -9,16 +9,16 @@ from logsentinel.cache.folder import cache_dir, write_atomic
 
 log = logging.getLogger("logsentinel.matching")
 
-CACHE_KEEP = 16   # compiled databases kept
+CACHE_KEEP = 16  # compiled databases kept
 
 
 class DiskCache:
     """Compiled hyperscan databases by key, in files; a cache that fails is no error."""
 
-    def __init__(self, folder: Path | None = None, keep: int = CACHE_KEEP):
+    def __init__(self, folder: Path | None = None, keep: int = CACHE_KEEP) -> None:
         self.folder = folder or cache_dir()
         self.keep = keep
-        self.forms: dict | None = None   # widened forms by regex, kept by the caller (regexfacts)
+        self.forms: dict | None = None  # widened forms by regex, kept by the caller (regexfacts)
 
     def load(self, key: str) -> bytes | None:
         try:
@@ -31,7 +31,7 @@ class DiskCache:
         path = self.folder / f"hs-{key}.db"
         try:
             write_atomic(path, data)
-            old = sorted(path.parent.glob("hs-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)[self.keep:]
+            old = sorted(path.parent.glob("hs-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)[self.keep :]
             for p in old:
                 p.unlink(missing_ok=True)
         except OSError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from logsentinel.signatures.redos import find_slow_input
 log = logging.getLogger("logsentinel.check")
 
 FILE_NAME = "redos-verdicts.json"
-MAX_ENTRIES = 20_000      # a pattern author edits regexes; old verdicts go, oldest first
+MAX_ENTRIES = 20_000  # a pattern author edits regexes; old verdicts go, oldest first
 
 
 def verdict_key(rx: Rx) -> str:
@@ -38,7 +37,7 @@ class VerdictCache:
     """``slow_input(rx)``: the slow input found for ``rx`` (None when it is linear), tested once
     per regex and version. ``tested`` counts the regexes actually run."""
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None) -> None:
         self.path = (folder or cache_dir()) / FILE_NAME
         self._lock = threading.Lock()
         self._verdicts: dict[str, str | None] = self._read()

@@ -6,22 +6,30 @@ import argparse
 import sys
 from pathlib import Path
 
-from logsentinel.tools.check import run_check
-from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
 from logsentinel.cli.common import read_config
 from logsentinel.matching.matcher import ENGINES
+from logsentinel.tools.check import run_check
+from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("check", help="load, compile and test every signature")
-    p.add_argument("dirs", nargs="*", metavar="DIR",
-                   help="patterns folders or files (default: the bundled library, or the config's with -c)")
+    p.add_argument(
+        "dirs",
+        nargs="*",
+        metavar="DIR",
+        help="patterns folders or files (default: the bundled library, or the config's with -c)",
+    )
     p.add_argument("-c", "--config", metavar="FILE", help="check the library this config runs with")
     p.add_argument("--engine", choices=ENGINES, default="auto", help=argparse.SUPPRESS)
     p.add_argument("--no-redos", action="store_true", help="skip the catastrophic-backtracking test")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
-    p.add_argument("--format", choices=["text", "github"], default="text",
-                   help="problems as text, or as GitHub Actions annotations (::error file=...,line=...::)")
+    p.add_argument(
+        "--format",
+        choices=["text", "github"],
+        default="text",
+        help="problems as text, or as GitHub Actions annotations (::error file=...,line=...::)",
+    )
     p.add_argument("--junit", metavar="FILE", help="also write the result as JUnit XML (one test case per signature)")
     p.set_defaults(func=cmd_check)
 
@@ -39,20 +47,30 @@ def cmd_check(args) -> int:
         print(f"note: {note}")
     for prob in result.problems:
         if args.format == "github":
-            print(github_annotation("error" if prob.level == "error" else "warning",
-                                    ": ".join(x for x in (prob.sig_id, prob.key, prob.message) if x), prob.file, prob.line))
+            print(
+                github_annotation(
+                    "error" if prob.level == "error" else "warning",
+                    ": ".join(x for x in (prob.sig_id, prob.key, prob.message) if x),
+                    prob.file,
+                    prob.line,
+                )
+            )
         else:
             print(prob, file=sys.stderr if prob.level == "error" else sys.stdout)
     if args.junit:
         _write_junit(args.junit, result)
     n_sig, n_files = len(result.library.signatures), len(result.library.files)
     if result.errors:
-        print(f"check failed: {len(result.errors)} problem(s) in {n_files} file(s), "
-              f"{n_sig} signature(s) loaded", file=sys.stderr)
+        print(
+            f"check failed: {len(result.errors)} problem(s) in {n_files} file(s), {n_sig} signature(s) loaded",
+            file=sys.stderr,
+        )
         return 1
     if not args.quiet:
-        n_ex = sum(len(s.examples_match) + len(s.examples_no_match) + len(s.examples_resolve)
-                   for s in result.library.signatures)
+        n_ex = sum(
+            len(s.examples_match) + len(s.examples_no_match) + len(s.examples_resolve)
+            for s in result.library.signatures
+        )
         print(f"ok: {n_sig} signatures in {n_files} files, {n_ex} examples passed")
     return 0
 

@@ -27,11 +27,13 @@ def read_library(config: Config, checked: bool = False) -> Library | None:
     ``logsentinel check``'s tests (examples, ReDoS with cached verdicts), as a reload does, so
     ``validate`` and ``run`` never accept a library that a later reload would refuse."""
     if checked:
-        from logsentinel.tools.check import run_check   # the checks' tools: only when asked for
+        from logsentinel.tools.check import run_check  # the checks' tools: only when asked for
+
         result = run_check(config.patterns, bundled=config.bundled_patterns)
         lib, errors = result.library, result.errors
     else:
         from logsentinel.cache.regexfacts import shared
+
         lib = load_effective(config.patterns, config.bundled_patterns, facts=shared().valid)
         errors = lib.errors
     for note in lib.overrides:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
 from logsentinel import __version__
 
 # command -> the module of logsentinel.cli that defines it (its add_parser or add_parsers)
-COMMANDS = {"check": "check", "replay": "replay", "run": "run", "validate": "run", "outbox": "outbox",
-            "status": "status", "test": "tryout", "show": "tryout", "new": "new"}
+COMMANDS = {
+    "check": "check",
+    "replay": "replay",
+    "run": "run",
+    "validate": "run",
+    "outbox": "outbox",
+    "status": "status",
+    "test": "tryout",
+    "show": "tryout",
+    "new": "new",
+}
 _GLOBAL_WITH_VALUE = {"--log-format"}
 
 
@@ -47,10 +57,8 @@ def utf8_streams() -> None:
     hold any character, and output that cannot be encoded must never stop a command."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
-            try:
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change now: keep it
                 stream.reconfigure(encoding="utf-8", errors="backslashreplace")
-            except (ValueError, OSError):  # a stream that cannot change now: keep it
-                pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     from logsentinel.runtime.logsetup import setup_logging
+
     setup_logging(["warning", "info", "debug"][min(args.verbose, 2)], args.log_format or "text")
     try:
         return args.func(args)

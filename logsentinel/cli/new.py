@@ -17,7 +17,11 @@ def add_parser(sub) -> None:
     p.add_argument("id", metavar="ID", help="the signature id, e.g. webex.meetings_sync_failed")
     p.add_argument("--priority", default="P3", help="P1 to P4 (default P3)")
     p.add_argument("--title", help="a short human title")
-    p.add_argument("--from-line", metavar="LINE", help="a log line: a first regex is proposed from its words, and it becomes the first example")
+    p.add_argument(
+        "--from-line",
+        metavar="LINE",
+        help="a log line: a first regex is proposed from its words, and it becomes the first example",
+    )
     p.add_argument("--dir", default="patterns", metavar="DIR", help="where to write ID.yaml (default: patterns)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_new)
@@ -32,7 +36,7 @@ def cmd_new(args) -> int:
     schema = bundled_folder().parent / SCHEMA
     try:
         ref = Path(os.path.relpath(schema, folder.resolve())).as_posix() if schema.is_file() else SCHEMA.as_posix()
-    except ValueError:   # another drive (Windows)
+    except ValueError:  # another drive (Windows)
         ref = schema.as_uri()
     try:
         text = skeleton(args.id, args.priority, args.title, args.from_line, ref)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-
 from typing import TYPE_CHECKING
 
 from logsentinel.cli.common import read_config
@@ -27,6 +26,7 @@ def add_parser(sub) -> None:
 
 def cmd_outbox(args) -> int:
     from logsentinel.dispatch.outbox import Outbox, StateError
+
     config = read_config(args.config)
     if config is None:
         return 2
@@ -42,8 +42,11 @@ def cmd_outbox(args) -> int:
         if args.retry or args.purge:
             with outbox.transaction() as db:
                 n = (outbox.retry if args.retry else outbox.purge)(db, args.sink)
-            print(f"{n} report(s) queued again (a running sidecar sends them within a second)" if args.retry
-                  else f"{n} report(s) deleted")
+            print(
+                f"{n} report(s) queued again (a running sidecar sends them within a second)"
+                if args.retry
+                else f"{n} report(s) deleted"
+            )
             return 0
         _summary(outbox, args.sink)
         _listing(outbox, args.sink)
@@ -52,7 +55,7 @@ def cmd_outbox(args) -> int:
     return 0
 
 
-def _summary(outbox: "Outbox", only: str | None) -> None:
+def _summary(outbox: Outbox, only: str | None) -> None:
     counts = outbox.counts()
     oldest = outbox.oldest_pending()
     sinks = sorted({s for s, _ in counts})
@@ -67,13 +70,15 @@ def _summary(outbox: "Outbox", only: str | None) -> None:
         print(f"{sink}: {parts}{age}")
 
 
-def _listing(outbox: "Outbox", only: str | None) -> None:
+def _listing(outbox: Outbox, only: str | None) -> None:
     rows = outbox.listing(sink=only)
     if rows:
         print(f"\n{'seq':>6} {'sink':<28} {'pri':<3} {'status':<8} {'tries':>5}  event / last error")
     for row in rows:
         ev = json.loads(row.report)
-        print(f"{row.seq:>6} {row.sink[:28]:<28} P{row.rank:<2} {row.status:<8} {row.attempts:>5}  {ev['signature']} "
-              f"{ev['report']} {ev['dedup_key']}")
+        print(
+            f"{row.seq:>6} {row.sink[:28]:<28} P{row.rank:<2} {row.status:<8} {row.attempts:>5}  {ev['signature']} "
+            f"{ev['report']} {ev['dedup_key']}"
+        )
         if row.last_error:
             print(f"{'':>58}{row.last_error[:200]}")

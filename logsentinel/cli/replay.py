@@ -6,23 +6,28 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
-from logsentinel.config.load import Config, ConfigError, default_config, load_config
-from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
-from logsentinel.tools.expect import diff_events, differences, load_expected
 from logsentinel.cache.matcher import build_matcher
-from logsentinel.tools.replay import Progress, ReplayStats, UnknownFormat, replay
 from logsentinel.cli.common import read_library
+from logsentinel.config.load import Config, ConfigError, default_config, load_config
 from logsentinel.matching.matcher import ENGINES, Matcher
 from logsentinel.records.eventxml import SYSTEM_FIELDS as EVENT_SYSTEM_FIELDS
 from logsentinel.records.timestamps import get_zone
+from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
+from logsentinel.tools.expect import diff_events, differences, load_expected
+from logsentinel.tools.replay import Progress, ReplayStats, UnknownFormat, replay
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("replay", help="replay captured logs and print events as JSON Lines")
     p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz); '-' reads stdin")
-    p.add_argument("--patterns", action="append", metavar="DIR",
-                   help="a patterns folder that adds to the bundled library (repeatable; replaces the config's)")
+    p.add_argument(
+        "--patterns",
+        action="append",
+        metavar="DIR",
+        help="a patterns folder that adds to the bundled library (repeatable; replaces the config's)",
+    )
     p.add_argument("--no-bundled", action="store_true", help="leave the bundled library out")
     p.add_argument("-c", "--config", metavar="FILE", help="config file (sources, host, patterns)")
     p.add_argument("--host", help="host name to put in events (default: config, then this machine)")
@@ -30,13 +35,19 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write events here instead of stdout")
     p.add_argument("--expect", metavar="FILE", help="compare with these expected events; exit 1 if different")
     p.add_argument("--stats", action="store_true", help="print per-signature statistics on stderr")
-    p.add_argument("--format", choices=["table", "jsonl", "github"],
-                   help="table (the default on a terminal) or JSON Lines (the default when piped or with -o); "
-                        "github: with --expect, differences as GitHub Actions annotations, and no event lines")
-    p.add_argument("--junit", metavar="FILE", help="with --expect: the comparison as JUnit XML (one test case per expected event)")
+    p.add_argument(
+        "--format",
+        choices=["table", "jsonl", "github"],
+        help="table (the default on a terminal) or JSON Lines (the default when piped or with -o); "
+        "github: with --expect, differences as GitHub Actions annotations, and no event lines",
+    )
+    p.add_argument(
+        "--junit", metavar="FILE", help="with --expect: the comparison as JUnit XML (one test case per expected event)"
+    )
     p.add_argument("--local-time", action="store_true", help="times in this machine's zone (the table's default)")
-    p.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="matching engine (default: hyperscan when installed)")
+    p.add_argument(
+        "--engine", choices=ENGINES, default="auto", help="matching engine (default: hyperscan when installed)"
+    )
     p.set_defaults(func=cmd_replay)
 
 
@@ -49,7 +60,7 @@ def cmd_replay(args) -> int:
         print("replay refused: fix the signatures above (logsentinel check shows all problems)", file=sys.stderr)
         return 2
     stdin_copy = _stdin_file() if "-" in args.files else None
-    files = [stdin_copy if f == "-" else Path(f) for f in args.files]
+    files = [stdin_copy if f == "-" and stdin_copy is not None else Path(f) for f in args.files]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         print(f"no such file: {', '.join(missing)}", file=sys.stderr)
@@ -67,8 +78,9 @@ def cmd_replay(args) -> int:
     finally:
         if stdin_copy is not None:
             import shutil
+
             shutil.rmtree(stdin_copy.parent, ignore_errors=True)
-    for line in stats.set_aside:        # always said: an event may be missing there
+    for line in stats.set_aside:  # always said: an event may be missing there
         print(f"{line}: record set aside, replay goes on", file=sys.stderr)
     if args.stats:
         _print_stats(stats, matcher)
@@ -102,6 +114,7 @@ def _stdin_file() -> Path:
     time and tells their format from their first bytes)."""
     import shutil
     import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="logsentinel-stdin-"))
     path = folder / "stdin.log"
     with open(path, "wb") as fh:
@@ -109,13 +122,14 @@ def _stdin_file() -> Path:
     return path
 
 
-def _run(args, config: Config, matcher: Matcher, files: list[Path],
-         stdin_copy: Path | None = None) -> tuple[ReplayStats, list[dict]]:
+def _run(
+    args, config: Config, matcher: Matcher, files: list[Path], stdin_copy: Path | None = None
+) -> tuple[ReplayStats, list[dict]]:
     """Replay and write the events; returns the stats and, for --expect, the events."""
     collected: list[dict] = []
-    out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout
+    out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout  # noqa: SIM115 (closed in finally)
     table = (args.format or ("table" if out is sys.stdout and sys.stdout.isatty() else "jsonl")) == "table"
-    quiet = args.format == "github"   # CI annotations only
+    quiet = args.format == "github"  # CI annotations only
     writer = EventTable(out, local=args.local_time or table) if table else None
     summary = Summary()
 
@@ -165,10 +179,14 @@ class EventTable:
     """One line per report, as they come: time, report, priority, signature, count, fields, record."""
 
     HEAD = ("TIME", "REPORT", "PRI", "SIGNATURE", "COUNT", "FIELDS", "RECORD")
-    WHEN = {"fired": "detected_at", "overdue": "deadline", "resolved": "resolved_at"}   # else last_seen
+    WHEN: ClassVar[dict[str, str]] = {
+        "fired": "detected_at",
+        "overdue": "deadline",
+        "resolved": "resolved_at",
+    }  # else last_seen
     WIDTHS = (23, 9, 4, 34, 5, 30, 0)
 
-    def __init__(self, out, local: bool):
+    def __init__(self, out, local: bool) -> None:
         self.out = out
         self.local = local
         self.out.write(self._line(self.HEAD))
@@ -176,23 +194,37 @@ class EventTable:
     def row(self, ev: dict) -> None:
         at = ev[self.WHEN.get(ev["report"], "last_seen")]
         when = _local(at) if self.local else at.replace("T", " ").replace("Z", " UTC")
-        fields = ", ".join(f"{k}={v}" for k, v in ev["fields"].items()
-                           if k not in EVENT_SYSTEM_FIELDS and not k.startswith("data") and len(str(v)) <= 40 and "\n" not in str(v))
+        fields = ", ".join(
+            f"{k}={v}"
+            for k, v in ev["fields"].items()
+            if k not in EVENT_SYSTEM_FIELDS and not k.startswith("data") and len(str(v)) <= 40 and "\n" not in str(v)
+        )
         first_line = (ev.get("message") or "").split("\n", 1)[0]
-        self.out.write(self._line((when, ev["report"], ev["priority"] + ("!" if ev.get("overdue") else ""),
-                                   ev["signature"], str(ev["count"]), fields, first_line[:100])))
+        self.out.write(
+            self._line(
+                (
+                    when,
+                    ev["report"],
+                    ev["priority"] + ("!" if ev.get("overdue") else ""),
+                    ev["signature"],
+                    str(ev["count"]),
+                    fields,
+                    first_line[:100],
+                )
+            )
+        )
 
     def end(self) -> None:
         self.out.write("\n")
 
     def _line(self, cells) -> str:
-        return " ".join(c[:w].ljust(w) if w else c for c, w in zip(cells, self.WIDTHS)).rstrip() + "\n"
+        return " ".join(c[:w].ljust(w) if w else c for c, w in zip(cells, self.WIDTHS, strict=True)).rstrip() + "\n"
 
 
 class Summary:
     """Events per priority and the signatures that fired, at the end of a replay."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.fired: dict[str, int] = {}
         self.priority: dict[str, str] = {}
         self.overdue = 0
@@ -207,8 +239,12 @@ class Summary:
     def write(self, out) -> None:
         per = {p: sum(n for s, n in self.fired.items() if self.priority[s] == p) for p in ("P1", "P2", "P3", "P4")}
         total = sum(per.values())
-        out.write(f"{total} event(s): " + ", ".join(f"{p} {n}" for p, n in per.items())
-                  + (f"; {self.overdue} overdue" if self.overdue else "") + "\n")
+        out.write(
+            f"{total} event(s): "
+            + ", ".join(f"{p} {n}" for p, n in per.items())
+            + (f"; {self.overdue} overdue" if self.overdue else "")
+            + "\n"
+        )
         if self.fired:
             out.write("fired: " + ", ".join(f"{s} ({n})" if n > 1 else s for s, n in sorted(self.fired.items())) + "\n")
 
@@ -221,7 +257,9 @@ def _compare(expect: str, events: list[dict], args=None) -> int:
         return 2
     diffs = differences(expected, events)
     if args is not None and args.junit:
-        cases = {e.line: Case(expect, f"line {e.line}: {e.event.get('signature')} {e.event.get('report')}") for e in expected}
+        cases: dict[int | tuple[str, int], Case] = {
+            e.line: Case(expect, f"line {e.line}: {e.event.get('signature')} {e.event.get('report')}") for e in expected
+        }
         for d in diffs:
             if d.line is None:
                 cases[("extra", len(cases))] = Case(expect, "extra event", [str(d)])
@@ -243,17 +281,26 @@ def _print_stats(stats: ReplayStats, matcher: Matcher) -> None:
     ms = matcher.stats
     err = sys.stderr
     rate = ms.lines / stats.seconds if stats.seconds else 0.0
-    err.write(f"replayed {stats.files} file(s), {ms.lines} lines, {stats.bytes_read / 1e6:.1f} MB in "
-              f"{stats.seconds:.2f}s ({rate:,.0f} lines/s, engine {matcher.engine}); scan {ms.scan_seconds:.2f}s\n")
+    err.write(
+        f"replayed {stats.files} file(s), {ms.lines} lines, {stats.bytes_read / 1e6:.1f} MB in "
+        f"{stats.seconds:.2f}s ({rate:,.0f} lines/s, engine {matcher.engine}); scan {ms.scan_seconds:.2f}s\n"
+    )
     if stats.ignored_times.count:
-        err.write(f"record times not believed (a day ahead of this clock, or before 2000): {stats.ignored_times.count}\n")
+        err.write(
+            f"record times not believed (a day ahead of this clock, or before 2000): {stats.ignored_times.count}\n"
+        )
     ev = stats.eventlog
     if ev.events or ev.malformed:
-        err.write(f"event-log records: {ev.events}; malformed or unreadable, skipped: {ev.malformed}"
-                  + (f" (first: {ev.first_error})" if ev.first_error else "") + "\n")
+        err.write(
+            f"event-log records: {ev.events}; malformed or unreadable, skipped: {ev.malformed}"
+            + (f" (first: {ev.first_error})" if ev.first_error else "")
+            + "\n"
+        )
     if stats.replaced or stats.cut_lines:
         err.write(f"undecodable sequences replaced: {stats.replaced}; lines cut at max_line_bytes: {stats.cut_lines}\n")
-    err.write(f"{'signature':<44} {'hits':>7} {'events':>6} {'resolves':>8} {'beats':>6} {'cands':>7} {'ms':>8} {'timeouts':>8}\n")
+    err.write(
+        f"{'signature':<44} {'hits':>7} {'events':>6} {'resolves':>8} {'beats':>6} {'cands':>7} {'ms':>8} {'timeouts':>8}\n"
+    )
     never = []
     for sig in matcher.signatures:
         st = ms.per_signature.get(sig.id)
@@ -261,7 +308,9 @@ def _print_stats(stats: ReplayStats, matcher: Matcher) -> None:
             never.append(sig.id)
         if st is None:
             continue
-        err.write(f"{sig.id:<44} {st.hits:>7} {stats.events.get(sig.id, 0):>6} {st.resolves:>8} "
-                  f"{st.heartbeats:>6} {st.candidates:>7} {st.seconds * 1000:>8.1f} {st.timeouts:>8}\n")
+        err.write(
+            f"{sig.id:<44} {st.hits:>7} {stats.events.get(sig.id, 0):>6} {st.resolves:>8} "
+            f"{st.heartbeats:>6} {st.candidates:>7} {st.seconds * 1000:>8.1f} {st.timeouts:>8}\n"
+        )
     if never:
         err.write(f"never matched ({len(never)}): {', '.join(never)}\n")

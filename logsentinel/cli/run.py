@@ -9,6 +9,7 @@ import sys
 
 from logsentinel.cli.common import read_config, read_library
 from logsentinel.matching.matcher import ENGINES
+from logsentinel.sources.probes.base import PROBE_SOURCE
 
 
 def add_parsers(sub) -> None:
@@ -25,9 +26,11 @@ def eventlog_refusal(config) -> str | None:
     """Why this machine cannot run the config's event-log sources (they read its own log)."""
     if config.eventlogs and os.name != "nt":
         names = ", ".join(e.name for e in config.eventlogs)
-        return (f"{config.path}: source {names} (type eventlog) reads the Windows event log of the machine it runs "
-                f"on, and this is not Windows; to test signatures here, replay .evtx or XML exports "
-                f"(logsentinel replay FILE.evtx)")
+        return (
+            f"{config.path}: source {names} (type eventlog) reads the Windows event log of the machine it runs "
+            f"on, and this is not Windows; to test signatures here, replay .evtx or XML exports "
+            f"(logsentinel replay FILE.evtx)"
+        )
     return None
 
 
@@ -37,7 +40,7 @@ def cmd_validate(args) -> int:
     refusal = eventlog_refusal(config) if config is not None else None
     if refusal:
         print(refusal, file=sys.stderr)
-    if lib is None or refusal:
+    if config is None or lib is None or refusal:
         print(f"{args.config}: not valid", file=sys.stderr)
         return 1
     for src in config.sources:
@@ -46,30 +49,35 @@ def cmd_validate(args) -> int:
         print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
     for ev in config.eventlogs:
         print(f"source {ev.name}: the Windows event log, channels {', '.join(ev.channels)}")
-    from logsentinel.runtime.sidecar import PROBE_SOURCE
     known = {src.name for src in config.sources} | {ev.name for ev in config.eventlogs} | {PROBE_SOURCE}
     for sig in lib.signatures:
         missing = [name for name in (sig.sources or ()) if name not in known]
-        if missing and not set(sig.sources) & known:
-            print(f"warning: {sig.file}: {sig.id}: sources {', '.join(missing)} are not configured here: "
-                  "this signature will never match")
-    print(f"ok: {len(lib.signatures)} signatures, {len(config.sources)} sources, {len(config.sinks)} sinks; "
-          f"host {config.host}, state {config.state}")
+        if missing and not set(sig.sources or ()) & known:
+            print(
+                f"warning: {sig.file}: {sig.id}: sources {', '.join(missing)} are not configured here: "
+                "this signature will never match"
+            )
+    print(
+        f"ok: {len(lib.signatures)} signatures, {len(config.sources)} sources, {len(config.sinks)} sinks; "
+        f"host {config.host}, state {config.state}"
+    )
     return 0
 
 
 def _listener(telemetry, health, config):
-    from logsentinel.web.listener import MetricsServer   # the web layer sits above the loop
+    from logsentinel.web.listener import MetricsServer  # the web layer sits above the loop
+
     return MetricsServer(telemetry, health, config)
 
 
 def cmd_run(args) -> int:
+    from logsentinel.dispatch.outbox import StateError
     from logsentinel.runtime.logsetup import setup_logging
     from logsentinel.runtime.sidecar import Sidecar
-    from logsentinel.dispatch.outbox import StateError
+
     config = read_config(args.config)
     lib = read_library(config, checked=True) if config is not None else None
-    if lib is None:
+    if config is None or lib is None:
         print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
         return 2
     refusal = eventlog_refusal(config)
@@ -80,9 +88,10 @@ def cmd_run(args) -> int:
         print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
     from logsentinel.state.lock import StateInUse, StateLock
+
     lock = StateLock(config.state)
     try:
-        lock.acquire()                     # before anything binds a port or reads a log
+        lock.acquire()  # before anything binds a port or reads a log
     except (StateInUse, OSError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -96,9 +105,11 @@ def cmd_run(args) -> int:
         try:
             sidecar.listen()
         except OSError as exc:
-            listen = config.metrics
-            print(f"{args.config}: metrics: cannot listen on {listen.host}:{listen.port}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            where = f"{config.metrics.host}:{config.metrics.port}" if config.metrics else "?"
+            print(
+                f"{args.config}: metrics: cannot listen on {where}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
             return 2
         sidecar.install_signal_handlers()
         sidecar.run()

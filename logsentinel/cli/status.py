@@ -20,6 +20,7 @@ def add_parser(sub) -> None:
 
 def cmd_status(args) -> int:
     from logsentinel.web.status import collect
+
     config = read_config(args.config)
     if config is None:
         return 2
@@ -49,37 +50,78 @@ def local(iso_time: str | None) -> str:
 def render_table(status: dict) -> str:
     lines = []
     side = status["sidecar"]
-    lines.append(f"sidecar: {'running since ' + local(side['since']) + ' (pid ' + str(side['pid']) + ')' if side['running'] else 'not running'}"
-                 + (f"; last seen alive {local(side['alive_at'])}" if side.get("alive_at") and not side["running"] else ""))
+    lines.append(
+        f"sidecar: {'running since ' + local(side['since']) + ' (pid ' + str(side['pid']) + ')' if side['running'] else 'not running'}"
+        + (f"; last seen alive {local(side['alive_at'])}" if side.get("alive_at") and not side["running"] else "")
+    )
     events = status["events"]
     lines.append("")
     lines.append(f"open events: {len(events)}" + ("" if events else " (nothing open)"))
     rows = [("PRI", "SIGNATURE", "FIELDS", "COUNT", "FIRST SEEN", "LAST SEEN", "DEADLINE", "TIME LEFT")]
     for e in events:
         fields = ", ".join(f"{k}={v}" for k, v in e["fields"].items() if len(str(v)) <= 40 and "\n" not in str(v))
-        rows.append((e["priority"] + ("!" if e.get("overdue") else ""), e["signature"], fields[:40], str(e["count"]),
-                     local(e["first_seen"]), local(e["last_seen"]), local(e["deadline"]),
-                     time_left(e["seconds_to_deadline"])))
+        rows.append(
+            (
+                e["priority"] + ("!" if e.get("overdue") else ""),
+                e["signature"],
+                fields[:40],
+                str(e["count"]),
+                local(e["first_seen"]),
+                local(e["last_seen"]),
+                local(e["deadline"]),
+                time_left(e["seconds_to_deadline"]),
+            )
+        )
     if events:
         lines += _table(rows)
     lines.append("")
     lines.append("sinks:")
-    lines += _table([("SINK", "PENDING", "OLDEST PENDING", "DEAD", "SET ASIDE")] + [
-        (s["name"], str(s["pending"]), format_duration(s["oldest_pending_seconds"]) if s["oldest_pending_seconds"] else "-",
-         str(s["dead"]), str(s["set_aside"])) for s in status["sinks"]]) if status["sinks"] else ["  (none)"]
+    lines += (
+        _table(
+            [("SINK", "PENDING", "OLDEST PENDING", "DEAD", "SET ASIDE")]
+            + [
+                (
+                    s["name"],
+                    str(s["pending"]),
+                    format_duration(s["oldest_pending_seconds"]) if s["oldest_pending_seconds"] else "-",
+                    str(s["dead"]),
+                    str(s["set_aside"]),
+                )
+                for s in status["sinks"]
+            ]
+        )
+        if status["sinks"]
+        else ["  (none)"]
+    )
     lines.append("")
     lines.append("sources:")
-    lines += _table([("SOURCE", "TYPE", "FILES", "LAG", "LAST RECORD")] + [
-        (s["name"], s["type"], str(s["files"]), "-" if s["lag_bytes"] is None else f"{s['lag_bytes']} B",
-         local(s["last_record_time"])) for s in status["sources"]]) if status["sources"] else ["  (none)"]
+    lines += (
+        _table(
+            [("SOURCE", "TYPE", "FILES", "LAG", "LAST RECORD")]
+            + [
+                (
+                    s["name"],
+                    s["type"],
+                    str(s["files"]),
+                    "-" if s["lag_bytes"] is None else f"{s['lag_bytes']} B",
+                    local(s["last_record_time"]),
+                )
+                for s in status["sources"]
+            ]
+        )
+        if status["sources"]
+        else ["  (none)"]
+    )
     if status["probes"]:
         lines.append("")
         lines.append("probes:")
-        lines += _table([("PROBE", "OK", "AT", "LAST RECORD")] + [
-            (p["name"], "yes" if p["ok"] else "NO", local(p["at"]), p["text"][:70]) for p in status["probes"]])
+        lines += _table(
+            [("PROBE", "OK", "AT", "LAST RECORD")]
+            + [(p["name"], "yes" if p["ok"] else "NO", local(p["at"]), p["text"][:70]) for p in status["probes"]]
+        )
     return "\n".join(lines) + "\n"
 
 
 def _table(rows: list[tuple]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]

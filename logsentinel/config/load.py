@@ -9,11 +9,11 @@ is reported as ``file:line: key: what is wrong``.
 from __future__ import annotations
 
 import os
-
 import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from logsentinel.config.sections import parse_section
 from logsentinel.detection.redact import Redactor
@@ -31,7 +31,7 @@ DEFAULT_LISTEN = "127.0.0.1:9464"
 class ConfigError(Exception):
     """The configuration cannot be used; ``problems`` lists every reason."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
 
@@ -42,9 +42,9 @@ class MetricsConfig:
 
     host: str
     port: int
-    tls_cert_file: str | None = None       # tls_server_config: {cert_file, key_file}
+    tls_cert_file: str | None = None  # tls_server_config: {cert_file, key_file}
     tls_key_file: str | None = None
-    basic_auth_users: dict = field(default_factory=dict)   # user -> bcrypt hash
+    basic_auth_users: dict = field(default_factory=dict)  # user -> bcrypt hash
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,10 @@ class Config:
     metrics: MetricsConfig | None = None
     log: LogConfig = field(default_factory=LogConfig)
     defaults: Defaults = field(default_factory=Defaults)
-    eventlogs: list[EventLogConfig] = field(default_factory=list)   # sources of type eventlog
-    bundled_patterns: bool = True   # the bundled library under ``patterns`` (false: only those folders)
-    escalation_repeat_s: float | None = None   # report an overdue event again this often (default: once)
-    warnings: list[str] = field(default_factory=list)   # not errors, but worth a line at start
+    eventlogs: list[EventLogConfig] = field(default_factory=list)  # sources of type eventlog
+    bundled_patterns: bool = True  # the bundled library under ``patterns`` (false: only those folders)
+    escalation_repeat_s: float | None = None  # report an overdue event again this often (default: once)
+    warnings: list[str] = field(default_factory=list)  # not errors, but worth a line at start
 
     @property
     def base(self) -> Path:
@@ -110,7 +110,7 @@ def default_config() -> Config:
 class _Reader:
     """Collects problems as ``file:line: message`` while the sections are read."""
 
-    def __init__(self, path: Path, data: dict):
+    def __init__(self, path: Path, data: dict) -> None:
         self.path = path
         self.data = data
         self.problems: list[str] = []
@@ -143,15 +143,21 @@ def load_config(path: str | Path) -> Config:
     for key in data:
         if key not in _SECTIONS:
             r.err(data, key, "unknown key" + did_you_mean(key, _SECTIONS))
-    values = {name: read(r, data.get(key)) for key, (name, read) in _SECTIONS.items()}
+    values: dict[str, Any] = {name: read(r, data.get(key)) for key, (name, read) in _SECTIONS.items()}
     if r.problems:
         raise ConfigError(r.problems)
     sources = values.pop("sources")
-    return Config(path=path, sources=[s for s in sources if isinstance(s, SourceConfig)],
-                  eventlogs=[s for s in sources if isinstance(s, EventLogConfig)], warnings=r.warnings, **values)
+    return Config(
+        path=path,
+        sources=[s for s in sources if isinstance(s, SourceConfig)],
+        eventlogs=[s for s in sources if isinstance(s, EventLogConfig)],
+        warnings=r.warnings,
+        **values,
+    )
 
 
 # ---- sections --------------------------------------------------------------------------------
+
 
 def _host(r: _Reader, value) -> str:
     if value is None:
@@ -179,8 +185,8 @@ def _state(r: _Reader, value) -> Path:
     if value is not None and not isinstance(value, str):
         r.err(r.data, "state", "expected a file path")
         value = None
-    elif value is not None and control_character_problem(value):
-        r.err(r.data, "state", control_character_problem(value))
+    elif value is not None and (problem := control_character_problem(value)):
+        r.err(r.data, "state", problem)
         value = None
     return r.rel(value or DEFAULT_STATE)
 
@@ -192,7 +198,8 @@ def _sources(r: _Reader, value) -> list[SourceConfig | EventLogConfig]:
     if not isinstance(value, list):
         r.err(r.data, "sources", "expected a list of sources")
         return []
-    out, names = [], set()
+    out: list[SourceConfig | EventLogConfig] = []
+    names: set[str] = set()
     for i, item in enumerate(value):
         label = f"sources[{i}]"
         if not isinstance(item, dict):
@@ -202,6 +209,7 @@ def _sources(r: _Reader, value) -> list[SourceConfig | EventLogConfig]:
         if kind not in ("files", "eventlog"):
             r.err(item, "type", f"{label}: unknown source type {kind!r}; choose from files, eventlog")
             continue
+        src: SourceConfig | EventLogConfig
         if kind == "eventlog":
             src, problems = parse_eventlog(item, label)
         else:
@@ -228,8 +236,11 @@ def _typed_list(r: _Reader, value, key: str, types: dict, what: str) -> list:
         label = f"{key}[{i}]"
         kind = item.get("type") if isinstance(item, dict) else None
         if kind not in types:
-            r.err(item if isinstance(item, dict) else value, "type" if isinstance(item, dict) else i,
-                  f"{label}: unknown {what} type {kind!r}; choose from {', '.join(sorted(types))}")
+            r.err(
+                item if isinstance(item, dict) else value,
+                "type" if isinstance(item, dict) else i,
+                f"{label}: unknown {what} type {kind!r}; choose from {', '.join(sorted(types))}",
+            )
             continue
         settings, problems = parse_section(types[kind].settings, item, f"a {kind} {what}")
         for k, message in problems:
@@ -242,7 +253,8 @@ def _typed_list(r: _Reader, value, key: str, types: dict, what: str) -> list:
 def _sinks(r: _Reader, value) -> list[SinkSettings]:
     if value is None:
         return []
-    from logsentinel.sinks.registry import SINK_TYPES   # every sink, requests included: only when there are sinks
+    from logsentinel.sinks.registry import SINK_TYPES  # every sink, requests included: only when there are sinks
+
     sinks = _typed_list(r, value, "sinks", SINK_TYPES, "sink")
     names = set()
     for i, cfg in enumerate(sinks):
@@ -257,6 +269,7 @@ def _probes(r: _Reader, value) -> list[ProbeSettings]:
     if value is None:
         return []
     from logsentinel.sources.probes.registry import PROBE_TYPES
+
     return _typed_list(r, value, "probes", PROBE_TYPES, "probe")
 
 
@@ -322,8 +335,12 @@ def _metrics(r: _Reader, value) -> MetricsConfig | None:
         return None
     keys = {"listen", "tls_server_config", "basic_auth_users"}
     if not isinstance(value, dict) or set(value) - keys:
-        r.err(r.data, "metrics", f"expected {{listen: {DEFAULT_LISTEN}, tls_server_config: ..., basic_auth_users: ...}}"
-              + (did_you_mean(next(iter(set(value) - keys)), keys) if isinstance(value, dict) else ""))
+        r.err(
+            r.data,
+            "metrics",
+            f"expected {{listen: {DEFAULT_LISTEN}, tls_server_config: ..., basic_auth_users: ...}}"
+            + (did_you_mean(next(iter(set(value) - keys)), keys) if isinstance(value, dict) else ""),
+        )
         return None
     listen = str(value.get("listen", DEFAULT_LISTEN))
     host, _, port = listen.rpartition(":")
@@ -341,14 +358,21 @@ def _metrics(r: _Reader, value) -> MetricsConfig | None:
             if not Path(path).is_file():
                 r.err(value, "tls_server_config", f"{name}: no such file {path}")
     users = value.get("basic_auth_users") or {}
-    if not isinstance(users, dict) or not all(isinstance(h, str) and h.startswith(("$2a$", "$2b$", "$2y$"))
-                                              for h in users.values()):
-        r.err(value, "basic_auth_users", "expected {user: bcrypt hash ($2b$...)}: "
-              "python -c 'import bcrypt,getpass; print(bcrypt.hashpw(getpass.getpass().encode(), bcrypt.gensalt()).decode())'")
+    if not isinstance(users, dict) or not all(
+        isinstance(h, str) and h.startswith(("$2a$", "$2b$", "$2y$")) for h in users.values()
+    ):
+        r.err(
+            value,
+            "basic_auth_users",
+            "expected {user: bcrypt hash ($2b$...)}: "
+            "python -c 'import bcrypt,getpass; print(bcrypt.hashpw(getpass.getpass().encode(), bcrypt.gensalt()).decode())'",
+        )
         users = {}
     if host in ("0.0.0.0", "::", "[::]") and not (cert and users):
-        r.warnings.append(f"{r.path}: metrics: listen: {listen} serves the status page (which shows log lines) on "
-                          "every interface: set tls_server_config and basic_auth_users, or listen on 127.0.0.1")
+        r.warnings.append(
+            f"{r.path}: metrics: listen: {listen} serves the status page (which shows log lines) on "
+            "every interface: set tls_server_config and basic_auth_users, or listen on 127.0.0.1"
+        )
     return MetricsConfig(host or "127.0.0.1", int(port), cert, key, {str(u): h for u, h in users.items()})
 
 
@@ -384,10 +408,17 @@ def _defaults(r: _Reader, value) -> Defaults:
 
 # YAML key -> (Config field, reader); the one list of top-level keys
 _SECTIONS = {
-    "host": ("host", _host), "patterns": ("patterns", _patterns), "bundled_patterns": ("bundled_patterns", _bundled),
+    "host": ("host", _host),
+    "patterns": ("patterns", _patterns),
+    "bundled_patterns": ("bundled_patterns", _bundled),
     "state": ("state", _state),
-    "sources": ("sources", _sources), "sinks": ("sinks", _sinks), "probes": ("probes", _probes),
-    "heartbeat": ("heartbeat_s", _heartbeat), "redact": ("redact_rules", _redact),
+    "sources": ("sources", _sources),
+    "sinks": ("sinks", _sinks),
+    "probes": ("probes", _probes),
+    "heartbeat": ("heartbeat_s", _heartbeat),
+    "redact": ("redact_rules", _redact),
     "escalation": ("escalation_repeat_s", _escalation),
-    "metrics": ("metrics", _metrics), "log": ("log", _log), "defaults": ("defaults", _defaults),
+    "metrics": ("metrics", _metrics),
+    "log": ("log", _log),
+    "defaults": ("defaults", _defaults),
 }

@@ -16,7 +16,7 @@ import typing
 from logsentinel.units import parse_duration, parse_size
 from logsentinel.yamlload import control_character_problem, did_you_mean
 
-Problem = tuple[str, str]   # (key, message)
+Problem = tuple[str, str]  # (key, message)
 
 
 def keys_of(cls) -> set[str]:
@@ -70,7 +70,11 @@ def _convert(value, hint, meta) -> tuple[object, str | None]:
     if hint is bool:
         return (value, None) if isinstance(value, bool) else (None, f"expected true or false, got {value!r}")
     if hint in (int, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (hint is int and not float(value).is_integer()):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (hint is int and not float(value).is_integer())
+        ):
             return None, f"expected a number, got {value!r}"
         return _check_number(hint(value), meta)
     if hint is str:

@@ -23,15 +23,16 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
-from logsentinel.units import format_duration
 from logsentinel.detection.events import MESSAGE_MAX_CHARS, Event, EventKey, cut_message, event_id
-from logsentinel.matching.model import MatchedRecord
-from logsentinel.records.blocks import Record
 from logsentinel.detection.redact import DEFAULT as DEFAULT_REDACTOR
 from logsentinel.detection.redact import Redactor
-from logsentinel.signatures.model import Signature
+from logsentinel.matching.model import MatchedRecord
+from logsentinel.records.blocks import Record
+from logsentinel.signatures.model import Absent, Signature, Threshold
 from logsentinel.timefmt import iso
+from logsentinel.units import format_duration
 
 NEVER = float("inf")
 
@@ -50,7 +51,7 @@ class Window:
 @dataclass
 class AbsentState:
     armed: bool = False
-    last: int | None = None        # last heartbeat (or arming) time
+    last: int | None = None  # last heartbeat (or arming) time
     source: str = ""
     path: str | None = None
     line: int | None = None
@@ -59,19 +60,23 @@ class AbsentState:
 class Detector:
     """Holds open events, threshold windows and absence timers for one host."""
 
-    def __init__(self, signatures: list[Signature], host: str, redactor: Redactor = DEFAULT_REDACTOR,
-                 escalation_repeat_s: float | None = None):
+    def __init__(
+        self,
+        signatures: list[Signature],
+        host: str,
+        redactor: Redactor = DEFAULT_REDACTOR,
+        escalation_repeat_s: float | None = None,
+    ) -> None:
         self.host = host
         self.escalation_repeat_ms = int(escalation_repeat_s * 1000) if escalation_repeat_s else None
         self.redactor = redactor
         self.signatures = {s.id: s for s in signatures}
         self.open: dict[str, Event] = {}
-        self.pending: dict[str, Window] = {}       # threshold windows per event key text
-        self.absent: dict[str, AbsentState] = {
-            s.id: AbsentState() for s in signatures if s.absent is not None}
-        self._absent_keys = {sid: EventKey(sid, host).text() for sid in self.absent}   # looked up at every due
+        self.pending: dict[str, Window] = {}  # threshold windows per event key text
+        self.absent: dict[str, AbsentState] = {s.id: AbsentState() for s in signatures if s.absent is not None}
+        self._absent_keys = {sid: EventKey(sid, host).text() for sid in self.absent}  # looked up at every due
         self.clock: int | None = None
-        self.fired: dict[str, int] = {}            # events fired per signature id
+        self.fired: dict[str, int] = {}  # events fired per signature id
         self._next_due: float = NEVER
 
     # ---- time ---------------------------------------------------------------------
@@ -82,7 +87,7 @@ class Detector:
         if self.clock is None:
             self.clock = now
             for sid, st in self.absent.items():
-                if self.signatures[sid].absent.arm == "start" and not st.armed:
+                if _absent(self.signatures[sid]).arm == "start" and not st.armed:
                     st.armed, st.last = True, now
             self._next_due = self._compute_due()
         elif now > self.clock:
@@ -99,14 +104,14 @@ class Detector:
             due = min(due, self._event_due(ev))
         for sid, st in self.absent.items():
             if st.armed and st.last is not None and self._absent_event(sid) is None:
-                due = min(due, st.last + self.signatures[sid].absent.for_s * 1000)
+                due = min(due, st.last + _absent(self.signatures[sid]).for_s * 1000)
         for win in self.pending.values():
             if win.times:
                 due = min(due, self._window_end(win) + 1)
         return due
 
     def _window_end(self, win: Window) -> float:
-        return win.times[-1] + self.signatures[win.signature].threshold.within_s * 1000
+        return win.times[-1] + _threshold(self.signatures[win.signature]).within_s * 1000
 
     def _event_due(self, ev: Event) -> float:
         """A lower bound of when the event reports next (``_event_reports`` decides)."""
@@ -141,13 +146,13 @@ class Detector:
     def _due(self, now: int) -> list[Event]:
         fired: list[tuple[int, str, Event]] = []
         for key, ev in list(self.open.items()):
-            if self._event_due(ev) <= now:   # most open events have nothing due: a quick look first
+            if self._event_due(ev) <= now:  # most open events have nothing due: a quick look first
                 fired.extend((at, key, snap) for at, snap in self._event_reports(key, ev, now))
         for sid, st in self.absent.items():
             sig = self.signatures[sid]
             if not st.armed or st.last is None or self._absent_event(sid) is not None:
                 continue
-            at = st.last + int(sig.absent.for_s * 1000)
+            at = st.last + int(_absent(sig).for_s * 1000)
             if now >= at:
                 ev = self._fire_absent(sig, st, at)
                 fired.append((at, ev.dedup_key, ev.snapshot("fired", at)))
@@ -170,18 +175,20 @@ class Detector:
             resolve_at = ev.last_seen + int(sig.auto_resolve_s * 1000) if sig.auto_resolve_s else NEVER
         while True:
             close_at = self._close_at(ev, sig)
-            repeat_at = ev.reported_at + _repeat_ms(sig) if ev.last_seen > ev.reported_at and ev.kind != "absent" else NEVER
+            repeat_at = (
+                ev.reported_at + _repeat_ms(sig) if ev.last_seen > ev.reported_at and ev.kind != "absent" else NEVER
+            )
             if not ev.overdue and repeat_at >= ev.deadline:
-                repeat_at = NEVER     # a repeat due at the deadline is the overdue report
+                repeat_at = NEVER  # a repeat due at the deadline is the overdue report
             overdue_at = self._overdue_at(ev)
             if overdue_at > close_at or overdue_at >= resolve_at:
-                overdue_at = NEVER    # it ends first (a quiet close at the deadline itself does not)
+                overdue_at = NEVER  # it ends first (a quiet close at the deadline itself does not)
             if repeat_at >= min(resolve_at, close_at):
                 repeat_at = NEVER
             at = min(repeat_at, overdue_at)
             if at > now:
                 break
-            if overdue_at <= repeat_at:   # the deadline first: its report carries the count so far
+            if overdue_at <= repeat_at:  # the deadline first: its report carries the count so far
                 at = int(overdue_at) - 1
                 ev.overdue, ev.escalated_at = True, at
                 out.append((at, ev.snapshot("overdue", at)))
@@ -189,13 +196,13 @@ class Detector:
                 out.append((int(repeat_at), ev.snapshot("repeated", int(repeat_at))))
         close_at = self._close_at(ev, sig)
         if now >= resolve_at:
-            ev.status, ev.resolved_at = "resolved", resolve_at
+            ev.status, ev.resolved_at = "resolved", int(resolve_at)
             del self.open[key]
-            out.append((resolve_at, ev.snapshot("resolved", resolve_at)))
+            out.append((int(resolve_at), ev.snapshot("resolved", int(resolve_at))))
         elif now >= close_at:
             del self.open[key]
             if ev.dirty:
-                out.append((close_at - 1, ev.snapshot("closed", close_at - 1)))
+                out.append((int(close_at) - 1, ev.snapshot("closed", int(close_at) - 1)))
         return out
 
     # ---- records --------------------------------------------------------------------
@@ -225,8 +232,8 @@ class Detector:
         if due < self._next_due:
             self._next_due = due
 
-    def _hit(self, sig: Signature, fields: dict, rec: Record, t: int) -> Event | None:
-        text, masked = rec.text[:MESSAGE_MAX_CHARS * 2], None
+    def _hit(self, sig: Signature, fields: dict[str, Any], rec: Record, t: int) -> Event | None:
+        text, masked = rec.text[: MESSAGE_MAX_CHARS * 2], None
         if fields:  # a field may hold a secret only its context shows: mask both at once
             masked, fields = self.redactor.record(text, fields)
         event_key = EventKey.of(sig, self.host, fields)
@@ -254,19 +261,33 @@ class Detector:
             del self.pending[key]
         ev = Event(
             id=event_id(event_key, first, f"{rec.source}|{PurePath(rec.path).name}|{rec.line}"),
-            signature=sig.id, title=sig.title, application=sig.application, category=sig.category,
-            priority=sig.priority, response_time_s=sig.response_time_s, status="firing",
-            detected_at=t, first_seen=first, last_seen=t, count=count, host=self.host,
-            source=rec.source, path=rec.path, line=rec.line,
+            signature=sig.id,
+            title=sig.title,
+            application=sig.application,
+            category=sig.category,
+            priority=sig.priority,
+            response_time_s=sig.response_time_s,
+            status="firing",
+            detected_at=t,
+            first_seen=first,
+            last_seen=t,
+            count=count,
+            host=self.host,
+            source=rec.source,
+            path=rec.path,
+            line=rec.line,
             message=cut_message(masked if masked is not None else self.redactor.text(text)),
-            fields=dict(fields), dedup_key=key, kind=kind)
+            fields=dict(fields),
+            dedup_key=key,
+            kind=kind,
+        )
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
         snap = ev.snapshot("fired", t)
         self._lower_due(self._event_due(ev))
         return snap
 
-    def _resolve(self, sig: Signature, captured: dict, t: int) -> list[Event]:
+    def _resolve(self, sig: Signature, captured: dict[str, Any], t: int) -> list[Event]:
         out = []
         for key, ev in list(self.open.items()):
             if ev.signature != sig.id or ev.kind == "absent":
@@ -288,7 +309,7 @@ class Detector:
         st.armed = True
         st.last = t if st.last is None else max(st.last, t)
         st.source, st.path, st.line = rec.source, rec.path, rec.line
-        self._lower_due(st.last + sig.absent.for_s * 1000)
+        self._lower_due(st.last + _absent(sig).for_s * 1000)
         ev = self._absent_event(sig.id)
         if ev is None or ev.kind != "absent":
             return None
@@ -300,20 +321,37 @@ class Detector:
         event_key = EventKey(sig.id, self.host)
         key = event_key.text()
         last = iso(st.last)
-        message = (f"no record matching the {sig.id} heartbeat for {format_duration(sig.absent.for_s)}"
-                   f" (last seen {last})")
+        message = (
+            f"no record matching the {sig.id} heartbeat for {format_duration(_absent(sig).for_s)} (last seen {last})"
+        )
         ev = Event(
-            id=event_id(event_key, at, "absent"), signature=sig.id, title=sig.title,
-            application=sig.application, category=sig.category, priority=sig.priority,
-            response_time_s=sig.response_time_s, status="firing", detected_at=at, first_seen=at,
-            last_seen=at, count=1, host=self.host, source=st.source, path=st.path, line=st.line,
-            message=message, fields={"last_heartbeat": last or ""}, dedup_key=key, kind="absent")
+            id=event_id(event_key, at, "absent"),
+            signature=sig.id,
+            title=sig.title,
+            application=sig.application,
+            category=sig.category,
+            priority=sig.priority,
+            response_time_s=sig.response_time_s,
+            status="firing",
+            detected_at=at,
+            first_seen=at,
+            last_seen=at,
+            count=1,
+            host=self.host,
+            source=st.source,
+            path=st.path,
+            line=st.line,
+            message=message,
+            fields={"last_heartbeat": last or ""},
+            dedup_key=key,
+            kind="absent",
+        )
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
         return ev
 
     # ---- persistence ------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON-ready data (open events, threshold windows, absence timers)."""
         return {
             "clock": self.clock,
@@ -324,7 +362,7 @@ class Detector:
             "absent": {sid: dict(vars(st)) for sid, st in self.absent.items()},
         }
 
-    def restore(self, snap: dict) -> None:
+    def restore(self, snap: dict[str, Any]) -> None:
         """Take over a snapshot; state of signatures that no longer exist is dropped."""
         self.clock = snap.get("clock")
         self.fired = {k: v for k, v in snap.get("fired", {}).items() if k in self.signatures}
@@ -352,3 +390,15 @@ class Detector:
 
 def _repeat_ms(sig: Signature) -> int:
     return int((sig.repeat_s or sig.response_time_s) * 1000)
+
+
+def _absent(sig: Signature) -> Absent:
+    """The absence rule of a signature the detector keeps a heartbeat for (only those have one)."""
+    assert sig.absent is not None
+    return sig.absent
+
+
+def _threshold(sig: Signature) -> Threshold:
+    """The threshold of a signature the detector keeps a window for (only those have one)."""
+    assert sig.threshold is not None
+    return sig.threshold

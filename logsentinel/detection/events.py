@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from logsentinel.signatures.model import Signature
 from logsentinel.timefmt import iso
@@ -22,8 +23,8 @@ class Event:
     category: str
     priority: str
     response_time_s: int
-    status: str            # "firing" or "resolved"
-    detected_at: int       # epoch ms of the record (or moment) that made it fire
+    status: str  # "firing" or "resolved"
+    detected_at: int  # epoch ms of the record (or moment) that made it fire
     first_seen: int
     last_seen: int
     count: int
@@ -32,12 +33,12 @@ class Event:
     path: str | None
     line: int | None
     message: str
-    fields: dict
+    fields: dict[str, Any]
     dedup_key: str
-    kind: str = "match"    # "match", "threshold" or "absent"
+    kind: str = "match"  # "match", "threshold" or "absent"
     resolved_at: int | None = None
     report: str = "fired"  # why this report: fired, repeated, overdue, closed, updated, resolved
-    reported_at: int = 0   # when it was last reported (drives repeats)
+    reported_at: int = 0  # when it was last reported (drives repeats)
     overdue: bool = False  # its deadline passed while it was still firing
     escalated_at: int | None = None  # when it was last reported overdue
     dirty: bool = field(default=False, compare=False)
@@ -46,14 +47,14 @@ class Event:
     def deadline(self) -> int:
         return self.detected_at + self.response_time_s * 1000
 
-    def snapshot(self, report: str, at: int) -> "Event":
+    def snapshot(self, report: str, at: int) -> Event:
         """A copy to report now; marks the event as reported."""
         self.dirty = False
         self.report = report
         self.reported_at = at
         return replace(self)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "signature": self.signature,
@@ -93,14 +94,15 @@ class EventKey:
     fields: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, sig: Signature, host: str, fields: dict) -> "EventKey":
+    def of(cls, sig: Signature, host: str, fields: dict[str, Any]) -> EventKey:
         return cls(sig.id, host, tuple((name, str(fields.get(name, ""))) for name in sig.dedup_by))
 
     def text(self) -> str:
         """``["signature","host",[["field","value"],...]]``; a longer text than 255 characters
         is cut and ends with a digest of the whole."""
-        full = json.dumps([self.signature, self.host, [list(pair) for pair in self.fields]],
-                          ensure_ascii=False, separators=(",", ":"))
+        full = json.dumps(
+            [self.signature, self.host, [list(pair) for pair in self.fields]], ensure_ascii=False, separators=(",", ":")
+        )
         if len(full) <= DEDUP_KEY_MAX:
             return full
         digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:16]
@@ -111,7 +113,7 @@ def event_id(key: EventKey, first_seen: int, origin: str) -> str:
     """Stable for the same input on every run, unique per event: the origin (file and line of
     the record that made it) tells apart events whose keys would read alike here. The digest's
     input is the one release 0.1 used, so the same input keeps its id across the upgrade."""
-    return hashlib.sha256(f"{_id_text(key)}|{first_seen}|{origin}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{_id_text(key)}|{first_seen}|{origin}".encode()).hexdigest()[:32]
 
 
 def _id_text(key: EventKey) -> str:

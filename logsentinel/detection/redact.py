@@ -10,14 +10,18 @@ made, so replay output, the state database and every sink see only the masked te
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 MASK = "***"
 
 # a secret's name: one of these words, alone or joined to others by _ - . (DB_PASSWORD,
 # aws_secret_access_key, x-api-key, spring.datasource.password); not inside a longer word
-_WORD = (r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
-         r"|credentials?|session[_-]?(?:id|key|token))")
+_WORD = (
+    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|credentials?|session[_-]?(?:id|key|token))"
+)
 _NAME = r"(?<![a-z0-9])((?:[a-z0-9]+[_.-])*" + _WORD + r"(?:[_.-][a-z0-9]+)*)(?![a-z0-9])"
 # how a value is given: = : => %3D (URL-encoded) or "is", the name maybe quoted (JSON)
 _GIVES = r"([\"']?[ \t]*(?:=>|[=:]|%3d|[ \t]is[ \t])[ \t]*)"
@@ -25,7 +29,7 @@ _GIVES = r"([\"']?[ \t]*(?:=>|[=:]|%3d|[ \t]is[ \t])[ \t]*)"
 _VALUE = r"(\"[^\"\n]*\"|'[^'\n]*'|\{[^}\n]*\}|[^\s&,;\"']+)"
 
 
-def _keep_quotes(m: re.Match) -> str:
+def _keep_quotes(m: re.Match[str]) -> str:
     value = m.group(3)
     if value[:1] in "\"'{":
         closing = "}" if value[0] == "{" else value[0]
@@ -33,18 +37,23 @@ def _keep_quotes(m: re.Match) -> str:
     return m.group(1) + m.group(2) + MASK
 
 
-DEFAULT_RULES: tuple[tuple[str, object], ...] = (
+Replacement = str | Callable[[re.Match[str]], str]
+DEFAULT_RULES: tuple[tuple[str, Replacement], ...] = (
     # Authorization: Bearer xxx / Authorization=Basic xxx / Proxy-Authorization: xxx
-    (r"(?i)(\b(?:proxy-)?authorization\b\"?\s*[:=]\s*\"?)(?:(bearer|basic|digest|negotiate|ntlm)\s+)?[^\s,;\"']+",
-     lambda m: m.group(1) + (m.group(2) + " " if m.group(2) else "") + MASK),
+    (
+        r"(?i)(\b(?:proxy-)?authorization\b\"?\s*[:=]\s*\"?)(?:(bearer|basic|digest|negotiate|ntlm)\s+)?[^\s,;\"']+",
+        lambda m: m.group(1) + (m.group(2) + " " if m.group(2) else "") + MASK,
+    ),
     (r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]{8,}=*", r"\1 " + MASK),
     # Cookie: a=b; session=c (every cookie may be a session)
     (r"(?i)(\b(?:set-)?cookie\b\"?[ \t]*[:=][ \t]*)[^\r\n]+", r"\1" + MASK),
     # SMTP and IMAP authentication: AUTH PLAIN <base64>
     (r"(?i)\b(auth(?:enticate)?[ \t]+(?:plain|login|cram-md5|xoauth2))[ \t]+\S+", r"\1 " + MASK),
     # a PEM private key, to its end (or to the end of the text when it is cut)
-    (r"(?s)-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
-     r"-----BEGIN \1PRIVATE KEY-----" + MASK),
+    (
+        r"(?s)-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)",
+        r"-----BEGIN \1PRIVATE KEY-----" + MASK,
+    ),
     # password=x, DB_PASSWORD: x, "secret": "x", api_key => x, access_token%3Dx, Password is x,
     # Server=..;Pwd={x} (connection strings)
     ("(?i)" + _NAME + _GIVES + _VALUE, _keep_quotes),
@@ -59,11 +68,11 @@ DEFAULT_RULES: tuple[tuple[str, object], ...] = (
 
 @dataclass(frozen=True)
 class Redactor:
-    rules: tuple[tuple[re.Pattern, object], ...]  # (regex, replacement string or function)
+    rules: tuple[tuple[re.Pattern[str], Replacement], ...]  # (regex, replacement string or function)
 
     @classmethod
-    def build(cls, extra: list[tuple[str, str]] | None = None, defaults: bool = True) -> "Redactor":
-        pairs = list(DEFAULT_RULES if defaults else ()) + list(extra or ())
+    def build(cls, extra: list[tuple[str, str]] | None = None, defaults: bool = True) -> Redactor:
+        pairs: list[tuple[str, Replacement]] = [*(DEFAULT_RULES if defaults else ()), *(extra or ())]
         return cls(tuple((re.compile(p), r) for p, r in pairs))
 
     def text(self, value: str) -> str:
@@ -71,7 +80,7 @@ class Redactor:
             value = rx.sub(repl, value)
         return value
 
-    def record(self, text: str, fields: dict) -> tuple[str, dict]:
+    def record(self, text: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """Masked record text, and fields masked too where the text's masking removed them
         (a regex may capture a token that only its context shows to be secret)."""
         masked = self.text(text)

@@ -10,8 +10,9 @@ that files still being read have reached (the live sidecar catching up on a back
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
@@ -29,7 +30,7 @@ class Tick:
 Item = tuple[int, object]  # (time, MatchedRecord or Tick)
 
 
-def block_items(block: Block, matcher: "Matcher", last: int) -> tuple[list[Item], int]:
+def block_items(block: Block, matcher: Matcher, last: int) -> tuple[list[Item], int]:
     """The timeline items of one block, and the latest time seen (records without a time of
     their own take it)."""
     items: list[Item] = []
@@ -44,7 +45,7 @@ def block_items(block: Block, matcher: "Matcher", last: int) -> tuple[list[Item]
     return items, last
 
 
-def record_items(records: list[Record], matcher: "Matcher", source: str) -> list[Item]:
+def record_items(records: list[Record], matcher: Matcher, source: str) -> list[Item]:
     """The timeline items of records that come whole (event-log events): each matched record
     at its time, and a tick at each record's time (the clock follows the events)."""
     matched = {id(mr.record): mr for mr in matcher.match_records(records, source)}
@@ -60,7 +61,9 @@ def record_items(records: list[Record], matcher: "Matcher", source: str) -> list
 HOLD = object()  # a cap for "do not move the clock at all"
 
 
-def feed(detector: Detector, streams: Iterable[Iterable[Item]], cap=None, set_aside=None) -> Iterator[Event]:
+def feed(
+    detector: Detector, streams: Iterable[Iterable[Item]], cap: Any = None, set_aside: Any = None
+) -> Iterator[Event]:
     """Merge per-file item streams by time into the detector; yields the event reports.
     ``cap``: None (the clock follows the items), a time it may not pass, or HOLD.
     ``set_aside(item, error)``: when given, an item the detector fails on is handed to it and
@@ -77,14 +80,14 @@ def feed(detector: Detector, streams: Iterable[Iterable[Item]], cap=None, set_as
         yield from out
 
 
-def place(item) -> str:
+def place(item: Any) -> str:
     """Where a timeline item comes from, for a message: ``path:line`` of its record."""
     rec = getattr(item, "record", None)
     return f"{rec.path}:{rec.line}" if rec is not None else "a clock tick"
 
 
-def _one(detector: Detector, t: int, item, cap) -> Iterator[Event]:
+def _one(detector: Detector, t: int, item: Any, cap: Any) -> Iterator[Event]:
     if cap is not HOLD:
         yield from detector.advance(t if cap is None else min(t, cap))
     if not isinstance(item, Tick):
-        yield from detector.process(item, advance=False)  # type: ignore[arg-type]
+        yield from detector.process(item, advance=False)

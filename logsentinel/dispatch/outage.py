@@ -16,12 +16,12 @@ SUMMARY_EVERY_S = 300.0
 class Outage:
     sink: str
     summary_every_s: float = SUMMARY_EVERY_S
-    down_since: float | None = None    # first failure of this outage
+    down_since: float | None = None  # first failure of this outage
     attempts: int = 0
     reason: str = ""
     said_at: float = 0.0
-    back_at: float | None = None       # first success after the outage: catching up
-    delivered: int = 0                 # delivered since then
+    back_at: float | None = None  # first success after the outage: catching up
+    delivered: int = 0  # delivered since then
 
     @property
     def down(self) -> bool:
@@ -34,12 +34,16 @@ class Outage:
         self.back_at = None
         if self.down_since is None:
             self.down_since, self.said_at, self.delivered = now, now, 0
-            return f"sink {self.sink} is down: {reason}; retrying (next in {retry_in:.1f}s), a summary every " \
-                   f"{self.summary_every_s / 60:g} min"
+            return (
+                f"sink {self.sink} is down: {reason}; retrying (next in {retry_in:.1f}s), a summary every "
+                f"{self.summary_every_s / 60:g} min"
+            )
         if now - self.said_at >= self.summary_every_s:
             self.said_at = now
-            return f"sink {self.sink} still down after {now - self.down_since:.0f}s, {self.attempts} attempts; " \
-                   f"last: {reason}"
+            return (
+                f"sink {self.sink} still down after {now - self.down_since:.0f}s, {self.attempts} attempts; "
+                f"last: {reason}"
+            )
         return None
 
     def succeeded(self, now: float, count: int) -> None:
@@ -52,7 +56,9 @@ class Outage:
         """Nothing more is due: after an outage, the recovery line (once)."""
         if self.down_since is None or self.back_at is None:
             return None
-        line = f"sink {self.sink} recovered after {self.back_at - self.down_since:.0f}s down, " \
-               f"{self.delivered} report(s) delivered since ({self.attempts} failed attempts)"
+        line = (
+            f"sink {self.sink} recovered after {self.back_at - self.down_since:.0f}s down, "
+            f"{self.delivered} report(s) delivered since ({self.attempts} failed attempts)"
+        )
         self.down_since, self.back_at, self.attempts, self.delivered = None, None, 0, 0
         return line

@@ -47,7 +47,7 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection to the state database in WAL mode (readers never wait for the writer)."""
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        private_file(Path(path))   # SQLite gives its -wal and -shm files the same permissions
+        private_file(Path(path))  # SQLite gives its -wal and -shm files the same permissions
         db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a process crash loses nothing in WAL mode
@@ -59,7 +59,7 @@ def connect(path: Path) -> sqlite3.Connection:
 class Connection:
     """One connection with a lock and ``transaction()``; each thread uses its own."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self._lock = threading.RLock()
 
@@ -96,7 +96,7 @@ class Outbox(Connection):
     """The outbox tables on one connection."""
 
     @classmethod
-    def open(cls, path: Path) -> "Outbox":
+    def open(cls, path: Path) -> Outbox:
         return cls(connect(path))
 
     @staticmethod
@@ -106,9 +106,11 @@ class Outbox(Connection):
         aside as 'dropped' (listed by ``logsentinel outbox``, sent again with --retry). Returns
         how many were set aside."""
         report = json.dumps(event, ensure_ascii=False)
-        rank = PRIORITY_RANK.get(event.get("priority"), 5)
-        db.executemany("INSERT INTO outbox (sink, rank, event_id, report, created) VALUES (?, ?, ?, ?, ?)",
-                       [(sink, rank, event["id"], report, now) for sink in sinks])
+        rank = PRIORITY_RANK.get(str(event.get("priority")), 5)
+        db.executemany(
+            "INSERT INTO outbox (sink, rank, event_id, report, created) VALUES (?, ?, ?, ?, ?)",
+            [(sink, rank, event["id"], report, now) for sink in sinks],
+        )
         dropped = 0
         for sink in sinks:
             limit = (max_pending or {}).get(sink)
@@ -119,7 +121,8 @@ class Outbox(Connection):
                 cur = db.execute(
                     "UPDATE outbox SET status = 'dropped', last_error = 'outbox full (max_pending)' WHERE seq IN "
                     "(SELECT seq FROM outbox WHERE sink = ? AND status = 'pending' ORDER BY rank DESC, seq DESC LIMIT ?)",
-                    (sink, n - limit))
+                    (sink, n - limit),
+                )
                 dropped += cur.rowcount
         return dropped
 
@@ -127,23 +130,32 @@ class Outbox(Connection):
         """(seq, report) of deliveries due at ``now``, highest priority first, then in order."""
         return self.db.execute(
             "SELECT seq, report FROM outbox WHERE sink = ? AND status = 'pending' AND next_at <= ? "
-            "ORDER BY rank, seq LIMIT ?", (sink, now, limit)).fetchall()
+            "ORDER BY rank, seq LIMIT ?",
+            (sink, now, limit),
+        ).fetchall()
 
     @staticmethod
     def mark_delivered(db, seqs: list[int]) -> None:
-        db.executemany("UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL "
-                       "WHERE seq = ?", [(s,) for s in seqs])
+        db.executemany(
+            "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL WHERE seq = ?",
+            [(s,) for s in seqs],
+        )
 
     @staticmethod
     def mark_failed(db, seqs: list[int], error: str, dead: bool = False) -> None:
         status = "dead" if dead else "pending"
-        db.executemany("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE seq = ?",
-                       [(status, error, s) for s in seqs])
+        db.executemany(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE seq = ?",
+            [(status, error, s) for s in seqs],
+        )
 
-    def listing(self, statuses=("pending", "dead", "dropped"), sink: str | None = None,
-                limit: int = 1000) -> list[OutboxRow]:
-        q = ("SELECT seq, sink, rank, event_id, status, attempts, last_error, created, report FROM outbox "
-             f"WHERE status IN ({','.join('?' * len(statuses))})")
+    def listing(
+        self, statuses=("pending", "dead", "dropped"), sink: str | None = None, limit: int = 1000
+    ) -> list[OutboxRow]:
+        q = (
+            "SELECT seq, sink, rank, event_id, status, attempts, last_error, created, report FROM outbox "
+            f"WHERE status IN ({','.join('?' * len(statuses))})"
+        )
         args: list = list(statuses)
         if sink:
             q += " AND sink = ?"
@@ -152,13 +164,17 @@ class Outbox(Connection):
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Reports per (sink, status)."""
-        return {(r[0], r[1]): r[2] for r in self.db.execute(
-            "SELECT sink, status, COUNT(*) FROM outbox GROUP BY sink, status")}
+        return {
+            (r[0], r[1]): r[2]
+            for r in self.db.execute("SELECT sink, status, COUNT(*) FROM outbox GROUP BY sink, status")
+        }
 
     def oldest_pending(self) -> dict[str, float]:
         """Per sink, when its oldest pending report was queued."""
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")}
+        return {
+            r[0]: r[1]
+            for r in self.db.execute("SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")
+        }
 
     @staticmethod
     def retry(db, sink: str | None = None) -> int:
@@ -172,8 +188,9 @@ class Outbox(Connection):
 
     @staticmethod
     def prune_delivered(db, now: float, older_than_s: float = DELIVERED_KEPT_S) -> int:
-        return db.execute("DELETE FROM outbox WHERE status = 'delivered' AND created < ?",
-                          (now - older_than_s,)).rowcount
+        return db.execute(
+            "DELETE FROM outbox WHERE status = 'delivered' AND created < ?", (now - older_than_s,)
+        ).rowcount
 
     # ---- sink state ---------------------------------------------------------------------
     def get_sink_state(self, sink: str, key: str) -> str | None:
@@ -184,14 +201,14 @@ class Outbox(Connection):
     def set_sink_state(db, sink: str, key: str, value: str) -> None:
         db.execute("INSERT OR REPLACE INTO sink_state VALUES (?, ?, ?)", (sink, key, value))
 
-    def sink_store(self, sink: str) -> "SinkStore":
+    def sink_store(self, sink: str) -> SinkStore:
         return SinkStore(self, sink)
 
 
 class SinkStore:
     """What a sink may keep between deliveries and restarts: a few named values of its own."""
 
-    def __init__(self, outbox: Outbox, sink: str):
+    def __init__(self, outbox: Outbox, sink: str) -> None:
         self._outbox = outbox
         self._sink = sink
 

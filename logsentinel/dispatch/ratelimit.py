@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 class TokenBucket:
     """``per_minute`` tokens a minute, at most a minute's worth banked; ``now`` is monotonic."""
 
-    def __init__(self, per_minute: float, now: Callable[[], float]):
+    def __init__(self, per_minute: float, now: Callable[[], float]) -> None:
         self.rate = per_minute / 60.0
         self.capacity = max(per_minute, 1.0)
         self.tokens = self.capacity

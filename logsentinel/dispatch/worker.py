@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import cast
 
 import tenacity
 
@@ -37,18 +38,20 @@ class _wait_retry_after(tenacity.wait.wait_base):
     Retry-After starts the backoff afresh: the receiver said when it is back, so the failures
     before it say nothing about the next wait."""
 
-    def __init__(self, cap: float = BACKOFF_CAP):
+    def __init__(self, cap: float = BACKOFF_CAP) -> None:
         self.backoff = tenacity.wait_exponential_jitter(multiplier=min(BACKOFF_INITIAL, cap), max=cap)
-        self._since = 0     # the attempt whose Retry-After restarted the backoff
+        self._since = 0  # the attempt whose Retry-After restarted the backoff
 
     def __call__(self, retry_state) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, DeliveryError) and exc.retry_after is not None:
             self._since = retry_state.attempt_number
             return min(exc.retry_after, RETRY_AFTER_CAP)
-        if retry_state.attempt_number <= self._since:    # a new round of retries began
+        if retry_state.attempt_number <= self._since:  # a new round of retries began
             self._since = 0
-        return self.backoff(SimpleNamespace(attempt_number=retry_state.attempt_number - self._since))
+        # tenacity's wait strategies read only attempt_number: the count since this round began
+        since = SimpleNamespace(attempt_number=retry_state.attempt_number - self._since)
+        return self.backoff(cast("tenacity.RetryCallState", since))
 
 
 @dataclass
@@ -63,8 +66,15 @@ class SinkCounters:
 
 
 class SinkWorker(threading.Thread):
-    def __init__(self, sink: Sink, state_path: Path, stop: threading.Event, host: str = "",
-                 heartbeat_s: float | None = None, clock: Clock = SYSTEM):
+    def __init__(
+        self,
+        sink: Sink,
+        state_path: Path,
+        stop: threading.Event,
+        host: str = "",
+        heartbeat_s: float | None = None,
+        clock: Clock = SYSTEM,
+    ) -> None:
         super().__init__(name=f"sink-{sink.name}", daemon=True)
         self.sink = sink
         self.state_path = state_path
@@ -80,6 +90,9 @@ class SinkWorker(threading.Thread):
         self._wait_hint = IDLE_WAIT_S
 
     # ---- loop ------------------------------------------------------------------------
+    def _sleep(self, seconds: float) -> None:
+        self.clock.wait(self.stop_event, seconds)
+
     def run(self) -> None:
         outbox = Outbox.open(self.state_path)
         store = outbox.sink_store(self.sink.name)
@@ -89,7 +102,7 @@ class SinkWorker(threading.Thread):
                 retry=tenacity.retry_if_exception(lambda e: isinstance(e, DeliveryError) and not e.permanent),
                 wait=_wait_retry_after(self.sink.backoff_max),
                 stop=tenacity.stop_when_event_set(self.stop_event),
-                sleep=lambda seconds: self.clock.wait(self.stop_event, seconds),
+                sleep=self._sleep,
                 before_sleep=self._log_retry,
                 reraise=True,
             )
@@ -125,8 +138,13 @@ class SinkWorker(threading.Thread):
         if line:
             log.warning("%s", line)
         else:
-            log.debug("sink %s: %s; retry %d in %.1fs", self.sink.name, exc, retry_state.attempt_number,
-                      retry_state.upcoming_sleep)
+            log.debug(
+                "sink %s: %s; retry %d in %.1fs",
+                self.sink.name,
+                exc,
+                retry_state.attempt_number,
+                retry_state.upcoming_sleep,
+            )
 
     def deliver_once(self, outbox: Outbox) -> int:
         """Deliver one batch of the queue. Returns how many were taken (0: nothing due)."""
@@ -167,8 +185,13 @@ class SinkWorker(threading.Thread):
             outbox.mark_failed(db, seqs, str(exc)[:1000], dead=exc.permanent)
         if exc.permanent:
             self.counters.dead += len(seqs)
-            log.error("sink %s: %d report(s) refused for good, moved to the dead letters: %s "
-                      "(logsentinel outbox --retry sends them again)", self.sink.name, len(seqs), exc)
+            log.error(
+                "sink %s: %d report(s) refused for good, moved to the dead letters: %s "
+                "(logsentinel outbox --retry sends them again)",
+                self.sink.name,
+                len(seqs),
+                exc,
+            )
             return len(seqs)
         self.counters.failed += len(seqs)
         raise exc
@@ -192,8 +215,14 @@ class SinkWorker(threading.Thread):
 class Dispatcher:
     """The sink workers of one sidecar."""
 
-    def __init__(self, sinks: list[Sink], state_path: Path, host: str = "", heartbeat_s: float | None = None,
-                 clock: Clock = SYSTEM):
+    def __init__(
+        self,
+        sinks: list[Sink],
+        state_path: Path,
+        host: str = "",
+        heartbeat_s: float | None = None,
+        clock: Clock = SYSTEM,
+    ) -> None:
         self.stop_event = threading.Event()
         self.clock = clock
         self.workers = [SinkWorker(s, state_path, self.stop_event, host, heartbeat_s, clock) for s in sinks]

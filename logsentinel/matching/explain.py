@@ -6,8 +6,9 @@ for a regex that missed, the longest prefix of it, as written, that still matche
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 import regex
 
@@ -20,11 +21,11 @@ class Verdict:
 
     signature: str
     priority: str
-    kind: str                 # "hit", "excluded", "resolve" or "heartbeat"
-    key: str                  # the regex that decided, e.g. "match[1]", "absent.match[0]"
-    regex: str                # that regex as written
-    fields: dict = field(default_factory=dict)
-    excluded_by: str | None = None     # "exclude[0]: <regex>" when kind is "excluded"
+    kind: str  # "hit", "excluded", "resolve" or "heartbeat"
+    key: str  # the regex that decided, e.g. "match[1]", "absent.match[0]"
+    regex: str  # that regex as written
+    fields: dict[str, Any] = field(default_factory=dict)
+    excluded_by: str | None = None  # "exclude[0]: <regex>" when kind is "excluded"
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,19 @@ class Missed:
     """How far one ``match`` regex gets on a record."""
 
     key: str
-    regex: str                # as written
-    prefix: str               # the longest prefix of ``regex`` that matches somewhere
-    matched: str              # the text that prefix matches
-    rest: str                 # what follows the prefix in the regex: where matching stops
+    regex: str  # as written
+    prefix: str  # the longest prefix of ``regex`` that matches somewhere
+    matched: str  # the text that prefix matches
+    rest: str  # what follows the prefix in the regex: where matching stops
 
 
 def written(rx: Rx) -> str:
     return rx.written or rx.source
 
 
-def explain(sig: Signature, text: str, attrs: dict | None = None, timeout: float | None = 1.0) -> list[Verdict]:
+def explain(
+    sig: Signature, text: str, attrs: dict[str, Any] | None = None, timeout: float | None = 1.0
+) -> list[Verdict]:
     """Every way ``sig`` takes the record ``text``: a hit (or a hit an exclude removed), a
     resolve, a heartbeat of its absence timer. Empty when the record means nothing to it."""
     out: list[Verdict] = []
@@ -57,8 +60,17 @@ def explain(sig: Signature, text: str, attrs: dict | None = None, timeout: float
                 fields = {**(attrs or {}), **fields}
             excluder = next((x for x in sig.exclude if x.search(text, timeout) is not None), None)
             if excluder is not None:
-                out.append(Verdict(sig.id, sig.priority, "excluded", rx.key, written(rx), fields,
-                                   f"{excluder.key}: {written(excluder)}"))
+                out.append(
+                    Verdict(
+                        sig.id,
+                        sig.priority,
+                        "excluded",
+                        rx.key,
+                        written(rx),
+                        fields,
+                        f"{excluder.key}: {written(excluder)}",
+                    )
+                )
             else:
                 out.append(Verdict(sig.id, sig.priority, "hit", rx.key, written(rx), fields))
             break
@@ -77,8 +89,9 @@ def explain(sig: Signature, text: str, attrs: dict | None = None, timeout: float
     return out
 
 
-def why_not(sig: Signature, text: str, expand: Callable[[str], str] | None = None,
-            timeout: float | None = 1.0) -> list[Missed]:
+def why_not(
+    sig: Signature, text: str, expand: Callable[[str], str] | None = None, timeout: float | None = 1.0
+) -> list[Missed]:
     """For each ``match`` regex of ``sig`` that does not match ``text``: the longest prefix of
     it, as written, that matches somewhere in the record. ``expand`` turns written text with
     {{fragments}} into a regex (identity when the library has none)."""
@@ -89,7 +102,7 @@ def why_not(sig: Signature, text: str, expand: Callable[[str], str] | None = Non
             continue
         source = written(rx)
         prefix, matched = _longest_prefix(source, text, expand, timeout)
-        out.append(Missed(rx.key, source, prefix, matched, source[len(prefix):]))
+        out.append(Missed(rx.key, source, prefix, matched, source[len(prefix) :]))
     return out
 
 
@@ -115,7 +128,7 @@ def _cuts(source: str) -> list[int]:
     return cuts
 
 
-def _longest_prefix(source: str, text: str, expand, timeout) -> tuple[str, str]:
+def _longest_prefix(source: str, text: str, expand: Any, timeout: Any) -> tuple[str, str]:
     flags = ""
     m = regex.match(r"\(\?[aiLmsux]+\)", source)
     if m:
@@ -127,7 +140,7 @@ def _longest_prefix(source: str, text: str, expand, timeout) -> tuple[str, str]:
         try:
             compiled = regex.compile(expand(prefix), flags=regex.V0)
         except regex.error:
-            continue   # cut inside a group: not a regex by itself
+            continue  # cut inside a group: not a regex by itself
         try:
             found = compiled.search(text, timeout=timeout)
         except TimeoutError:

@@ -5,11 +5,15 @@ disk). Hyperscan is optional: wheels exist for the common platforms only."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+hs: Any
 try:  # the fast engine is optional
     import hyperscan as hs
 except ImportError:  # pragma: no cover - depends on the platform
     hs = None
+
+__all__ = ["accepts", "database", "hs"]
 
 
 class NoCache:
@@ -20,8 +24,8 @@ class NoCache:
         pass
 
 
-def _hs_flags(pf) -> int:
-    flags = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_UTF8 | hs.HS_FLAG_UCP | hs.HS_FLAG_PREFILTER
+def _hs_flags(pf: Any) -> int:
+    flags: int = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_UTF8 | hs.HS_FLAG_UCP | hs.HS_FLAG_PREFILTER
     if pf.caseless:
         flags |= hs.HS_FLAG_CASELESS
     if pf.dotall:
@@ -29,7 +33,7 @@ def _hs_flags(pf) -> int:
     return flags
 
 
-def accepts(pf) -> bool:
+def accepts(pf: Any) -> bool:
     """True if hyperscan accepts this pattern on its own."""
     try:
         database([(0, pf)])
@@ -38,7 +42,7 @@ def accepts(pf) -> bool:
         return False
 
 
-def database(exprs, cache=None):
+def database(exprs: Any, cache: Any = None) -> Any:
     """A block-mode database for (id, superset pattern) pairs; raises hyperscan.error."""
     patterns = [pf.pattern.encode("utf-8") for _i, pf in exprs]
     ids = [i for i, _pf in exprs]

@@ -10,13 +10,15 @@ fold to ASCII letters outside ASCII (the Kelvin sign, the long s) are the caller
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
+from typing import Any
 
 from logsentinel.sre import ATOMIC as _ATOMIC
 from logsentinel.sre import REPEATS as _REPEATS
 from logsentinel.sre import C, P
 
-MIN_WORD = 2          # one letter is everywhere: a set holding one is no help
-MAX_SET = 64          # an alternation of more words than this is not worth looking for
+MIN_WORD = 2  # one letter is everywhere: a set holding one is no help
+MAX_SET = 64  # an alternation of more words than this is not worth looking for
 
 
 def required_words(source: str) -> list[frozenset[str]] | None:
@@ -30,12 +32,12 @@ def required_words(source: str) -> list[frozenset[str]] | None:
     return sorted(set(sets), key=rarity)
 
 
-def rarity(words: frozenset[str]) -> tuple:
+def rarity(words: AbstractSet[str]) -> tuple[int, int, list[str]]:
     """Sort key: sets of long, few words first (long words are rare in logs)."""
     return (-min(len(w) for w in words), len(words), sorted(words))
 
 
-def _seq(items) -> list[frozenset[str]]:
+def _seq(items: Any) -> list[frozenset[str]]:
     out: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -59,7 +61,7 @@ def _seq(items) -> list[frozenset[str]]:
     return out
 
 
-def _element(op, av) -> list[frozenset[str]]:
+def _element(op: Any, av: Any) -> list[frozenset[str]]:
     if op == C.SUBPATTERN:
         return _seq(list(av[3]))
     if op == _ATOMIC:
@@ -69,12 +71,12 @@ def _element(op, av) -> list[frozenset[str]]:
         return _seq(list(body)) if lo >= 1 else []
     if op == C.BRANCH:
         return _branch(av[1])
-    if op == C.ASSERT:   # a lookahead or lookbehind: what it needs is in the record too
+    if op == C.ASSERT:  # a lookahead or lookbehind: what it needs is in the record too
         return _seq(list(av[1]))
     return []
 
 
-def _branch(alternatives) -> list[frozenset[str]]:
+def _branch(alternatives: Any) -> list[frozenset[str]]:
     """One set for the alternation: the best word set of each branch, joined; none if a
     branch needs no word. A branch that is one plain word is kept whole."""
     words: set[str] = set()

@@ -11,18 +11,26 @@ has no superset form is confirmed on every record of its sources.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from logsentinel.matching import hyperscan
 from logsentinel.matching.model import Match, MatchedRecord, MatchStats, evaluate
 from logsentinel.matching.prefilter import Prefilter, scoped, superset
 from logsentinel.matching.wordscan import WordScan
-from logsentinel.records.blocks import (Block, Record, iter_records, make_record, record_bounds, record_spans,
-                                        record_text)
+from logsentinel.records.blocks import (
+    Block,
+    Record,
+    iter_records,
+    make_record,
+    record_bounds,
+    record_spans,
+    record_text,
+)
 from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 
 ENGINES = ("auto", "hyperscan", "python", "naive")
-CHOOSE_ON_BYTES = 64 * 1024    # the python engine times its two scans on this much of a block
+CHOOSE_ON_BYTES = 64 * 1024  # the python engine times its two scans on this much of a block
 
 __all__ = ["ENGINES", "Match", "MatchedRecord", "Matcher", "available_engine", "evaluate"]
 
@@ -41,49 +49,54 @@ def available_engine(name: str = "auto") -> str:
     return name
 
 
+# record bounds -> {signature index: the ids of the regexes whose scan form hit, or None: all}
+Candidates = dict[tuple[int, int], dict[int, set[int] | None]]
+
+
 class _Plan:
     """Everything needed to scan the blocks of one source."""
 
-    def __init__(self, sigs: list[Signature], engine: str, cache):
+    def __init__(self, sigs: list[Signature], engine: str, cache: Any) -> None:
         self.sigs = sigs
         self.engine = engine
-        self.always: list[int] = []      # signature indexes confirmed on every record
-        self.no_scan_form: list[tuple[Signature, str]] = []   # regexes with no block-scan form
-        self.db = None
-        self.combined = None
-        self.words: WordScan | None = None     # the python engine's word scanner
+        self.always: list[int] = []  # signature indexes confirmed on every record
+        self.no_scan_form: list[tuple[Signature, str]] = []  # regexes with no block-scan form
+        self.db: Any = None  # the hyperscan database
+        self.combined: re.Pattern[str] | None = None
+        self.words: WordScan | None = None  # the python engine's word scanner
         self.prefer_words: bool | None = None  # the python engine's choice, once timed on a block
         # a scan pattern's id is its place in ``owner``: (signature index, id() of its regex), so
         # a candidate record is confirmed with the regexes whose scan form matched in it only
         self.owner: list[tuple[int, int]] = []
-        self.sources: list[str] = []           # by pattern id: the exact regex
-        self.wordless = None                   # the python engine's regex for regexes without words
+        self.sources: list[str] = []  # by pattern id: the exact regex
+        self.wordless: re.Pattern[str] | None = None  # the python engine's regex for regexes without words
         self.wordless_ids: list[int] = []
         exprs: list[tuple[int, object]] = []
         dialect = "hyperscan" if engine == "hyperscan" else "python"
-        memo = getattr(cache, "forms", None)   # widened forms worked out on earlier starts
+        memo = getattr(cache, "forms", None)  # widened forms worked out on earlier starts
         for i, sig in enumerate(sigs):
-            forms = []
+            forms: list[tuple[int, Prefilter, str]] = []
             for _kind, rx in sig.all_regexes():
                 pf = _superset(rx.source, dialect, memo)
                 if pf is None:
-                    forms = None
                     self.no_scan_form.append((sig, rx.key))
+                    self.always.append(i)
                     break
                 forms.append((id(rx), pf, rx.source))
-            if forms is None:
-                self.always.append(i)
-                continue
-            for rx_id, pf, source in forms:
-                exprs.append((len(self.owner), pf))
-                self.owner.append((i, rx_id))
-                self.sources.append(source)
+            else:
+                self._add_forms(i, forms, exprs)
         if engine == "hyperscan" and exprs:
             self.db = self._hs_compile(exprs, sigs, cache)
         elif engine == "python" and exprs:
             self._python(exprs)
 
-    def _python(self, exprs) -> None:
+    def _add_forms(self, sig_index: int, forms: list[tuple[int, Prefilter, str]], exprs: list[Any]) -> None:
+        for rx_id, pf, source in forms:
+            exprs.append((len(self.owner), pf))
+            self.owner.append((sig_index, rx_id))
+            self.sources.append(source)
+
+    def _python(self, exprs: Any) -> None:
         """Words where every regex has some (``wordscan``), one combined regex for the others
         and for the blocks the word scanner leaves alone."""
         self.combined = re.compile("|".join(scoped(pf) for _j, pf in exprs), re.MULTILINE)
@@ -96,7 +109,7 @@ class _Plan:
             self.wordless = re.compile("|".join(scoped(pf) for j, pf in exprs if j in wordless), re.MULTILINE)
             self.wordless_ids = sorted({self.owner[j][0] for j in wordless})
 
-    def _hs_compile(self, exprs, sigs, cache):
+    def _hs_compile(self, exprs: Any, sigs: Any, cache: Any) -> Any:
         """One database for all; if hyperscan refuses it, find and set aside the culprits."""
         try:
             return hyperscan.database(exprs, cache)
@@ -117,9 +130,15 @@ class Matcher:
     per signature; none by default) and ``on_timeout(signature, record, count)`` to hear of a
     regex that timed out (the record is skipped for that signature)."""
 
-    def __init__(self, signatures: list[Signature], engine: str = "auto",
-                 timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, cache=None,
-                 timer: Callable[[], float] = _no_timer, on_timeout=None):
+    def __init__(
+        self,
+        signatures: list[Signature],
+        engine: str = "auto",
+        timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
+        cache: Any = None,
+        timer: Callable[[], float] = _no_timer,
+        on_timeout: Any = None,
+    ) -> None:
         self.signatures = list(signatures)
         self.engine = available_engine(engine)
         self.timeout = timeout
@@ -128,9 +147,9 @@ class Matcher:
         self.on_timeout = on_timeout
         self.stats = MatchStats()
         self._plans: dict[str, _Plan] = {}
-        self._record_sigs: dict[str, list[Signature]] = {}   # per source: those with an event selector
+        self._record_sigs: dict[str, list[Signature]] = {}  # per source: those with an event selector
         self._order = {sig.id: i for i, sig in enumerate(self.signatures)}
-        self._shared: dict[tuple, _Plan] = {}
+        self._shared: dict[tuple[Any, ...], _Plan] = {}
 
     def plan(self, source: str) -> _Plan:
         """The scan plan for a source; sources admitting the same signatures share one."""
@@ -218,7 +237,7 @@ class Matcher:
         for rec in records:
             self.stats.lines += 1
             found = self._confirm(rec, _every(self._record_candidates(plan, rec.text)), plan.sigs)
-            chosen = [s for s in selectors if s.event.selects(rec.attrs)]
+            chosen = [s for s in selectors if s.event is not None and s.event.selects(rec.attrs)]
             if chosen:
                 found += self._confirm(rec, _every(range(len(chosen))), chosen)
                 found.sort(key=lambda m: self._order[m.signature.id])
@@ -234,25 +253,27 @@ class Matcher:
             hit.update(plan.python_ids)
         return sorted(hit)
 
-    def _hyperscan(self, plan: _Plan, block: Block) -> dict:
+    def _hyperscan(self, plan: _Plan, block: Block) -> Candidates:
         ends: list[tuple[int, int]] = []
         append = ends.append
 
-        def on_match(pattern_id, _from, to, _flags, _ctx):
+        def on_match(pattern_id: Any, _from: Any, to: Any, _flags: Any, _ctx: Any) -> None:
             append((to, pattern_id))
 
         plan.db.scan(block.data, match_event_handler=on_match)
-        candidates: dict = {}   # record bounds -> {signature index: set of regex ids}
+        candidates: Candidates = {}
         cur_end = -1
-        cur = None
+        cur: dict[int, set[int] | None] = {}
         owner = plan.owner
         for to, j in sorted(ends):
-            if to > cur_end or cur is None:
+            if to > cur_end:
                 bounds = record_bounds(block, max(to - 1, 0))
                 cur_end = bounds[1]
                 cur = candidates.setdefault(bounds, {})
             i, rx_id = owner[j]
-            cur.setdefault(i, set()).add(rx_id)
+            regex_ids = cur.setdefault(i, set())
+            if regex_ids is not None:
+                regex_ids.add(rx_id)
         return candidates
 
     def _choose_python_scan(self, plan: _Plan, block: Block) -> None:
@@ -268,26 +289,31 @@ class Matcher:
         t0 = self.timer()
         self._words(plan, trial)
         t1 = self.timer()
-        self._combined(plan, trial, plan.combined, plan.python_ids)
+        if plan.combined is not None:
+            self._combined(plan, trial, plan.combined, plan.python_ids)
         plan.prefer_words = t1 - t0 <= self.timer() - t1
 
-    def _words(self, plan: _Plan, block: Block) -> dict:
-        candidates: dict = {}   # record bounds -> {signature index: set of regex ids or None}
+    def _words(self, plan: _Plan, block: Block) -> Candidates:
+        candidates: Candidates = {}
         owner = plan.owner
+        assert plan.words is not None
         for bounds, ids in plan.words.scan(block).items():
-            regexes = candidates[bounds] = {}
+            regexes: dict[int, set[int] | None] = {}
+            candidates[bounds] = regexes
             for j in ids:
                 i, rx_id = owner[j]
-                regexes.setdefault(i, set()).add(rx_id)
+                regex_ids = regexes.setdefault(i, set())
+                if regex_ids is not None:
+                    regex_ids.add(rx_id)
         if plan.wordless is not None:
             for bounds, regexes in self._combined(plan, block, plan.wordless, plan.wordless_ids).items():
                 candidates.setdefault(bounds, {}).update(regexes)
         return candidates
 
-    def _combined(self, plan: _Plan, block: Block, combined: re.Pattern, sig_ids: list[int]) -> dict:
+    def _combined(self, plan: _Plan, block: Block, combined: re.Pattern[str], sig_ids: list[int]) -> Candidates:
         text = block.data.decode("utf-8", "replace")
         ascii_only = block.data.isascii()
-        candidates: dict = {}
+        candidates: Candidates = {}
         s_pos = b_pos = 0  # incremental str -> byte offset mapping
 
         def to_bytes(p: int) -> int:
@@ -324,7 +350,7 @@ class Matcher:
                 break
         return candidates
 
-    def _confirm(self, rec: Record, wanted, sigs: list[Signature]) -> list[Match]:
+    def _confirm(self, rec: Record, wanted: Any, sigs: list[Signature]) -> list[Match]:
         """The matches of ``wanted``: (signature index, regex ids or None for all) pairs."""
         found: list[Match] = []
         per = self.stats.per_signature
@@ -353,7 +379,7 @@ class Matcher:
         return found
 
 
-def _superset(source: str, dialect: str, memo: dict | None) -> Prefilter | None:
+def _superset(source: str, dialect: str, memo: dict[str, Any] | None) -> Prefilter | None:
     """``prefilter.superset``, through ``memo`` (a dict the shell keeps) when there is one."""
     if memo is None:
         return superset(source, dialect)
@@ -368,10 +394,10 @@ def _superset(source: str, dialect: str, memo: dict | None) -> Prefilter | None:
     return pf
 
 
-def _every(indexes) -> list[tuple[int, None]]:
+def _every(indexes: Any) -> list[tuple[int, None]]:
     """``_confirm``'s pairs for confirming every regex of these signatures."""
     return [(i, None) for i in indexes]
 
 
-def _all_bounds(block: Block):
+def _all_bounds(block: Block) -> list[tuple[int, int]]:
     return [(rs, re_) for rs, re_, _line in record_spans(block)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Container
 from dataclasses import dataclass, field
+from typing import Any
 
 from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
@@ -14,8 +15,8 @@ from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 @dataclass(frozen=True)
 class Match:
     signature: Signature
-    kind: str      # "hit", "resolve" or "heartbeat"
-    fields: dict
+    kind: str  # "hit", "resolve" or "heartbeat"
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,20 @@ class SignatureStats:
 
 @dataclass
 class MatchStats:
-    per_signature: dict = field(default_factory=lambda: defaultdict(SignatureStats))
+    per_signature: dict[str, Any] = field(default_factory=lambda: defaultdict(SignatureStats))
     blocks: int = 0
     bytes: int = 0
     lines: int = 0
     scan_seconds: float = 0.0
 
 
-def evaluate(sig: Signature, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
-             attrs: dict | None = None, only: Container[int] | None = None) -> list[Match]:
+def evaluate(
+    sig: Signature,
+    text: str,
+    timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
+    attrs: dict[str, Any] | None = None,
+    only: Container[int] | None = None,
+) -> list[Match]:
     """The matches of one signature on one record (raises TimeoutError from a slow regex);
     ``attrs``: an event-log record's fields; ``only``: the ``id()`` of the regexes a block
     scanner found possible in the record (None: all of them)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from logsentinel.sre import ATOMIC as _ATOMIC
 from logsentinel.sre import REPEATS as _REPEATS
@@ -29,13 +30,20 @@ from logsentinel.sre import C, P
 
 _ZERO_WIDTH = {C.AT, C.ASSERT, C.ASSERT_NOT}
 _CATEGORIES = {
-    C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D",
-    C.CATEGORY_SPACE: r"\s", C.CATEGORY_NOT_SPACE: r"\S",
-    C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W",
+    C.CATEGORY_DIGIT: r"\d",
+    C.CATEGORY_NOT_DIGIT: r"\D",
+    C.CATEGORY_SPACE: r"\s",
+    C.CATEGORY_NOT_SPACE: r"\S",
+    C.CATEGORY_WORD: r"\w",
+    C.CATEGORY_NOT_WORD: r"\W",
 }
 _AT = {
-    C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: "^", C.AT_END: "$", C.AT_END_STRING: "$",
-    C.AT_BOUNDARY: r"\b", C.AT_NON_BOUNDARY: r"\B",
+    C.AT_BEGINNING: "^",
+    C.AT_BEGINNING_STRING: "^",
+    C.AT_END: "$",
+    C.AT_END_STRING: "$",
+    C.AT_BOUNDARY: r"\b",
+    C.AT_NON_BOUNDARY: r"\B",
 }
 _FLAG_LETTERS = ((re.IGNORECASE, "i"), (re.DOTALL, "s"))
 WIDEN_ABOVE = 4
@@ -43,9 +51,9 @@ WIDEN_ABOVE = 4
 
 @dataclass(frozen=True)
 class Prefilter:
-    pattern: str       # superset pattern in the chosen dialect
-    caseless: bool     # whole pattern case-insensitive (global (?i))
-    dotall: bool       # whole pattern with . matching newlines (global (?s))
+    pattern: str  # superset pattern in the chosen dialect
+    caseless: bool  # whole pattern case-insensitive (global (?i))
+    dotall: bool  # whole pattern with . matching newlines (global (?s))
 
 
 class Unsupported(Exception):
@@ -79,7 +87,8 @@ def scoped(pf: Prefilter) -> str:
 
 # ---- trimming ----------------------------------------------------------------------------
 
-def _nullable(op, av) -> bool:
+
+def _nullable(op: Any, av: Any) -> bool:
     if op in _ZERO_WIDTH:
         return True
     if op in _REPEATS:
@@ -90,16 +99,14 @@ def _nullable(op, av) -> bool:
         return _seq_nullable(av)
     if op == C.BRANCH:
         return any(_seq_nullable(alt) for alt in av[1])
-    if op in (C.GROUPREF, C.GROUPREF_EXISTS):
-        return True
-    return False
+    return op in (C.GROUPREF, C.GROUPREF_EXISTS)
 
 
-def _seq_nullable(seq) -> bool:
+def _seq_nullable(seq: Any) -> bool:
     return all(_nullable(op, av) for op, av in seq)
 
 
-def _trim(items: list) -> list:
+def _trim(items: list[Any]) -> list[Any]:
     """Drop nullable elements at both ends; shorten a repeat at either end to its minimum. A
     final word boundary right after a fixed element stays (``error\b`` must not take
     "0 errors" as a candidate): ``_END_BOUNDARY``."""
@@ -114,7 +121,7 @@ def _trim(items: list) -> list:
                 items.pop(end)
                 continue
             if op == C.SUBPATTERN and not (av[1] or av[2]) and depth < 20:
-                items[end:end + 1 if end == 0 else None] = list(av[3])  # unwrap, trim again
+                items[end : end + 1 if end == 0 else None] = list(av[3])  # unwrap, trim again
                 depth += 1
                 continue
             if op in _REPEATS and av[1] != av[0]:
@@ -123,10 +130,11 @@ def _trim(items: list) -> list:
     return items
 
 
-_END_BOUNDARY = "end-boundary"   # a word boundary kept at the end of a scan pattern
+_END_BOUNDARY = "end-boundary"  # a word boundary kept at the end of a scan pattern
 
 
 # ---- emitting ----------------------------------------------------------------------------
+
 
 def _char(c: int, dialect: str) -> str:
     ch = chr(c)
@@ -149,11 +157,11 @@ def _group(text: str) -> str:
     return f"(?:{text})"
 
 
-def _emit_seq(seq, dialect: str) -> str:
+def _emit_seq(seq: Any, dialect: str) -> str:
     return "".join(_emit(op, av, dialect) for op, av in _absorbed(list(seq)))
 
 
-def _absorbed(seq: list) -> list:
+def _absorbed(seq: list[Any]) -> list[Any]:
     r"""The sequence without the optional bits that a neighbouring gap takes anyway: in
     ``X\w*\b[^\n]*Y`` the ``\w*`` and ``\b`` add nothing to ``X[^\n]*Y`` (a superset of it),
     but cost a block scanner an automaton state on every byte after each X (half of the
@@ -171,7 +179,7 @@ def _absorbed(seq: list) -> list:
     return seq
 
 
-def _is_gap(op, av) -> bool:
+def _is_gap(op: Any, av: Any) -> bool:
     r"""``[^\n]*`` (or a wide bounded form of it, widened when emitted), possibly in a group."""
     if op == C.SUBPATTERN and not (av[1] or av[2]) and len(av[3]) == 1:
         return _is_gap(*av[3][0])
@@ -179,13 +187,13 @@ def _is_gap(op, av) -> bool:
         return False
     body_op, body_av = av[2][0]
     if body_op == C.NOT_LITERAL:
-        return body_av == 10
+        return bool(body_av == 10)
     if body_op == C.IN:
         return body_av in ([(C.NEGATE, None), (C.LITERAL, 10)],)
     return False
 
 
-def _optional_on_one_line(op, av) -> bool:
+def _optional_on_one_line(op: Any, av: Any) -> bool:
     r"""Matches the empty string, and never a newline: a word boundary, ``\w*``, ``[a-z]?``."""
     if op == C.AT and av in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY):
         return True
@@ -194,15 +202,15 @@ def _optional_on_one_line(op, av) -> bool:
     if op in _REPEATS and av[0] == 0 and len(av[2]) == 1:
         body_op, body_av = av[2][0]
         if body_op == C.LITERAL:
-            return body_av != 10
+            return bool(body_av != 10)
         if body_op == C.IN:
             return all(_no_newline(o, a) for o, a in body_av)
     return False
 
 
-def _no_newline(op, av) -> bool:
+def _no_newline(op: Any, av: Any) -> bool:
     if op == C.LITERAL:
-        return av != 10
+        return bool(av != 10)
     if op == C.RANGE:
         return not av[0] <= 10 <= av[1]
     if op == C.CATEGORY:
@@ -210,7 +218,7 @@ def _no_newline(op, av) -> bool:
     return False
 
 
-def _zero_width(seq) -> bool:
+def _zero_width(seq: Any) -> bool:
     """True if ``seq`` matches no character: only anchors and lookarounds (possibly grouped)."""
     for op, av in seq:
         if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
@@ -221,7 +229,7 @@ def _zero_width(seq) -> bool:
     return True
 
 
-def _emit(op, av, dialect: str) -> str:
+def _emit(op: Any, av: Any, dialect: str) -> str:
     if op == _END_BOUNDARY:
         # hyperscan approximates \b in Unicode mode: a non-word character (not the newline, which
         # would end the match in the next record) or the end of the line, is the same test here
@@ -279,7 +287,7 @@ def _emit(op, av, dialect: str) -> str:
     raise Unsupported(str(op))
 
 
-def _emit_class(items, dialect: str) -> str:
+def _emit_class(items: Any, dialect: str) -> str:
     out = []
     negate = any(op == C.NEGATE for op, _av in items)
     for op, av in items:
@@ -300,4 +308,3 @@ def _emit_class(items, dialect: str) -> str:
     if not out:
         raise Unsupported("empty class")
     return "[" + ("^" if negate else "") + "".join(out) + "]"
-

@@ -13,6 +13,10 @@ lower-casing bytes does not fold them, so the caller scans such a block the slow
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
 try:  # a C extension; without it the python engine runs one combined regex instead
     import ahocorasick
 except ImportError:  # pragma: no cover - depends on the platform
@@ -22,15 +26,16 @@ from logsentinel.matching.literals import required_words
 from logsentinel.records.blocks import Block, record_bounds
 
 # UTF-8 of the characters that (?i) matches to ASCII letters: İ ı K(elvin) ſ
+Bounds = tuple[int, int]  # a record's start and end offsets in its block
 FOLDS_TO_ASCII = (b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa", b"\xc5\xbf")
 
 
 class WordScan:
     """Candidate records of a block, for regexes given as (pattern id, source) pairs."""
 
-    def __init__(self, sources: list[tuple[int, str]]):
+    def __init__(self, sources: list[tuple[int, str]]) -> None:
         self.sets: dict[int, list[frozenset[str]]] = {}
-        self.wordless: list[int] = []     # pattern ids with no required word: a full scan
+        self.wordless: list[int] = []  # pattern ids with no required word: a full scan
         for j, source in sources:
             sets = required_words(source)
             if sets:
@@ -38,7 +43,7 @@ class WordScan:
             else:
                 self.wordless.append(j)
         self._every = self._automaton({j: range(len(s)) for j, s in self.sets.items()})
-        self._chosen = None               # (automaton, {pattern id: index of its set}) once counted
+        self._chosen: tuple[Any, dict[int, list[int]]] | None = None  # (automaton, {pattern id: its set}) once counted
 
     @property
     def settled(self) -> bool:
@@ -49,7 +54,7 @@ class WordScan:
     def available() -> bool:
         return ahocorasick is not None
 
-    def _automaton(self, wanted: dict[int, range | list[int]]):
+    def _automaton(self, wanted: Mapping[int, Iterable[int]]) -> Any:
         """An automaton whose values are, per word, the (pattern id, set index) pairs it serves."""
         serves: dict[str, list[tuple[int, int]]] = {}
         for j, indexes in wanted.items():
@@ -67,34 +72,33 @@ class WordScan:
     def can_scan(self, block: Block) -> bool:
         return not any(seq in block.data for seq in FOLDS_TO_ASCII)
 
-    def scan(self, block: Block) -> dict:
+    def scan(self, block: Block) -> dict[Bounds, set[int]]:
         """{record bounds: {pattern id, ...}} of the records where every word set of a pattern
         has a word (wordless patterns are the caller's)."""
-        text = block.data.lower().decode("latin-1")   # one character per byte: offsets stay
-        if self._chosen is None:
-            self._choose(text)
-        found = self._found(self._chosen[0], block, text)
-        out: dict = {}
+        text = block.data.lower().decode("latin-1")  # one character per byte: offsets stay
+        chosen = self._chosen or self._choose(text)
+        found = self._found(chosen[0], block, text)
+        out: dict[Bounds, set[int]] = {}
         for bounds, seen in found.items():
             record = None
-            ids = set()
+            ids: set[int] = set()
             for j, k in seen:
                 if j in ids:
                     continue
                 if record is None:
-                    record = text[bounds[0]:bounds[1]]
+                    record = text[bounds[0] : bounds[1]]
                 if all(any(w in record for w in s) for i, s in enumerate(self.sets[j]) if i != k):
                     ids.add(j)
             if ids:
                 out[bounds] = ids
         return out
 
-    def _found(self, automaton, block: Block, text: str) -> dict:
-        found: dict = {}
+    def _found(self, automaton: Any, block: Block, text: str) -> dict[Bounds, set[tuple[int, int]]]:
+        found: dict[Bounds, set[tuple[int, int]]] = {}
         if automaton is None:
             return found
         cur_end = -1
-        cur = None
+        cur: set[tuple[int, int]] = set()
         for end, pairs in automaton.iter(text):
             if end >= cur_end:
                 bounds = record_bounds(block, end)
@@ -103,9 +107,9 @@ class WordScan:
             cur.update(pairs)
         return found
 
-    def _choose(self, text: str) -> None:
+    def _choose(self, text: str) -> tuple[Any, dict[int, list[int]]]:
         """Per pattern, the set whose words occur the fewest times in this first block."""
-        seen: dict[tuple, int] = {}
+        seen: dict[tuple[tuple[int, int], ...], int] = {}
         if self._every is not None:
             for _end, pairs in self._every.iter(text):
                 seen[pairs] = seen.get(pairs, 0) + 1
@@ -113,7 +117,12 @@ class WordScan:
         for pairs, n in seen.items():
             for pair in pairs:
                 counts[pair] = counts.get(pair, 0) + n
-        choice = {j: [min(range(len(sets)), key=lambda k, j=j: (counts.get((j, k), 0), k))]
-                  for j, sets in self.sets.items()}
+        choice = {j: [min(range(len(sets)), key=partial(_count_of, counts, j))] for j, sets in self.sets.items()}
         self._chosen = (self._automaton(choice), choice)
-        self._every = None                # needed for the count only
+        self._every = None  # needed for the count only
+        return self._chosen
+
+
+def _count_of(counts: dict[tuple[int, int], int], j: int, k: int) -> tuple[int, int]:
+    """Sort key of pattern ``j``'s set ``k``: how often its words occurred, then its index."""
+    return counts.get((j, k), 0), k

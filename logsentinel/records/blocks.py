@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any
 
 from logsentinel.records.timestamps import DEFAULT_START, TimeParser
 
@@ -29,14 +30,20 @@ class SourceSpec:
     """How the records of one log source are cut and dated."""
 
     name: str
-    start: re.Pattern  # bytes pattern compiled with re.MULTILINE
+    start: re.Pattern[bytes]  # compiled with re.MULTILINE
     clock: TimeParser
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
     @classmethod
-    def build(cls, name: str, start: str | None = None, timezone: str | None = None,
-              time_format: str | None = None, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
-              every_line: bool = False) -> "SourceSpec":
+    def build(
+        cls,
+        name: str,
+        start: str | None = None,
+        timezone: str | None = None,
+        time_format: str | None = None,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+        every_line: bool = False,
+    ) -> SourceSpec:
         if every_line:
             pattern = rb"^"
         elif start:
@@ -46,8 +53,8 @@ class SourceSpec:
         return cls(name, re.compile(pattern, re.MULTILINE), TimeParser(timezone, time_format), max_record_bytes)
 
 
-FLOOR_MS = 946_684_800_000   # 2000-01-01: an older record time is a broken clock, not history
-AHEAD_MS = 86_400_000        # a record time more than a day ahead of the reader's clock is not believed
+FLOOR_MS = 946_684_800_000  # 2000-01-01: an older record time is a broken clock, not history
+AHEAD_MS = 86_400_000  # a record time more than a day ahead of the reader's clock is not believed
 
 
 @dataclass(frozen=True)
@@ -59,24 +66,24 @@ class Block:
     does, and the ignored time is noted in ``ignored_times`` for the reader to report."""
 
     data: bytes
-    first_line: int          # 1-based line number of the block's first line in its file
+    first_line: int  # 1-based line number of the block's first line in its file
     path: str
     spec: SourceSpec
-    prev_time: int | None    # time of the last dated record before this block
+    prev_time: int | None  # time of the last dated record before this block
     ceiling: int | None = None
-    ignored_times: list = field(default_factory=list, compare=False, repr=False)   # (line text, time)
-    lines: int | None = field(default=None, compare=False)   # its newlines, when the cutter counted them
+    ignored_times: list[Any] = field(default_factory=list, compare=False, repr=False)  # (line text, time)
+    lines: int | None = field(default=None, compare=False)  # its newlines, when the cutter counted them
 
 
 @dataclass(frozen=True)
 class Record:
-    text: str                # the record's lines joined by "\n", without the final newline
-    time: int | None         # epoch ms: its own or inherited from the record before
-    line: int                # line number of its first line
+    text: str  # the record's lines joined by "\n", without the final newline
+    time: int | None  # epoch ms: its own or inherited from the record before
+    line: int  # line number of its first line
     source: str
     path: str
-    own_time: bool = True    # False when the time was inherited
-    attrs: dict | None = None  # an event-log record's fields (records.eventxml); None for text logs
+    own_time: bool = True  # False when the time was inherited
+    attrs: dict[str, Any] | None = None  # an event-log record's fields (records.eventxml); None for text logs
 
 
 class RecordCutter:
@@ -88,13 +95,13 @@ class RecordCutter:
     pieces, so memory stays bounded whatever the file holds.
     """
 
-    def __init__(self, spec: SourceSpec, path: str, first_line: int = 1, prev_time: int | None = None):
+    def __init__(self, spec: SourceSpec, path: str, first_line: int = 1, prev_time: int | None = None) -> None:
         self.spec = spec
         self.path = path
         self.pending = b""
         self.first_line = first_line
         self.prev_time = prev_time
-        self.ceiling: int | None = None   # set by the reader: its clock plus the bound (see Block)
+        self.ceiling: int | None = None  # set by the reader: its clock plus the bound (see Block)
         self._checked = 1  # offsets below this were already found not to start a record
 
     def feed(self, data: bytes) -> Block | None:
@@ -111,12 +118,15 @@ class RecordCutter:
     def flush(self) -> Block | None:
         return self._emit(len(self.pending)) if self.pending else None
 
-    def snapshot(self) -> dict:
-        return {"pending": base64.b64encode(self.pending).decode("ascii"),
-                "first_line": self.first_line, "prev_time": self.prev_time}
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "pending": base64.b64encode(self.pending).decode("ascii"),
+            "first_line": self.first_line,
+            "prev_time": self.prev_time,
+        }
 
     @classmethod
-    def restore(cls, spec: SourceSpec, path: str, snap: dict) -> "RecordCutter":
+    def restore(cls, spec: SourceSpec, path: str, snap: dict[str, Any]) -> RecordCutter:
         cutter = cls(spec, path, snap["first_line"], snap["prev_time"])
         cutter.pending = base64.b64decode(snap["pending"].encode("ascii"))
         return cutter
@@ -149,6 +159,7 @@ class RecordCutter:
 
 # ---- records inside a block ------------------------------------------------------------------
 
+
 def record_bounds(block: Block, pos: int) -> tuple[int, int]:
     """(start, end) offsets of the record holding offset ``pos``; ``end`` is past its newline."""
     data, start = block.data, block.spec.start
@@ -162,7 +173,7 @@ def record_bounds(block: Block, pos: int) -> tuple[int, int]:
 
 def _first_line(data: bytes, rs: int) -> str:
     end = data.find(NL, rs)
-    return data[rs:end if end >= 0 else len(data)].decode("utf-8", "replace")
+    return data[rs : end if end >= 0 else len(data)].decode("utf-8", "replace")
 
 
 def _time_of(block: Block, first_line: str) -> int | None:
@@ -192,10 +203,10 @@ def time_before(block: Block, rs: int) -> int | None:
 def record_text(block: Block, rs: int, re_: int) -> str:
     """The text of the record at offsets [rs, re_): its lines without the final newline."""
     data = block.data
-    return data[rs:re_ - 1 if data.endswith(NL, 0, re_) else re_].decode("utf-8", "replace")
+    return data[rs : re_ - 1 if data.endswith(NL, 0, re_) else re_].decode("utf-8", "replace")
 
 
-def _build(block: Block, rs: int, re_: int, line: int, prev) -> Record:
+def _build(block: Block, rs: int, re_: int, line: int, prev: Any) -> Record:
     text = record_text(block, rs, re_)
     newline = text.find("\n")
     own = _time_of(block, text if newline < 0 else text[:newline])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import codecs
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_MAX_LINE_BYTES = 1024 * 1024
 REPLACEMENT = "\ufffd".encode("utf-8")
@@ -50,27 +51,27 @@ def normal_encoding(name: str) -> str:
         info = codecs.lookup(name)
     except LookupError:
         raise ValueError(f"unknown encoding {name!r} (use auto, utf-8, utf-16, cp1252, ...)") from None
-    if not getattr(info, "_is_text_encoding", True):   # rot13, base64, zlib...: not a text encoding
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib...: not a text encoding
         raise ValueError(f"{name!r} is not a text encoding (use auto, utf-8, utf-16, cp1252, ...)")
     return {"utf-16": "utf-16"}.get(info.name, info.name)
 
 
 @dataclass
 class DecodeStats:
-    replaced: int = 0     # undecodable byte sequences replaced by U+FFFD
-    cut_lines: int = 0    # lines cut at max_line_bytes
+    replaced: int = 0  # undecodable byte sequences replaced by U+FFFD
+    cut_lines: int = 0  # lines cut at max_line_bytes
 
 
 class LineDecoder:
     """Feed raw bytes in any pieces; get back whole normalised lines."""
 
-    def __init__(self, encoding: str = "auto", max_line_bytes: int = DEFAULT_MAX_LINE_BYTES):
+    def __init__(self, encoding: str = "auto", max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
         self.encoding = normal_encoding(encoding)
         self.max_line = max(16, max_line_bytes)
         self.stats = DecodeStats()
         self._sniffed = self.encoding != "auto"
         self._head = b""
-        self._decoder = None
+        self._decoder: codecs.IncrementalDecoder | None = None
         self._partial = b""
         self._skipping = False
         self._first = True
@@ -90,7 +91,7 @@ class LineDecoder:
                 return b""
             raw, self._head = self._head, b""
             self._sniff(raw)
-            raw = raw[self._bom:]
+            raw = raw[self._bom :]
         if self._decoder is not None:
             text = self._decoder.decode(raw)
             self.stats.replaced += text.count("\ufffd")
@@ -98,7 +99,7 @@ class LineDecoder:
         out = []
         step = self.max_line
         for i in range(0, len(raw), step):
-            piece = self._lines(raw[i:i + step])
+            piece = self._lines(raw[i : i + step])
             if piece:
                 out.append(piece)
         return b"".join(out)
@@ -109,7 +110,7 @@ class LineDecoder:
         if not self._sniffed and self._head:
             raw, self._head = self._head, b""
             self._sniff(raw)
-            out = self.feed(raw[self._bom:])
+            out = self.feed(raw[self._bom :])
         if self._decoder is not None:
             tail = self._decoder.decode(b"", final=True)
             if tail:
@@ -128,18 +129,24 @@ class LineDecoder:
             self._sniff(file_head)
         self._first = False
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """Everything needed to go on after a restart from the same raw offset."""
         dec = self._decoder.getstate() if self._decoder is not None else None
         return {
-            "encoding": self.encoding, "sniffed": self._sniffed, "bom": self._bom,
-            "head": _b64(self._head), "partial": _b64(self._partial), "skipping": self._skipping,
-            "first": self._first, "decoder": [_b64(dec[0]), dec[1]] if dec is not None else None,
-            "replaced": self.stats.replaced, "cut_lines": self.stats.cut_lines,
+            "encoding": self.encoding,
+            "sniffed": self._sniffed,
+            "bom": self._bom,
+            "head": _b64(self._head),
+            "partial": _b64(self._partial),
+            "skipping": self._skipping,
+            "first": self._first,
+            "decoder": [_b64(dec[0]), dec[1]] if dec is not None else None,
+            "replaced": self.stats.replaced,
+            "cut_lines": self.stats.cut_lines,
         }
 
     @classmethod
-    def restore(cls, snap: dict, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> "LineDecoder":
+    def restore(cls, snap: dict[str, Any], max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> LineDecoder:
         dec = cls(snap["encoding"] if snap["sniffed"] else "auto", max_line_bytes)
         dec._bom = snap["bom"]
         dec._head = _unb64(snap["head"])
@@ -166,7 +173,7 @@ class LineDecoder:
             nl = data.find(b"\n")
             if nl < 0:
                 return b""
-            data, self._skipping = data[nl + 1:], False
+            data, self._skipping = data[nl + 1 :], False
         buf = self._partial + data if self._partial else data
         nl = buf.rfind(b"\n")
         if nl < 0:
@@ -174,11 +181,11 @@ class LineDecoder:
             if len(buf) > self.max_line:
                 return self._cut(buf)
             return b""
-        complete, self._partial = buf[:nl + 1], buf[nl + 1:]
+        complete, self._partial = buf[: nl + 1], buf[nl + 1 :]
         first_nl = complete.find(b"\n")
         if first_nl > self.max_line:  # only the first line can be over the limit
             head = self._cut_line(complete[:first_nl])
-            complete = head + complete[first_nl + 1:]
+            complete = head + complete[first_nl + 1 :]
         if len(self._partial) > self.max_line:
             return self._normalise(complete) + self._cut(self._partial)
         return self._normalise(complete)

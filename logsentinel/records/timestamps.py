@@ -18,7 +18,7 @@ are read in the source's ``timezone``.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,10 +40,24 @@ DEFAULT_START = (
 HEAD_CHARS = 256
 
 _STRPTIME_PIECES = {
-    "Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}",
-    "I": r"\d{1,2}", "M": r"\d{2}", "S": r"\d{2}", "f": r"\d{1,6}", "p": r"[AaPp][Mm]",
-    "b": r"[A-Za-z]{3}", "B": r"[A-Za-z]+", "a": r"[A-Za-z]{3}", "A": r"[A-Za-z]+",
-    "z": r"(?:Z|[+-]\d{2}:?\d{2})", "j": r"\d{1,3}", "e": r"\s?\d{1,2}", "%": "%",
+    "Y": r"\d{4}",
+    "y": r"\d{2}",
+    "m": r"\d{1,2}",
+    "d": r"\d{1,2}",
+    "H": r"\d{1,2}",
+    "I": r"\d{1,2}",
+    "M": r"\d{2}",
+    "S": r"\d{2}",
+    "f": r"\d{1,6}",
+    "p": r"[AaPp][Mm]",
+    "b": r"[A-Za-z]{3}",
+    "B": r"[A-Za-z]+",
+    "a": r"[A-Za-z]{3}",
+    "A": r"[A-Za-z]+",
+    "z": r"(?:Z|[+-]\d{2}:?\d{2})",
+    "j": r"\d{1,3}",
+    "e": r"\s?\d{1,2}",
+    "%": "%",
 }
 
 
@@ -52,7 +66,7 @@ def get_zone(name: str | None) -> tzinfo | None:
     if name in (None, "", "local"):
         return None
     if name.upper() in ("UTC", "Z"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -67,7 +81,7 @@ def _to_ms(dt: datetime, zone: tzinfo | None) -> int:
 
 def _zone_of(text: str | None) -> tzinfo | None:
     if not text or text in ("UTC", "GMT", "Z"):
-        return timezone.utc if text else None
+        return UTC if text else None
     sign = 1 if text[0] == "+" else -1
     digits = text[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
@@ -76,7 +90,7 @@ def _zone_of(text: str | None) -> tzinfo | None:
 class TimeParser:
     """Find and parse the timestamp at the head of a record's first line."""
 
-    def __init__(self, zone: str | None = None, time_format: str | None = None):
+    def __init__(self, zone: str | None = None, time_format: str | None = None) -> None:
         self.zone = get_zone(zone)
         self.time_format = time_format
         self._format_re = _format_regex(time_format) if time_format else None
@@ -84,7 +98,7 @@ class TimeParser:
     def parse(self, first_line: str) -> int | None:
         """Epoch milliseconds of the line's timestamp, or None when it has none that parses."""
         head = first_line[:HEAD_CHARS]
-        if self._format_re is not None:
+        if self._format_re is not None and self.time_format is not None:
             m = self._format_re.search(head)
             if not m:
                 return None
@@ -99,13 +113,21 @@ class TimeParser:
         if m is None:
             return None
         try:
-            dt = datetime(int(m["Y"]), int(m["mo"]), int(m["d"]), int(m["H"]), int(m["M"]),
-                          int(m["S"] or 0), _micros(m["f"]), tzinfo=_zone_of(m["z"]))
+            dt = datetime(
+                int(m["Y"]),
+                int(m["mo"]),
+                int(m["d"]),
+                int(m["H"]),
+                int(m["M"]),
+                int(m["S"] or 0),
+                _micros(m["f"]),
+                tzinfo=_zone_of(m["z"]),
+            )
         except ValueError:
             return None
         return _to_ms(dt, self.zone)
 
-    def _slashed(self, m: re.Match) -> int | None:
+    def _slashed(self, m: re.Match[str]) -> int | None:
         a, b = int(m["a"]), int(m["b"])
         hour = int(m["H"])
         ampm = (m["p"] or "").replace(".", "").lower()
@@ -133,7 +155,7 @@ def _micros(frac: str | None) -> int:
 
 
 @lru_cache(maxsize=64)
-def _format_regex(fmt: str) -> re.Pattern:
+def _format_regex(fmt: str) -> re.Pattern[str]:
     out, i = [], 0
     while i < len(fmt):
         ch = fmt[i]

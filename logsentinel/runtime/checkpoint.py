@@ -4,27 +4,29 @@ the reports it made (into every sink's outbox queue), in one transaction."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from logsentinel.state.detector import build_detector
-from logsentinel.state.database import State
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
 from logsentinel.dispatch.outbox import Outbox
 from logsentinel.signatures.model import Signature
+from logsentinel.state.database import State
+from logsentinel.state.detector import build_detector
 
 if TYPE_CHECKING:
     from logsentinel.config.load import Config
     from logsentinel.sources.eventlog.follow import EventLogTail
     from logsentinel.sources.files.follow import SourceTail
+    from logsentinel.sources.probes.base import ProbeResult
 
 log = logging.getLogger("logsentinel.run")
 
-PRUNE_EVERY_S = 3600.0     # delivered reports older than a day are deleted this often
+PRUNE_EVERY_S = 3600.0  # delivered reports older than a day are deleted this often
 
 
-def load_detector(state: State, signatures: list[Signature], config: "Config") -> Detector:
+def load_detector(state: State, signatures: list[Signature], config: Config) -> Detector:
     """The detector as the state database holds it."""
     return build_detector(signatures, config, state.load_detector())
 
@@ -35,23 +37,31 @@ class RunStats:
     events: int = 0
     reloads: int = 0
     reloads_refused: int = 0
-    reloads_unchanged: int = 0   # a request (SIGHUP, a touched file) with the same library content
-    records_set_aside: int = 0   # records the detector failed on, in a batch that failed twice
-    reports: dict = field(default_factory=dict)   # (signature, report) -> count
+    reloads_unchanged: int = 0  # a request (SIGHUP, a touched file) with the same library content
+    records_set_aside: int = 0  # records the detector failed on, in a batch that failed twice
+    reports: dict = field(default_factory=dict)  # (signature, report) -> count
 
 
 class Checkpoint:
     """Commits batches to the state database."""
 
-    def __init__(self, state: State, sinks: list[str], max_pending: dict[str, int], stats: RunStats):
+    def __init__(self, state: State, sinks: list[str], max_pending: dict[str, int], stats: RunStats) -> None:
         self.state = state
         self.sinks = sinks
         self.max_pending = max_pending
         self.stats = stats
         self._next_prune = 0.0
 
-    def commit(self, tails: list["SourceTail"], detector: Detector, events: list[Event], now: float,
-               mono: float, eventlogs: list["EventLogTail"] = (), probes: list = ()) -> bool:
+    def commit(
+        self,
+        tails: list[SourceTail],
+        detector: Detector,
+        events: list[Event],
+        now: float,
+        mono: float,
+        eventlogs: Sequence[EventLogTail] = (),
+        probes: Sequence[tuple[int, ProbeResult]] = (),
+    ) -> bool:
         """Write what changed; True if anything was written. ``probes``: (epoch ms, ProbeResult)."""
         rows = [row for tail in tails for row in tail.dirty_rows()]
         forgotten = [(tail.cfg.name, key) for tail in tails for key in tail.take_forgotten()]
@@ -75,8 +85,10 @@ class Checkpoint:
             if mono >= self._next_prune:
                 self._next_prune = mono + PRUNE_EVERY_S
                 Outbox.prune_delivered(db, now)
-        for tail in [*tails, *eventlogs]:
+        for tail in tails:
             tail.mark_clean()
+        for log_tail in eventlogs:
+            log_tail.mark_clean()
         self.stats.commits += 1
         self._count(events)
         return True
@@ -91,5 +103,4 @@ class Checkpoint:
         for ev in events:
             key = (ev.signature, ev.report)
             self.stats.reports[key] = self.stats.reports.get(key, 0) + 1
-            log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count,
-                     ev.path, ev.line)
+            log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count, ev.path, ev.line)

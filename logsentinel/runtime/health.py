@@ -15,15 +15,15 @@ from logsentinel.dispatch.outbox import Outbox
 from logsentinel.dispatch.worker import SinkWorker
 
 ALIVE_WITHIN_S = 15.0
-SINK_RECENT_S = 300.0      # a sink with reports waiting behind errors for longer is not ready
-FAILING_AFTER = 3          # the loop failing this many times in a row (on the same batch) is not healthy
-MIN_FREE_BYTES = 64 * 1024 * 1024   # less free space than this beside the state database: not ready
+SINK_RECENT_S = 300.0  # a sink with reports waiting behind errors for longer is not ready
+FAILING_AFTER = 3  # the loop failing this many times in a row (on the same batch) is not healthy
+MIN_FREE_BYTES = 64 * 1024 * 1024  # less free space than this beside the state database: not ready
 
 
 @dataclass(frozen=True)
 class OutboxView:
-    counts: dict        # (sink, status) -> reports
-    oldest: dict        # sink -> when its oldest pending report was queued
+    counts: dict  # (sink, status) -> reports
+    oldest: dict  # sink -> when its oldest pending report was queued
 
 
 def outbox_view(state_path: Path) -> OutboxView:
@@ -36,14 +36,14 @@ def outbox_view(state_path: Path) -> OutboxView:
 
 
 class Health:
-    def __init__(self, state_path: Path, workers: list[SinkWorker], clock: Clock):
+    def __init__(self, state_path: Path, workers: list[SinkWorker], clock: Clock) -> None:
         self.state_path = state_path
         self.workers = workers
         self.clock = clock
         self.last_loop = clock.monotonic()
         self.failures_in_row = 0
         self.last_failure = ""
-        self.state_identity = _identity(state_path)   # the file the sidecar opened
+        self.state_identity = _identity(state_path)  # the file the sidecar opened
 
     def beat(self) -> None:
         """The main loop is going round."""
@@ -96,8 +96,10 @@ class Health:
     def _state_file(self) -> list[str]:
         now = _identity(self.state_path)
         if now is None:
-            return [f"state database {self.state_path} is gone: the sidecar writes to a deleted file; "
-                    "restart it (offsets and open events since the last copy are lost)"]
+            return [
+                f"state database {self.state_path} is gone: the sidecar writes to a deleted file; "
+                "restart it (offsets and open events since the last copy are lost)"
+            ]
         if self.state_identity is not None and now != self.state_identity:
             return [f"state database {self.state_path} is not the file the sidecar opened (replaced?); restart it"]
         try:

@@ -14,15 +14,15 @@ from logsentinel.detection.timeline import HOLD
 from logsentinel.records.blocks import Block
 from logsentinel.sources.files.follow import SourceTail
 
-BACKLOG_BUDGET = 1 << 20      # bytes per source and pass
+BACKLOG_BUDGET = 1 << 20  # bytes per source and pass
 INTERLEAVE_CHUNK = 256 << 10  # bytes read from one file before choosing again (backlogs)
 
 
 @dataclass
 class Batch:
     blocks: list[Block]
-    backlog: bool      # files still have unread bytes
-    cap: object        # None (caught up: the wall clock rules), a time the clock may not pass, or HOLD
+    backlog: bool  # files still have unread bytes
+    cap: object  # None (caught up: the wall clock rules), a time the clock may not pass, or HOLD
 
 
 def read_batch(tails: list[SourceTail]) -> Batch:
@@ -39,7 +39,8 @@ def read_batch(tails: list[SourceTail]) -> Batch:
     if not waiting:
         return Batch(blocks, False, None)
     reached = [ff.reached for ff in waiting]
-    return Batch(blocks, True, min(reached) if None not in reached else HOLD)
+    known = [t for t in reached if t is not None]
+    return Batch(blocks, True, min(known) if len(known) == len(reached) else HOLD)
 
 
 def _read_in_time_order(tails: list[SourceTail], budget: int) -> list[Block]:

@@ -18,11 +18,15 @@ import logging
 import threading
 from dataclasses import fields, is_dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from logsentinel.tools.check import run_check
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.signatures.load import YAML_SUFFIXES, Library, effective_folders, signature_files
 from logsentinel.signatures.model import Rx, Signature
+from logsentinel.tools.check import run_check
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
 
 log = logging.getLogger("logsentinel.reload")
 
@@ -55,12 +59,11 @@ def is_change(event) -> bool:
 def _shape(value):
     """A signature's content without where it was written (a line moved is no change)."""
     if isinstance(value, Rx):
-        return (value.key, value.source)   # flags are written in the source
+        return (value.key, value.source)  # flags are written in the source
     if isinstance(value, tuple):
         return tuple(_shape(v) for v in value)
     if is_dataclass(value):
-        return tuple((f.name, _shape(getattr(value, f.name))) for f in fields(value)
-                     if f.name not in ("line", "file"))
+        return tuple((f.name, _shape(getattr(value, f.name))) for f in fields(value) if f.name not in ("line", "file"))
     return value
 
 
@@ -72,22 +75,30 @@ def library_changes(old: list[Signature], new: list[Signature]) -> tuple[list[st
 
 
 class Reloader(threading.Thread):
-    def __init__(self, folders, engine: str, wake: threading.Event, stop: threading.Event, stats,
-                 clock: Clock = SYSTEM, bundled: bool = False):
+    def __init__(
+        self,
+        folders,
+        engine: str,
+        wake: threading.Event,
+        stop: threading.Event,
+        stats,
+        clock: Clock = SYSTEM,
+        bundled: bool = False,
+    ) -> None:
         super().__init__(name="reload", daemon=True)
         self.folders = list(folders)
-        self.bundled = bundled   # the bundled library under the folders (also watched)
+        self.bundled = bundled  # the bundled library under the folders (also watched)
         self.engine = engine
         self.wake = wake
         self.stop_event = stop
         self.stats = stats
         self.clock = clock
         self.trigger = threading.Event()
-        self._hurry = threading.Event()     # SIGHUP during a debounce: stop waiting
+        self._hurry = threading.Event()  # SIGHUP during a debounce: stop waiting
         self._lock = threading.Lock()
         self._ready: Library | None = None
-        self._observer = None
-        self._digest = library_digest(self.folders, bundled)   # of the library the sidecar started with
+        self._observer: BaseObserver | None = None
+        self._digest = library_digest(self.folders, bundled)  # of the library the sidecar started with
         self._now = False
 
     def request(self) -> None:
@@ -106,24 +117,24 @@ class Reloader(threading.Thread):
         trigger = self.trigger
 
         class _Handler(FileSystemEventHandler):
-            def on_any_event(self, event):
+            def on_any_event(self, event) -> None:
                 if is_change(event):
                     trigger.set()
 
-        self._observer = Observer()
+        self._observer = observer = Observer()
         for folder in effective_folders(self.folders, self.bundled):
             try:
-                self._observer.schedule(_Handler(), str(folder), recursive=True)
+                observer.schedule(_Handler(), str(folder), recursive=True)
             except OSError as exc:
                 log.warning("cannot watch %s for changes: %s (SIGHUP still reloads)", folder, exc)
-        self._observer.daemon = True
-        self._observer.start()
+        observer.daemon = True
+        observer.start()
 
     def run(self) -> None:
         while not self.stop_event.is_set():
             if not self.trigger.wait(timeout=1.0):
                 continue
-            if not self._now:   # an editor writes a file in several steps; a SIGHUP ends the wait
+            if not self._now:  # an editor writes a file in several steps; a SIGHUP ends the wait
                 self.clock.wait(self._hurry, DEBOUNCE_S)
             self._now = False
             self._hurry.clear()
@@ -138,12 +149,14 @@ class Reloader(threading.Thread):
             self.stats.reloads_unchanged += 1
             log.info("reload requested, but no signature file changed: the running library stays")
             return
-        self._digest = digest      # a refused library is not re-checked until it changes again
+        self._digest = digest  # a refused library is not re-checked until it changes again
         result = run_check(self.folders, engine=self.engine, bundled=self.bundled)
         if result.errors:
             self.stats.reloads_refused += 1
-            log.error("patterns changed but the new library is refused (%d problem(s)); the running one stays:",
-                      len(result.errors))
+            log.error(
+                "patterns changed but the new library is refused (%d problem(s)); the running one stays:",
+                len(result.errors),
+            )
             for prob in result.errors:
                 log.error("  %s", prob)
             return

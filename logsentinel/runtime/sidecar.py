@@ -9,27 +9,26 @@ dedup windows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import signal
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from logsentinel.runtime.checkpoint import Checkpoint, RunStats, load_detector
-from logsentinel.state.detector import build_detector
-from logsentinel.config.load import Config
-from logsentinel.runtime.health import Health
 from logsentinel.cache.matcher import build_matcher
-from logsentinel.runtime.reading import read_batch
-from logsentinel.runtime.reload import Reloader, library_changes
-from logsentinel.runtime.telemetry import Telemetry
-from logsentinel.state.database import State
-from logsentinel.sources.files.timehints import IgnoredTimes
 from logsentinel.clock import SYSTEM, Clock
+from logsentinel.config.load import Config
 from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.dispatch.worker import Dispatcher
 from logsentinel.records.blocks import Block, SourceSpec
+from logsentinel.runtime.checkpoint import Checkpoint, RunStats, load_detector
+from logsentinel.runtime.health import Health
+from logsentinel.runtime.reading import read_batch
+from logsentinel.runtime.reload import Reloader, library_changes
+from logsentinel.runtime.telemetry import Telemetry
 from logsentinel.signatures.load import Library
 from logsentinel.sinks.registry import build_sinks
 from logsentinel.sources.eventlog.follow import BATCH as EVENT_BATCH
@@ -38,25 +37,35 @@ from logsentinel.sources.eventlog.subscription import windows_subscription
 from logsentinel.sources.files.follow import SourceTail
 from logsentinel.sources.files.handles import per_source_budget, raise_open_limit
 from logsentinel.sources.files.hints import Hints
+from logsentinel.sources.files.timehints import IgnoredTimes
+from logsentinel.sources.probes.base import PROBE_SOURCE
 from logsentinel.sources.probes.registry import build_probes
 from logsentinel.sources.probes.runner import ProbeRunner
+from logsentinel.state.database import State
+from logsentinel.state.detector import build_detector
 
 log = logging.getLogger("logsentinel.run")
 
 POLL_INTERVAL_S = 1.0
-CAREFUL_AFTER = 2         # the loop failing this many times in a row: the next pass goes record by record
-ALIVE_EVERY_S = 10.0      # how often the state database is told the sidecar is alive (status)
-PROBE_SOURCE = "probes"   # the source name of probe records (signatures select it with sources:)
+CAREFUL_AFTER = 2  # the loop failing this many times in a row: the next pass goes record by record
+ALIVE_EVERY_S = 10.0  # how often the state database is told the sidecar is alive (status)
 
 
 class Sidecar:
     """Wires the stages of one running sidecar and runs its loop."""
 
-    def __init__(self, config: Config, library: Library, clock: Clock = SYSTEM, engine: str = "auto",
-                 subscriptions=windows_subscription, listener: Callable[[Telemetry, Health, Config], Any] | None = None):
+    def __init__(
+        self,
+        config: Config,
+        library: Library,
+        clock: Clock = SYSTEM,
+        engine: str = "auto",
+        subscriptions=windows_subscription,
+        listener: Callable[[Telemetry, Health, Config], Any] | None = None,
+    ) -> None:
         self.config = config
-        self.make_listener = listener   # the web listener's class (``web.listener``), given by ``run``
-        self.open_subscription = subscriptions   # (channel, query, bookmark, start_at) -> Subscription
+        self.make_listener = listener  # the web listener's class (``web.listener``), given by ``run``
+        self.open_subscription = subscriptions  # (channel, query, bookmark, start_at) -> Subscription
         self.library = library
         self.clock = clock
         self.engine = engine
@@ -76,9 +85,10 @@ class Sidecar:
         self.probes = build_probes(config.probes, config.base)
         self.probe_runner = ProbeRunner(self.probes, self.wake, self.stop_event, clock) if self.probes else None
         self.probe_spec = SourceSpec.build(PROBE_SOURCE, every_line=True, timezone="UTC")
-        self.reloader = Reloader(config.patterns, engine, self.wake, self.stop_event, self.stats, clock,
-                                 bundled=config.bundled_patterns)
-        self._last_time: dict[str, int] = {}   # per file: the latest record time seen
+        self.reloader = Reloader(
+            config.patterns, engine, self.wake, self.stop_event, self.stats, clock, bundled=config.bundled_patterns
+        )
+        self._last_time: dict[str, int] = {}  # per file: the latest record time seen
         self.ignored_times = IgnoredTimes()
         self.hints: Hints | None = None
         self.metrics = None
@@ -88,41 +98,49 @@ class Sidecar:
         budget = per_source_budget(limit, len(self.config.sources))
         if self.config.sources:
             log.info("open files: at most %d per source (descriptor limit %s)", budget, limit or "none")
-        return [SourceTail(src, src.spec(), self.state.load_files(src.name), first_start, self.clock, budget)
-                for src in self.config.sources]
+        return [
+            SourceTail(src, src.spec(), self.state.load_files(src.name), first_start, self.clock, budget)
+            for src in self.config.sources
+        ]
 
     def _open_eventlogs(self, first_start: bool) -> list[EventLogTail]:
-        return [EventLogTail(cfg, self.state.load_bookmarks(cfg.name), first_start, self.open_subscription, self.clock)
-                for cfg in self.config.eventlogs]
+        return [
+            EventLogTail(cfg, self.state.load_bookmarks(cfg.name), first_start, self.open_subscription, self.clock)
+            for cfg in self.config.eventlogs
+        ]
 
     # ---- life cycle ----------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
-        def _stop(signum, _frame):
+        def _stop(signum, _frame) -> None:
             log.info("signal %s: stopping", signum)
             self.stop()
 
-        def _reload(signum, _frame):
+        def _reload(signum, _frame) -> None:
             log.info("SIGHUP: reloading the patterns")
             self.reloader.request()
+
         handlers = [(signal.SIGTERM, _stop), (signal.SIGINT, _stop)]
         if hasattr(signal, "SIGBREAK"):  # Ctrl+Break on Windows
             handlers.append((signal.SIGBREAK, _stop))
         if hasattr(signal, "SIGHUP"):
             handlers.append((signal.SIGHUP, _reload))
         for sig, handler in handlers:
-            try:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread / not on this platform
                 signal.signal(sig, handler)
-            except (ValueError, OSError):  # not the main thread / not on this platform
-                pass
 
     def stop(self) -> None:
         self.stop_event.set()
         self.wake.set()
 
     def run(self) -> None:
-        log.info("logsentinel running on %s: %d signatures, %d sources, %d sinks, state %s",
-                 self.config.host, len(self.library.signatures), len(self.tails), len(self.sinks),
-                 self.config.state)
+        log.info(
+            "logsentinel running on %s: %d signatures, %d sources, %d sinks, state %s",
+            self.config.host,
+            len(self.library.signatures),
+            len(self.tails),
+            len(self.sinks),
+            self.config.state,
+        )
         self._start_threads()
         self._announce()
         try:
@@ -149,8 +167,9 @@ class Sidecar:
         now = self.clock.time()
         self._alive_said = now
         with self.state.transaction() as db:
-            self.state.set_meta(db, "sidecar", json.dumps({"pid": os.getpid(), "since": int(now * 1000),
-                                                           "host": self.config.host}))
+            self.state.set_meta(
+                db, "sidecar", json.dumps({"pid": os.getpid(), "since": int(now * 1000), "host": self.config.host})
+            )
             self.state.set_meta(db, "alive_at", str(int(now * 1000)))
 
     def _still_alive(self) -> None:
@@ -168,8 +187,17 @@ class Sidecar:
         """Bind the metrics and status listener, if configured and given (OSError: the port is
         taken...): ``run`` does it before it says it runs."""
         if self.config.metrics and self.metrics is None and self.make_listener is not None:
-            telemetry = Telemetry(self.tails, self.matcher, self.stats, self.dispatcher.workers, self.probes,
-                                  self.config.state, self.clock, self.detector, self.ignored_times)
+            telemetry = Telemetry(
+                self.tails,
+                self.matcher,
+                self.stats,
+                self.dispatcher.workers,
+                self.probes,
+                self.config.state,
+                self.clock,
+                self.detector,
+                self.ignored_times,
+            )
             self.telemetry = telemetry
             self.metrics = self.make_listener(telemetry, self.health, self.config)
 
@@ -222,9 +250,14 @@ class Sidecar:
         self.library = library
         self.stats.reloads += 1
         self._telemetry_follows()
-        log.info("patterns reloaded: %d signatures; added: %s; removed: %s; changed: %s; %d open events carried over",
-                 len(library.signatures), ", ".join(added) or "none", ", ".join(removed) or "none",
-                 ", ".join(changed) or "none", len(self.detector.open))
+        log.info(
+            "patterns reloaded: %d signatures; added: %s; removed: %s; changed: %s; %d open events carried over",
+            len(library.signatures),
+            ", ".join(added) or "none",
+            ", ".join(removed) or "none",
+            ", ".join(changed) or "none",
+            len(self.detector.open),
+        )
 
     def _telemetry_follows(self) -> None:
         telemetry = getattr(self, "telemetry", None)
@@ -254,25 +287,41 @@ class Sidecar:
         # caught up, the detector's clock follows the wall clock: a record dated ahead of it (a
         # wrong clock on the writer's side) does not move absence timers and windows forward
         now_ms = int(self.clock.time() * 1000)
-        careful = self.health.failures_in_row >= CAREFUL_AFTER   # the same batch failed: record by record
-        events = list(feed(self.detector, streams, cap=now_ms if batch.cap is None else batch.cap,
-                           set_aside=self._set_aside if careful else None))
+        careful = self.health.failures_in_row >= CAREFUL_AFTER  # the same batch failed: record by record
+        events = list(
+            feed(
+                self.detector,
+                streams,
+                cap=now_ms if batch.cap is None else batch.cap,
+                set_aside=self._set_aside if careful else None,
+            )
+        )
         if batch.cap is None:  # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock.time() * 1000))
-        if self.checkpoint.commit(self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(),
-                                  self.eventlogs, probes) and events:
+        if (
+            self.checkpoint.commit(
+                self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(), self.eventlogs, probes
+            )
+            and events
+        ):
             self.dispatcher.poke()
         return batch.backlog or more_events
 
     def _set_aside(self, item, error: Exception) -> None:
         where = place(item)
         self.stats.records_set_aside += 1
-        log.error("%s: set aside (the batch failed twice; the record still fails: %s: %s); reading goes on",
-                  where, type(error).__name__, str(error)[:300])
+        log.error(
+            "%s: set aside (the batch failed twice; the record still fails: %s: %s); reading goes on",
+            where,
+            type(error).__name__,
+            str(error)[:300],
+        )
 
     def _probe_blocks(self, probes: list) -> list[Block]:
-        return [Block((result.text + "\n").encode("utf-8"), 1, f"probe:{result.probe}", self.probe_spec, at)
-                for at, result in probes]
+        return [
+            Block((result.text + "\n").encode("utf-8"), 1, f"probe:{result.probe}", self.probe_spec, at)
+            for at, result in probes
+        ]
 
     def _streams(self, blocks: list[Block]) -> list[list]:
         """One timeline per file (merged by time in ``feed``, as replay does)."""

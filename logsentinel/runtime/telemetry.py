@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from logsentinel.clock import Clock
+from logsentinel.detection.detector import Detector
+from logsentinel.matching.matcher import Matcher
 from logsentinel.runtime.checkpoint import RunStats
+from logsentinel.sources.files.timehints import IgnoredTimes
 
 
 @dataclass
@@ -16,12 +19,12 @@ class Telemetry:
     twice on the hot path): per source, the tail's stats and lag; the matcher's, the run's and
     each sink worker's counters; the probes' last results."""
 
-    tails: list            # SourceTail: .cfg.name, .stats, .lag()
-    matcher: object        # Matcher: .signatures, .stats (replaced on reload)
+    tails: list  # SourceTail: .cfg.name, .stats, .lag()
+    matcher: Matcher  # replaced on reload
     run: RunStats
-    workers: list          # SinkWorker: .sink.name, .counters
-    probes: list           # Probe: .name, .last
+    workers: list  # SinkWorker: .sink.name, .counters
+    probes: list  # Probe: .name, .last
     state_path: Path
     clock: Clock
-    detector: object       # Detector: .open (replaced on reload and recovery)
-    ignored_times: object = None   # IgnoredTimes: .per_source
+    detector: Detector  # replaced on reload and recovery
+    ignored_times: IgnoredTimes | None = None

@@ -4,44 +4,60 @@ naming the file, line, signature id and key, so that a pattern author never sees
 from __future__ import annotations
 
 import re as _std_re
+from typing import Any
 
 import regex
 
 from logsentinel.records.eventxml import EventSystem, event_record, level_name
-from logsentinel.signatures.model import (ARM_MODES, CATEGORIES, EXAMPLE_EVENT_KEYS, ID_RE, NESTED_KEYS,
-                                          PRIORITY_RESPONSE_S, TOP_KEYS, Absent, EventSelector, Example, Problem, Rx,
-                                          Signature, Threshold)
+from logsentinel.signatures.model import (
+    ARM_MODES,
+    CATEGORIES,
+    EXAMPLE_EVENT_KEYS,
+    ID_RE,
+    NESTED_KEYS,
+    PRIORITY_RESPONSE_S,
+    TOP_KEYS,
+    Absent,
+    EventSelector,
+    Example,
+    Problem,
+    Rx,
+    Signature,
+    Threshold,
+)
 from logsentinel.signatures.vocabulary import REF, Vocabulary, caret_under
 from logsentinel.units import parse_duration
 from logsentinel.yamlload import did_you_mean
 
 
 class _Collector:
-    def __init__(self, file: str, data: dict, vocab: Vocabulary | None = None, facts: dict | None = None):
+    def __init__(
+        self, file: str, data: dict[str, Any], vocab: Vocabulary | None = None, facts: dict[str, Any] | None = None
+    ) -> None:
         self.file = file
         self.data = data
         self.vocab = vocab
-        self.facts = facts    # regex text -> [its group names, matches the empty string]: known good
+        self.facts = facts  # regex text -> [its group names, matches the empty string]: known good
         self.sig_id = data.get("id") if isinstance(data.get("id"), str) else None
         self.problems: list[Problem] = []
 
-    def line(self, container, key) -> int | None:
+    def line(self, container: Any, key: Any) -> int | None:
         getter = getattr(container, "line_of", None)
         return getter(key) if getter else getattr(self.data, "line", None)
 
-    def error(self, key: str | None, message: str, line: int | None = None, level="error"):
+    def error(self, key: str | None, message: str, line: int | None = None, level: str = "error") -> None:
         if line is None:
             line = getattr(self.data, "line", None)
         self.problems.append(Problem(self.file, line, self.sig_id, key, message, level))
 
 
-def _unknown_keys(col: _Collector, mapping: dict, allowed: set, prefix: str = "") -> None:
+def _unknown_keys(col: _Collector, mapping: dict[str, Any], allowed: set[Any], prefix: str = "") -> None:
     for key in mapping:
         if key not in allowed:
             col.error(f"{prefix}{key}", "unknown key" + did_you_mean(key, allowed), col.line(mapping, key))
 
 
-def _string_list(col: _Collector, container, key: str, label: str) -> list[tuple[str, int | None]]:
+def _string_list(col: _Collector, container: Any, key: str, label: str) -> list[tuple[str, int | None]]:
     value = container.get(key)
     if value is None:
         return []
@@ -59,8 +75,11 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
         vocab = col.vocab or Vocabulary()
         expansion = vocab.expand(source)
         for name in expansion.unknown:
-            col.error(key, f"unknown fragment {{{{{name}}}}}{vocab.suggest(name)} "
-                      f"(fragments are defined in _vocabulary.yaml)", line)
+            col.error(
+                key,
+                f"unknown fragment {{{{{name}}}}}{vocab.suggest(name)} (fragments are defined in _vocabulary.yaml)",
+                line,
+            )
         if expansion.cycle:
             col.error(key, "fragments use each other in a cycle: " + " -> ".join(expansion.cycle), line)
         for name in dict.fromkeys(expansion.broken):
@@ -73,7 +92,8 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
     if known is not None and not known[1]:
         # compiled and checked on an earlier start (the shell keeps these facts on disk)
         return Rx(source, None, key, line, written if expansion else None, frozenset(known[0]))
-    compiled = None
+    compiled: regex.Pattern[str] | None = None
+    probe: _std_re.Pattern[str] | regex.Pattern[str]
     try:
         # the standard parser reads what both read alike, several times faster; the regex
         # module compiles it when the signature is first used (or at once, for its own syntax)
@@ -83,7 +103,7 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
             probe = compiled = regex.compile(source, flags=regex.V0)
         except regex.error as exc:
             msg, pos = _regex_error(source, exc)
-            shown = col.vocab.caret(expansion, written, pos) if expansion else caret_under(written, pos)
+            shown = col.vocab.caret(expansion, written, pos) if expansion and col.vocab else caret_under(written, pos)
             col.error(key, f"bad regex: {msg}{shown}", line)
             return None
     empty = probe.search("") is not None
@@ -108,6 +128,7 @@ def _regex_error(source: str, exc: regex.error) -> tuple[str, int | None]:
     """The message and position of a compile error. Python's own parser places some errors
     better (an unterminated group at its opening parenthesis, not at the end of the text)."""
     import re
+
     try:
         re.compile(source)
     except re.error as std:
@@ -118,7 +139,7 @@ def _regex_error(source: str, exc: regex.error) -> tuple[str, int | None]:
     return getattr(exc, "msg", str(exc)), getattr(exc, "pos", None)
 
 
-def _regex_list(col: _Collector, container, key: str, label: str) -> tuple[Rx, ...]:
+def _regex_list(col: _Collector, container: Any, key: str, label: str) -> tuple[Rx, ...]:
     out = []
     for i, (src, line) in enumerate(_string_list(col, container, key, label)):
         rx = compile_rx(col, src, f"{label}[{i}]", line)
@@ -127,7 +148,7 @@ def _regex_list(col: _Collector, container, key: str, label: str) -> tuple[Rx, .
     return tuple(out)
 
 
-def _duration(col: _Collector, container, key: str, label: str) -> float | None:
+def _duration(col: _Collector, container: Any, key: str, label: str) -> float | None:
     if key not in container or container[key] is None:
         return None
     try:
@@ -141,7 +162,7 @@ def _duration(col: _Collector, container, key: str, label: str) -> float | None:
     return value
 
 
-def _mapping(col: _Collector, key: str) -> dict | None:
+def _mapping(col: _Collector, key: str) -> dict[str, Any] | None:
     value = col.data.get(key)
     if value is None:
         return None
@@ -152,7 +173,7 @@ def _mapping(col: _Collector, key: str) -> dict | None:
     return value
 
 
-def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
+def _examples(col: _Collector, ex: dict[str, Any], key: str) -> tuple[Example, ...]:
     value = ex.get(key)
     if value is None:
         return ()
@@ -171,7 +192,9 @@ def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
         elif isinstance(item, dict) and isinstance(item.get("line"), str):
             extra = set(item) - {"line", "fields"}
             if extra:
-                col.error(f"examples.{key}[{i}]", f"unknown key(s) {sorted(extra)}; an example has 'line' and 'fields'", line)
+                col.error(
+                    f"examples.{key}[{i}]", f"unknown key(s) {sorted(extra)}; an example has 'line' and 'fields'", line
+                )
             fields = item.get("fields") or {}
             if not isinstance(fields, dict):
                 col.error(f"examples.{key}[{i}].fields", "expected a mapping of field: value", line)
@@ -180,55 +203,80 @@ def _examples(col: _Collector, ex: dict, key: str) -> tuple[Example, ...]:
         elif isinstance(item, dict) and item:
             wrong = [k for k in item if k not in ("line", "fields", "event", "message")]
             hint = did_you_mean(wrong[0], ("line", "fields", "event", "message")) if wrong else ""
-            col.error(f"examples.{key}[{i}]", f"unknown key {wrong[0]!r}{hint}" if wrong else
-                      "expected 'line' (and 'fields') or 'event' (and 'message', 'fields')", line)
+            col.error(
+                f"examples.{key}[{i}]",
+                f"unknown key {wrong[0]!r}{hint}"
+                if wrong
+                else "expected 'line' (and 'fields') or 'event' (and 'message', 'fields')",
+                line,
+            )
         else:
-            col.error(f"examples.{key}[{i}]", "expected a string, a mapping with 'line' (and 'fields') "
-                      "or one with 'event' (and 'message', 'fields')", line)
+            col.error(
+                f"examples.{key}[{i}]",
+                "expected a string, a mapping with 'line' (and 'fields') or one with 'event' (and 'message', 'fields')",
+                line,
+            )
     return tuple(out)
 
 
-def _event_example(col: _Collector, item: dict, label: str, line: int | None) -> Example | None:
+def _event_example(col: _Collector, item: dict[str, Any], label: str, line: int | None) -> Example | None:
     """An example written as an event: ``{event: {channel, provider, id, level, data}, message,
     fields}``, made into its record by the event-log converter."""
     ev = item["event"]
-    problems = [f"unknown key(s) {sorted(set(item) - {'event', 'message', 'fields'})}"] if set(item) - {"event", "message", "fields"} else []
+    problems = (
+        [f"unknown key(s) {sorted(set(item) - {'event', 'message', 'fields'})}"]
+        if set(item) - {"event", "message", "fields"}
+        else []
+    )
     if set(ev) - EXAMPLE_EVENT_KEYS:
-        problems.append(f"event: unknown key(s) {sorted(set(ev) - EXAMPLE_EVENT_KEYS)}; an event has "
-                        f"{', '.join(sorted(EXAMPLE_EVENT_KEYS))}")
+        problems.append(
+            f"event: unknown key(s) {sorted(set(ev) - EXAMPLE_EVENT_KEYS)}; an event has "
+            f"{', '.join(sorted(EXAMPLE_EVENT_KEYS))}"
+        )
     if not isinstance(ev.get("provider"), str) or not str(ev.get("id", "")).isdigit():
         problems.append("event: needs 'provider' and a numeric 'id'")
     data = ev.get("data") or {}
     if not isinstance(data, (dict, list)):
         problems.append("event.data: expected a mapping of name: value (or a list of unnamed values)")
-    for message in problems:
-        col.error(label, message, line)
+    for problem in problems:
+        col.error(label, problem, line)
     if problems:
         return None
-    pairs = [(str(k), str(v)) for k, v in data.items()] if isinstance(data, dict) else [(None, str(v)) for v in data]
-    system = EventSystem(channel=str(ev.get("channel", "Application")), provider=ev["provider"], event_id=int(ev["id"]),
-                         level=level_name(ev.get("level", "Information")), record_id=int(ev.get("record_id", 1)),
-                         computer=str(ev.get("computer", "ucx-example")), time=None)
+    pairs: list[tuple[str | None, str]] = (
+        [(str(k), str(v)) for k, v in data.items()] if isinstance(data, dict) else [(None, str(v)) for v in data]
+    )
+    system = EventSystem(
+        channel=str(ev.get("channel", "Application")),
+        provider=ev["provider"],
+        event_id=int(ev["id"]),
+        level=level_name(ev.get("level", "Information")),
+        record_id=int(ev.get("record_id", 1)),
+        computer=str(ev.get("computer", "ucx-example")),
+        time=None,
+    )
     message = item.get("message")
     rec = event_record(system, pairs, str(message) if message is not None else None, "example", "<example>")
     fields = item.get("fields") or {}
     return Example(rec.text, {str(k): str(v) for k, v in fields.items()}, line, rec.attrs)
 
 
-def _group_names(rxs) -> set[str]:
+def _group_names(rxs: Any) -> set[str]:
     names: set[str] = set()
     for rx in rxs:
         names.update(rx.groups)
     return names
 
 
-def build_signature(data, file: str, vocab: Vocabulary | None = None,
-                    facts: dict | None = None) -> tuple[Signature | None, list[Problem]]:
+def build_signature(
+    data: Any, file: str, vocab: Vocabulary | None = None, facts: dict[str, Any] | None = None
+) -> tuple[Signature | None, list[Problem]]:
     """Validate one YAML mapping and build its Signature. Returns (signature or None, problems).
     ``facts``: what earlier builds learnt of regexes (read, and added to)."""
     if not isinstance(data, dict):
         line = getattr(data, "line", None)
-        return None, [Problem(file, line, None, None, "a signature must be a mapping with at least id, title, priority and match")]
+        return None, [
+            Problem(file, line, None, None, "a signature must be a mapping with at least id, title, priority and match")
+        ]
     col = _Collector(file, data, vocab, facts)
     _unknown_keys(col, data, TOP_KEYS)
     sig_id = _identity(col, data)
@@ -252,23 +300,38 @@ def build_signature(data, file: str, vocab: Vocabulary | None = None,
     auto_resolve = _duration(col, data, "auto_resolve", "auto_resolve")
     repeat = _duration(col, data, "repeat", "repeat")
     examples = _all_examples(col)
-    if any(p.level == "error" for p in col.problems):
+    if sig_id is None or any(p.level == "error" for p in col.problems):
         return None, col.problems
     sig = Signature(
-        id=sig_id, title=data["title"].strip(), priority=priority, response_time_s=response_s,
-        category=category, application=data.get("application", "") or "",
+        id=sig_id,
+        title=data["title"].strip(),
+        priority=priority,
+        response_time_s=response_s,
+        category=category,
+        application=data.get("application", "") or "",
         description=(data.get("description") or "").strip(),
-        monitored_event=data.get("monitored_event", "") or "", sources=sources,
-        match=match, exclude=exclude, resolve=resolve, dedup_by=dedup_by,
-        dedup_window_s=window if window else float(response_s), threshold=threshold, absent=absent, event=event,
-        auto_resolve_s=auto_resolve, repeat_s=repeat,
-        examples_match=examples[0], examples_no_match=examples[1], examples_resolve=examples[2],
-        file=file, line=getattr(data, "line", None),
+        monitored_event=data.get("monitored_event", "") or "",
+        sources=sources,
+        match=match,
+        exclude=exclude,
+        resolve=resolve,
+        dedup_by=dedup_by,
+        dedup_window_s=window if window else float(response_s),
+        threshold=threshold,
+        absent=absent,
+        event=event,
+        auto_resolve_s=auto_resolve,
+        repeat_s=repeat,
+        examples_match=examples[0],
+        examples_no_match=examples[1],
+        examples_resolve=examples[2],
+        file=file,
+        line=getattr(data, "line", None),
     )
     return sig, col.problems
 
 
-def _identity(col: _Collector, data: dict) -> str | None:
+def _identity(col: _Collector, data: dict[str, Any]) -> str | None:
     sig_id = data.get("id")
     if not isinstance(sig_id, str) or not sig_id:
         col.error("id", "missing or not a string (e.g. id: webex.cdr_download_failed)")
@@ -282,14 +345,24 @@ def _identity(col: _Collector, data: dict) -> str | None:
     return sig_id
 
 
-def _priority(col: _Collector, data: dict) -> tuple[str, int]:
+def _priority(col: _Collector, data: dict[str, Any]) -> tuple[str, int]:
     priority = data.get("priority")
-    if isinstance(priority, str) and priority.strip().upper() in PRIORITY_RESPONSE_S and priority != priority.strip().upper():
-        col.error("priority", f"{priority!r} taken as {priority.strip().upper()} (write it so)",
-                  col.line(data, "priority"), level="warning")
+    if (
+        isinstance(priority, str)
+        and priority.strip().upper() in PRIORITY_RESPONSE_S
+        and priority != priority.strip().upper()
+    ):
+        col.error(
+            "priority",
+            f"{priority!r} taken as {priority.strip().upper()} (write it so)",
+            col.line(data, "priority"),
+            level="warning",
+        )
         priority = priority.strip().upper()
     if priority not in PRIORITY_RESPONSE_S:
-        col.error("priority", f"expected one of P1, P2, P3, P4, got {data.get('priority')!r}", col.line(data, "priority"))
+        col.error(
+            "priority", f"expected one of P1, P2, P3, P4, got {data.get('priority')!r}", col.line(data, "priority")
+        )
         priority = "P4"
     response = _duration(col, data, "response_time", "response_time")
     return priority, int(response) if response else PRIORITY_RESPONSE_S[priority]
@@ -305,7 +378,11 @@ def _absent(col: _Collector) -> Absent | None:
     if arm not in ARM_MODES:
         col.error("absent.arm", f"expected one of {', '.join(ARM_MODES)}, got {arm!r}", col.line(absent_map, "arm"))
     if not hb:
-        col.error("absent.match", "needs at least one regex (the records whose absence is watched)", col.line(absent_map, "match"))
+        col.error(
+            "absent.match",
+            "needs at least one regex (the records whose absence is watched)",
+            col.line(absent_map, "match"),
+        )
     if for_s is None:
         col.error("absent.for", "needs a duration (e.g. for: 1h)", col.line(absent_map, "for"))
     return Absent(hb, for_s, arm if arm in ARM_MODES else "seen") if hb and for_s else None
@@ -344,7 +421,11 @@ def _dedup(col: _Collector, match: tuple[Rx, ...]) -> tuple[tuple[str, ...], flo
     known = _group_names(match)
     for name in by:
         if match and name not in known and "event" not in col.data:  # event fields are known at run time
-            col.error("dedup.by", f"field {name!r} is not a named group (?P<{name}>...) of any match regex", col.line(dedup_map, "by"))
+            col.error(
+                "dedup.by",
+                f"field {name!r} is not a named group (?P<{name}>...) of any match regex",
+                col.line(dedup_map, "by"),
+            )
     return tuple(by), _duration(col, dedup_map, "window", "dedup.window")
 
 
@@ -373,15 +454,22 @@ def _all_examples(col: _Collector) -> tuple[tuple[Example, ...], tuple[Example, 
     if not ex_match:
         col.error("examples.match", "needs at least one record that must hit", col.line(ex_map, "match"))
     if not ex_no:
-        col.error("examples.no_match", "needs at least one record that must not hit (a near miss)", col.line(ex_map, "no_match"))
+        col.error(
+            "examples.no_match",
+            "needs at least one record that must not hit (a near miss)",
+            col.line(ex_map, "no_match"),
+        )
     return ex_match, ex_no, _examples(col, ex_map, "resolve")
 
 
-def load_file_signatures(data, file: str, vocab: Vocabulary | None = None,
-                         facts: dict | None = None) -> tuple[list[Signature], list[Problem]]:
+def load_file_signatures(
+    data: Any, file: str, vocab: Vocabulary | None = None, facts: dict[str, Any] | None = None
+) -> tuple[list[Signature], list[Problem]]:
     """A file holds one signature (a mapping) or a list of them."""
     if data is None:
-        return [], [Problem(file, None, None, None, "empty file: expected a signature or a list of signatures", "warning")]
+        return [], [
+            Problem(file, None, None, None, "empty file: expected a signature or a list of signatures", "warning")
+        ]
     items = data if isinstance(data, list) else [data]
     sigs, problems = [], []
     for item in items:
@@ -392,7 +480,7 @@ def load_file_signatures(data, file: str, vocab: Vocabulary | None = None,
     return sigs, problems
 
 
-def build_records(items, file: str) -> tuple[list[Example], list[Problem]]:
+def build_records(items: Any, file: str) -> tuple[list[Example], list[Problem]]:
     """Records written as a signature's examples are (a string, ``{line, fields}`` or ``{event,
     message, fields}``), outside any signature: for test corpora and ``logsentinel test``."""
     col = _Collector(file, {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from logsentinel.signatures.build import load_file_signatures, regex_problem
 from logsentinel.signatures.model import Problem, Signature
@@ -20,8 +21,8 @@ class Library:
     signatures: list[Signature] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
-    overrides: list[str] = field(default_factory=list)   # bundled signatures replaced by a folder's
-    vocabulary: Vocabulary = field(default_factory=Vocabulary)   # every fragment, the last definition of each
+    overrides: list[str] = field(default_factory=list)  # bundled signatures replaced by a folder's
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)  # every fragment, the last definition of each
 
     @property
     def errors(self) -> list[Problem]:
@@ -33,8 +34,9 @@ def signature_files(folder: Path) -> list[Path]:
     vocabulary file is not one)."""
     if folder.is_file():
         return [folder]
-    return sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()
-                  and p.name != VOCABULARY_FILE)
+    return sorted(
+        p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file() and p.name != VOCABULARY_FILE
+    )
 
 
 def _read_vocabulary(folder: Path, lib: Library, vocab: Vocabulary) -> Vocabulary:
@@ -74,8 +76,12 @@ def effective_folders(folders: list[Path], bundled: bool = True) -> list[Path]:
     return [base] + [f for f in map(Path, folders) if f.resolve() != base.resolve()]
 
 
-def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabulary_of: Path | None = None,
-                 facts: dict | None = None) -> Library:
+def load_library(
+    folders: list[Path] | list[str],
+    overridable: int = 0,
+    vocabulary_of: Path | None = None,
+    facts: dict[str, Any] | None = None,
+) -> Library:
     """Load every signature under ``folders``; problems are collected, never raised. A
     signature of a later folder replaces one with the same id from the first ``overridable``
     folders (the bundled library): listed in ``overrides``. Any other repeated id is an error.
@@ -89,8 +95,8 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabula
     if vocabulary_of is not None:
         vocab = _read_vocabulary(vocabulary_of, lib, vocab)
         if lib.files and lib.files[-1].name == VOCABULARY_FILE:
-            lib.files.pop()      # not one of this library's files
-    definitions: list = []
+            lib.files.pop()  # not one of this library's files
+    definitions: list[Any] = []
     for n, folder in enumerate(map(Path, folders)):
         if not folder.exists():
             lib.problems.append(Problem(str(folder), None, None, None, "patterns folder not found"))
@@ -120,8 +126,11 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabula
                     seen[sig.id] = sig
                     continue
                 if other is not None:
-                    lib.problems.append(Problem(name, sig.line, sig.id, "id",
-                                                f"duplicate id: also defined at {other.file}:{other.line}"))
+                    lib.problems.append(
+                        Problem(
+                            name, sig.line, sig.id, "id", f"duplicate id: also defined at {other.file}:{other.line}"
+                        )
+                    )
                     continue
                 seen[sig.id] = sig
                 lib.signatures.append(sig)
@@ -129,16 +138,21 @@ def load_library(folders: list[Path] | list[str], overridable: int = 0, vocabula
                     replaceable.add(sig.id)
     for frag in definitions:
         if frag.name not in lib.vocabulary.used:
-            lib.problems.append(Problem(frag.file, frag.line, None, f"fragments.{frag.name}",
-                                        "fragment is used by no regex", "warning"))
+            lib.problems.append(
+                Problem(frag.file, frag.line, None, f"fragments.{frag.name}", "fragment is used by no regex", "warning")
+            )
     return lib
 
 
-def load_effective(folders: list[Path], bundled: bool = True, facts: dict | None = None) -> Library:
+def load_effective(folders: list[Path], bundled: bool = True, facts: dict[str, Any] | None = None) -> Library:
     """The library a config or a command line names: the bundled one, added to and overridden
     by ``folders``."""
-    return load_library(effective_folders(folders, bundled), overridable=1 if bundled else 0,
-                        vocabulary_of=None if bundled else bundled_folder(), facts=facts)
+    return load_library(
+        effective_folders(folders, bundled),
+        overridable=1 if bundled else 0,
+        vocabulary_of=None if bundled else bundled_folder(),
+        facts=facts,
+    )
 
 
 def display_path(path: Path) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass
+from typing import Any
 
 import regex
 
@@ -16,9 +17,25 @@ DEFAULT_MATCH_TIMEOUT_S = 0.2
 ID_RE = regex.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 TOP_KEYS = {
-    "id", "title", "description", "application", "category", "priority", "response_time",
-    "sources", "match", "exclude", "dedup", "threshold", "resolve", "absent", "examples",
-    "monitored_event", "auto_resolve", "repeat", "event",
+    "id",
+    "title",
+    "description",
+    "application",
+    "category",
+    "priority",
+    "response_time",
+    "sources",
+    "match",
+    "exclude",
+    "dedup",
+    "threshold",
+    "resolve",
+    "absent",
+    "examples",
+    "monitored_event",
+    "auto_resolve",
+    "repeat",
+    "event",
 }
 NESTED_KEYS = {
     "dedup": {"by", "window"},
@@ -57,31 +74,38 @@ class Rx:
     module (timeouts) on first use: a replay that never confirms a signature never pays for its
     regexes (0.5 s for the bundled library), while building it checked it already."""
 
-    __slots__ = ("source", "_compiled", "key", "line", "written", "groups")
+    __slots__ = ("_compiled", "groups", "key", "line", "source", "written")
 
-    def __init__(self, source: str, compiled: regex.Pattern | None = None, key: str = "", line: int | None = None,
-                 written: str | None = None, groups: frozenset[str] | None = None):
+    def __init__(
+        self,
+        source: str,
+        compiled: regex.Pattern[str] | None = None,
+        key: str = "",
+        line: int | None = None,
+        written: str | None = None,
+        groups: frozenset[str] | None = None,
+    ) -> None:
         self.source = source
         self._compiled = compiled
-        self.key = key                # e.g. "match[1]"
+        self.key = key  # e.g. "match[1]"
         self.line = line
-        self.written = written        # as written, with {{fragments}}, when that differs from ``source``
+        self.written = written  # as written, with {{fragments}}, when that differs from ``source``
         self.groups = groups if groups is not None else frozenset(compiled.groupindex if compiled else ())
 
     @property
-    def compiled(self) -> regex.Pattern:
+    def compiled(self) -> regex.Pattern[str]:
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = regex.compile(self.source, flags=regex.V0)
         return compiled
 
-    def search(self, text: str, timeout: float | None):
+    def search(self, text: str, timeout: float | None) -> regex.Match[str] | None:
         return self.compiled.search(text, timeout=timeout)
 
-    def _id(self) -> tuple:
+    def _id(self) -> tuple[Any, ...]:
         return (self.source, self.key, self.line, self.written)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: Any) -> bool:
         return isinstance(other, Rx) and self._id() == other._id()
 
     def __hash__(self) -> int:
@@ -94,9 +118,9 @@ class Rx:
 @dataclass(frozen=True)
 class Example:
     text: str
-    fields: dict
+    fields: dict[str, Any]
     line: int | None
-    attrs: dict | None = None   # an event-log example's event fields (the record's attrs)
+    attrs: dict[str, Any] | None = None  # an event-log example's event fields (the record's attrs)
 
 
 @dataclass(frozen=True)
@@ -104,11 +128,11 @@ class EventSelector:
     """Which event-log records a signature looks at (``event:``): any of the providers
     (case-insensitive), ids and channels given; a key left out selects all."""
 
-    providers: frozenset[str] | None = None   # case-folded
+    providers: frozenset[str] | None = None  # case-folded
     ids: frozenset[int] | None = None
-    channels: frozenset[str] | None = None    # case-folded
+    channels: frozenset[str] | None = None  # case-folded
 
-    def selects(self, attrs: dict | None) -> bool:
+    def selects(self, attrs: dict[str, Any] | None) -> bool:
         if attrs is None:
             return False
         if self.providers is not None and attrs.get("provider", "").casefold() not in self.providers:
@@ -164,8 +188,13 @@ class Signature:
     def applies_to(self, source: str) -> bool:
         return self.sources is None or source in self.sources
 
-    def hit(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None,
-            only: Container[int] | None = None) -> dict | None:
+    def hit(
+        self,
+        text: str,
+        timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
+        attrs: dict[str, Any] | None = None,
+        only: Container[int] | None = None,
+    ) -> dict[str, Any] | None:
         """Fields of a hit if ``text`` (one whole record) matches and is not excluded. With an
         ``event`` selector only selected event-log records hit (``attrs``: their fields, which
         the hit carries), by the selector alone when there is no ``match``.
@@ -174,7 +203,7 @@ class Signature:
         the others are skipped, which changes nothing when every regex that matches is in it."""
         if self.event is not None and not self.event.selects(attrs):
             return None
-        captured: dict = {}
+        captured: dict[str, Any] = {}
         if self.match:
             for rx in self.match:
                 if only is not None and id(rx) not in only:
@@ -190,10 +219,15 @@ class Signature:
         for rx in self.exclude:
             if rx.search(text, timeout) is not None:
                 return None
-        return {**attrs, **captured} if self.event is not None else captured
+        return {**(attrs or {}), **captured} if self.event is not None else captured
 
-    def resolves(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, attrs: dict | None = None,
-                 only: Container[int] | None = None) -> dict | None:
+    def resolves(
+        self,
+        text: str,
+        timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
+        attrs: dict[str, Any] | None = None,
+        only: Container[int] | None = None,
+    ) -> dict[str, Any] | None:
         """Captured fields if ``text`` matches one of the ``resolve`` regexes (of a selected
         event-log record, with an ``event`` selector); ``only`` as for ``hit``."""
         if self.event is not None and not self.event.selects(attrs):
@@ -206,14 +240,14 @@ class Signature:
                 return {k: v for k, v in m.groupdict().items() if v is not None}
         return None
 
-    def heartbeat(self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
-                  only: Container[int] | None = None) -> bool:
+    def heartbeat(
+        self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, only: Container[int] | None = None
+    ) -> bool:
         """True if ``text`` is one of the records whose absence this signature watches;
         ``only`` as for ``hit``."""
         if self.absent is None:
             return False
-        return any(rx.search(text, timeout) is not None for rx in self.absent.match
-                   if only is None or id(rx) in only)
+        return any(rx.search(text, timeout) is not None for rx in self.absent.match if only is None or id(rx) in only)
 
     def all_regexes(self) -> list[tuple[str, Rx]]:
         """(kind, regex) for every regex that can make a record interesting to this signature."""

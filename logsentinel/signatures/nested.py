@@ -15,12 +15,14 @@ so the two checks together cover both.
 
 from __future__ import annotations
 
+from typing import Any
+
 from logsentinel.sre import REPEATS as _REPEATS
 from logsentinel.sre import C, P
 from logsentinel.sre import compiler as _compiler
 
 _SAMPLE = "".join(chr(c) for c in range(1, 0x180)) + "\u00a0\u2028\u00e9\u20ac\u4e2d\U0001f600"
-_UNBOUNDED_FROM = 32     # an outer {m,n} with n at least this behaves like a star
+_UNBOUNDED_FROM = 32  # an outer {m,n} with n at least this behaves like a star
 
 
 def find_nested_quantifier(source: str, flags: int = 0) -> str | None:
@@ -32,10 +34,10 @@ def find_nested_quantifier(source: str, flags: int = 0) -> str | None:
     return _search(parsed.data, parsed.state)
 
 
-def _search(items, state) -> str | None:
+def _search(items: Any, state: Any) -> str | None:
     for op, av in items:
         if op in _REPEATS:
-            low, high, body = av
+            _low, high, body = av
             if (high == C.MAXREPEAT or high >= _UNBOUNDED_FROM) and op != getattr(C, "POSSESSIVE_REPEAT", None):
                 why = _ambiguous(list(body), state)
                 if why:
@@ -56,7 +58,7 @@ def _search(items, state) -> str | None:
     return None
 
 
-def _flatten(items) -> list:
+def _flatten(items: Any) -> list[Any]:
     """The sequence of a body, non-capturing and capturing groups opened up."""
     out = []
     for op, av in items:
@@ -67,22 +69,24 @@ def _flatten(items) -> list:
     return out
 
 
-def _ambiguous(body, state) -> str | None:
+def _ambiguous(body: Any, state: Any) -> str | None:
     seq = _flatten(body)
     for i, (op, av) in enumerate(seq):
         if op not in _REPEATS or av[0] == av[1]:
-            continue   # only a variable-length repeat can take more or less of a run
-        rest = seq[:i] + seq[i + 1:]
+            continue  # only a variable-length repeat can take more or less of a run
+        rest = seq[:i] + seq[i + 1 :]
         if all(_nullable([x]) for x in rest):
             return f"{_unparse([(op, av)])} is all an iteration requires, so a run splits into iterations in many ways"
         inner = _chars(av[2], state)
         if inner and all(_nullable([x]) or _absorbed(x, inner, state) for x in rest):
-            return (f"{_unparse([(op, av)])} also matches what {_unparse(rest)} requires, "
-                    "so a run splits into iterations in many ways")
+            return (
+                f"{_unparse([(op, av)])} also matches what {_unparse(rest)} requires, "
+                "so a run splits into iterations in many ways"
+            )
     return None
 
 
-def _absorbed(item, inner: frozenset, state) -> bool:
+def _absorbed(item: Any, inner: frozenset[Any], state: Any) -> bool:
     """Everything ``item`` requires can be matched by the characters ``inner``."""
     op, av = item
     if op in _REPEATS:
@@ -95,11 +99,11 @@ def _absorbed(item, inner: frozenset, state) -> bool:
     return bool(chars) and bool(chars & inner)
 
 
-def _absorbed_seq(items, inner, state) -> bool:
+def _absorbed_seq(items: Any, inner: Any, state: Any) -> bool:
     return all(_nullable([x]) or _absorbed(x, inner, state) for x in items)
 
 
-def _chars(items, state) -> frozenset:
+def _chars(items: Any, state: Any) -> frozenset[Any]:
     """The sample characters matched by a one-character body (empty if it is not one)."""
     if len(items) != 1 or items[0][0] not in (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY):
         if len(items) == 1 and items[0][0] == C.SUBPATTERN:
@@ -113,7 +117,7 @@ def _chars(items, state) -> frozenset:
     return frozenset(ch for ch in _SAMPLE if compiled.fullmatch(ch))
 
 
-def _nullable(items) -> bool:
+def _nullable(items: Any) -> bool:
     for op, av in items:
         if op in _REPEATS:
             if av[0] > 0 and not _nullable(av[2]):
@@ -129,8 +133,14 @@ def _nullable(items) -> bool:
     return True
 
 
-_CATEGORIES = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
-               C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}
+_CATEGORIES = {
+    C.CATEGORY_DIGIT: r"\d",
+    C.CATEGORY_NOT_DIGIT: r"\D",
+    C.CATEGORY_SPACE: r"\s",
+    C.CATEGORY_NOT_SPACE: r"\S",
+    C.CATEGORY_WORD: r"\w",
+    C.CATEGORY_NOT_WORD: r"\W",
+}
 _SPECIAL = set(".^$*+?{}[]\\|()")
 
 
@@ -138,10 +148,10 @@ def _lit(code: int) -> str:
     ch = chr(code)
     if ch in _SPECIAL:
         return "\\" + ch
-    return ch if ch.isprintable() and ch != " " or ch == " " else f"\\x{code:02x}"
+    return ch if (ch.isprintable() and ch != " ") or ch == " " else f"\\x{code:02x}"
 
 
-def _unparse(items) -> str:
+def _unparse(items: Any) -> str:
     """The regex text of parsed ``items`` (for messages: what the author wrote, normalised)."""
     out = []
     for op, av in items:
@@ -161,21 +171,20 @@ def _unparse(items) -> str:
         elif op in _REPEATS:
             low, high, body = av
             inner = _unparse(body)
-            if len(body) != 1 or body[0][0] in (C.BRANCH,) or (body[0][0] == C.LITERAL and False):
+            if len(body) != 1 or body[0][0] == C.BRANCH:
                 inner = inner if body and body[0][0] == C.SUBPATTERN and len(body) == 1 else f"(?:{inner})"
             q = {(0, C.MAXREPEAT): "*", (1, C.MAXREPEAT): "+", (0, 1): "?"}.get((low, high))
             if q is None:
-                q = "{%d,}" % low if high == C.MAXREPEAT else ("{%d}" % low if low == high else "{%d,%d}" % (low, high))
+                q = f"{{{low},}}" if high == C.MAXREPEAT else (f"{{{low}}}" if low == high else f"{{{low},{high}}}")
             out.append(inner + q + ("?" if op == C.MIN_REPEAT else ""))
         elif op == C.AT:
-            out.append({C.AT_BEGINNING: "^", C.AT_END: "$", C.AT_BOUNDARY: r"\b",
-                        C.AT_NON_BOUNDARY: r"\B"}.get(av, ""))
+            out.append({C.AT_BEGINNING: "^", C.AT_END: "$", C.AT_BOUNDARY: r"\b", C.AT_NON_BOUNDARY: r"\B"}.get(av, ""))
         else:
             out.append("…")
     return "".join(out)
 
 
-def _unparse_in(av) -> str:
+def _unparse_in(av: Any) -> str:
     if len(av) == 1 and av[0][0] == C.CATEGORY:
         return _CATEGORIES.get(av[0][1], "[…]")
     parts, neg = [], False

@@ -10,6 +10,7 @@ a few thousand characters would stall the sidecar on a long record.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import regex
 
@@ -21,7 +22,7 @@ _BASE_CHARS = " a0A\t.-:/_\\x"
 _ENDINGS = ("\x00", "!", "\n")
 
 
-def _walk(items, chars: set, literals: list, run: list):
+def _walk(items: Any, chars: set[Any], literals: list[Any], run: list[Any]) -> None:
     for op, av in items:
         if op == C.LITERAL:
             run.append(chr(av))
@@ -50,7 +51,7 @@ def _walk(items, chars: set, literals: list, run: list):
         literals.append("".join(run))
 
 
-def _sample(items) -> str:
+def _sample(items: Any) -> str:
     """A short string matched by the sequence ``items`` (best effort)."""
     out = []
     for op, av in items:
@@ -81,7 +82,7 @@ def _sample(items) -> str:
     return "".join(out)
 
 
-def _prefixes(items, depth: int = 0) -> list[str]:
+def _prefixes(items: Any, depth: int = 0) -> list[str]:
     """Strings that match the regex up to each element: where a pump can be pushed in."""
     out = []
     for i, (op, av) in enumerate(items):
@@ -96,7 +97,7 @@ def _prefixes(items, depth: int = 0) -> list[str]:
 
 def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
     """Strings likely to expose exponential or polynomial backtracking in ``source``."""
-    chars, literals = set(_BASE_CHARS), []
+    chars, literals = set(_BASE_CHARS), list[str]()
     prefixes: list[str] = []
     try:
         parsed = P.parse(source).data
@@ -107,11 +108,11 @@ def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
     chars.discard("\n")
     pumps = [c * length for c in sorted(chars)]
     pattern_chars = sorted(c for c in chars if c not in _BASE_CHARS)[:12]
-    for a in pattern_chars + [" ", "a"]:
-        for b in pattern_chars + [" ", "a"]:
+    for a in [*pattern_chars, " ", "a"]:
+        for b in [*pattern_chars, " ", "a"]:
             if a < b:
                 pumps.append((a + b) * (length // 2))
-    prefixes = list(dict.fromkeys([""] + literals[:6] + [p for p in prefixes if p][:24]))
+    prefixes = list(dict.fromkeys(["", *literals[:6], *[p for p in prefixes if p][:24]]))
     out = []
     for prefix in prefixes:
         for pump in pumps:
@@ -120,7 +121,7 @@ def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
     return out
 
 
-def find_slow_input(compiled: regex.Pattern, source: str, budget_s: float = BUDGET_S) -> str | None:
+def find_slow_input(compiled: regex.Pattern[str], source: str, budget_s: float = BUDGET_S) -> str | None:
     """A short description of an input on which ``compiled`` is far too slow, or None.
 
     "Too slow" is over a fifth of the budget on a few thousand characters, twice in a row
@@ -133,7 +134,7 @@ def find_slow_input(compiled: regex.Pattern, source: str, budget_s: float = BUDG
     return None
 
 
-def _too_slow(compiled: regex.Pattern, text: str, budget_s: float, limit: float) -> bool:
+def _too_slow(compiled: regex.Pattern[str], text: str, budget_s: float, limit: float) -> bool:
     t0 = time.perf_counter()
     try:
         compiled.search(text, timeout=budget_s)

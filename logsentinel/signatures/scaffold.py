@@ -9,13 +9,54 @@ import re
 from logsentinel.signatures.model import ID_RE, PRIORITY_RESPONSE_S
 
 _PREFIX = re.compile(
-    r"^\s*(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\s+\w+\])\s*"   # time
-    r"(?:\|?\s*(?:\[[^\]]*\]|\d+)\s*)?"                                                                    # thread
-    r"(?:\|?\s*(?:TRACE|DEBUG|INFO|INF|WARN|WARNING|WRN|ERROR|ERR|FATAL|FTL|CRITICAL)\b\s*)?", re.I)
+    r"^\s*(?:\[?\d{4}-\d\d-\d\d[T ][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?|\[\d\d:\d\d:\d\d(?:[.,]\d+)?\s+\w+\])\s*"  # time
+    r"(?:\|?\s*(?:\[[^\]]*\]|\d+)\s*)?"  # thread
+    r"(?:\|?\s*(?:TRACE|DEBUG|INFO|INF|WARN|WARNING|WRN|ERROR|ERR|FATAL|FTL|CRITICAL)\b\s*)?",
+    re.I,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z]{2,}")
-_STOP = {"the", "and", "for", "with", "from", "into", "was", "were", "has", "have", "had", "been", "are", "this",
-         "that", "will", "not", "but", "its", "you", "all", "any", "can", "out", "off", "per", "via", "http", "https",
-         "www", "com", "exe", "dll", "error", "warn", "info", "debug", "fatal", "system", "exception"}
+_STOP = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "into",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "been",
+    "are",
+    "this",
+    "that",
+    "will",
+    "not",
+    "but",
+    "its",
+    "you",
+    "all",
+    "any",
+    "can",
+    "out",
+    "off",
+    "per",
+    "via",
+    "http",
+    "https",
+    "www",
+    "com",
+    "exe",
+    "dll",
+    "error",
+    "warn",
+    "info",
+    "debug",
+    "fatal",
+    "system",
+    "exception",
+}
 MAX_WORDS = 4
 
 
@@ -26,7 +67,7 @@ def words_of(line: str) -> list[str]:
     body = _PREFIX.sub("", first)
     out: list[str] = []
     for token in re.split(r"[\s|]+", body):
-        if "." in token and re.fullmatch(r"[\w.]+", token):   # a logger name: its last part says the component
+        if "." in token and re.fullmatch(r"[\w.]+", token):  # a logger name: its last part says the component
             token = token.rsplit(".", 1)[-1]
         for word in _WORD.findall(token):
             if word.lower() not in _STOP and word.lower() not in (w.lower() for w in out):
@@ -44,8 +85,13 @@ def propose_regex(line: str) -> str | None:
     return "(?i)" + "{{gap}}".join(rf"\b{re.escape(w)}\b" for w in keep)
 
 
-def skeleton(sig_id: str, priority: str, title: str | None = None, line: str | None = None,
-             schema: str = "../docs/signature.schema.json") -> str:
+def skeleton(
+    sig_id: str,
+    priority: str,
+    title: str | None = None,
+    line: str | None = None,
+    schema: str = "../docs/signature.schema.json",
+) -> str:
     if not ID_RE.match(sig_id):
         raise ValueError(f"{sig_id!r}: an id is lower-case letters, digits, '.', '_' and '-' (e.g. webex.sync_failed)")
     priority = priority.upper()
@@ -60,7 +106,7 @@ def skeleton(sig_id: str, priority: str, title: str | None = None, line: str | N
 # `logsentinel test --why-not {sig_id} '<a line>'`. Shared words ({{{{fail}}}}, {{{{gap}}}}, ...)
 # are in _vocabulary.yaml of the bundled library.
 id: {sig_id}
-title: '{(title or 'TODO a short human title').replace("'", "''")}'
+title: '{(title or "TODO a short human title").replace("'", "''")}'
 monitored_event: TODO the row of the proactive-support table this detects
 application: TODO
 category: anomaly          # degradation, anomaly, space, capacity or cloud
@@ -68,7 +114,7 @@ priority: {priority}               # response time {hours} h
 description: >
   TODO: what happened, and what support should check first.
 match:
-  # {'proposed from the line below: keep the words that say what happened' if proposed else 'TODO: a component word near a failure word'}
+  # {"proposed from the line below: keep the words that say what happened" if proposed else "TODO: a component word near a failure word"}
   - '{regex}'
 # exclude:                 # records that match but must not raise it
 #   - '(?i)\\b(?:0|no) errors\\b'

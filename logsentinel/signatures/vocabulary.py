@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from logsentinel.signatures.model import Problem
 
@@ -40,10 +41,10 @@ class Origin:
 
 @dataclass
 class Expansion:
-    source: str                     # the regex to compile
-    origins: list[Origin]           # one per character of ``source``
+    source: str  # the regex to compile
+    origins: list[Origin]  # one per character of ``source``
     unknown: list[str] = field(default_factory=list)
-    broken: list[str] = field(default_factory=list)   # fragments used that do not compile by themselves
+    broken: list[str] = field(default_factory=list)  # fragments used that do not compile by themselves
     cycle: list[str] | None = None  # names of a cycle met while expanding
 
 
@@ -54,16 +55,19 @@ class Vocabulary:
     broken: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, data, file: str) -> tuple["Vocabulary", list[Problem]]:
+    def build(cls, data: Any, file: str) -> tuple[Vocabulary, list[Problem]]:
         """From a vocabulary file's YAML: ``fragments: {name: regex}``."""
         vocab, problems = cls(), []
 
-        def bad(line, key, message):
+        def bad(line: Any, key: Any, message: Any) -> None:
             problems.append(Problem(file, line, None, key, message))
 
         if not isinstance(data, dict) or set(data) - {"fragments"} or not isinstance(data.get("fragments"), dict):
-            bad(getattr(data, "line", None), None, "a vocabulary file holds one key, 'fragments', "
-                "a mapping of name: regex")
+            bad(
+                getattr(data, "line", None),
+                None,
+                "a vocabulary file holds one key, 'fragments', a mapping of name: regex",
+            )
             return vocab, problems
         frags = data["fragments"]
         for name, text in frags.items():
@@ -76,7 +80,7 @@ class Vocabulary:
                 vocab.fragments[name] = Fragment(name, text, file, line)
         return vocab, problems
 
-    def merge(self, other: "Vocabulary") -> None:
+    def merge(self, other: Vocabulary) -> None:
         """A later folder's fragments add to, and replace, earlier ones."""
         self.fragments.update(other.fragments)
         self.broken.update(other.broken)
@@ -89,8 +93,9 @@ class Vocabulary:
         exp.source = "".join(out)
         return exp
 
-    def _expand(self, text: str, origin: str | None, stack: list[str], out: list[str],
-                origins: list[Origin], exp: Expansion) -> None:
+    def _expand(
+        self, text: str, origin: str | None, stack: list[str], out: list[str], origins: list[Origin], exp: Expansion
+    ) -> None:
         pos = 0
         for m in REF.finditer(text):
             for i in range(pos, m.start()):
@@ -106,11 +111,11 @@ class Vocabulary:
             if name in self.broken:
                 exp.broken.append(name)
             if name in stack:
-                exp.cycle = stack[stack.index(name):] + [name]
+                exp.cycle = [*stack[stack.index(name) :], name]
                 continue
             out.append("(?:")
             origins.extend([Origin(origin, m.start())] * 3)
-            self._expand(frag.text, name, stack + [name], out, origins, exp)
+            self._expand(frag.text, name, [*stack, name], out, origins, exp)
             out.append(")")
             origins.append(Origin(origin, m.end() - 1))
         for i in range(pos, len(text)):
@@ -128,12 +133,19 @@ class Vocabulary:
             exp = self.expand("{{" + frag.name + "}}")
             if exp.cycle and frozenset(exp.cycle) not in seen:
                 seen.add(frozenset(exp.cycle))
-                problems.append(Problem(frag.file, frag.line, None, f"fragments.{frag.name}",
-                                        "fragments use each other in a cycle: " + " -> ".join(exp.cycle)))
+                problems.append(
+                    Problem(
+                        frag.file,
+                        frag.line,
+                        None,
+                        f"fragments.{frag.name}",
+                        "fragments use each other in a cycle: " + " -> ".join(exp.cycle),
+                    )
+                )
         self.used.clear()
         return problems
 
-    def compile_each(self, compile_error, names) -> list[Problem]:
+    def compile_each(self, compile_error: Any, names: Any) -> list[Problem]:
         """Each of the fragments ``names`` must be a regex by itself (its own fragments
         expanded): a broken one is marked and reported once, where it is defined, with a caret
         under the error; the regexes that use it only name it. ``compile_error(text)`` gives
@@ -149,8 +161,15 @@ class Vocabulary:
             if err is not None:
                 msg, pos = err
                 self.broken.add(name)
-                problems.append(Problem(frag.file, frag.line, None, f"fragments.{name}",
-                                        f"bad regex: {msg}{probe.caret(exp, frag.text, pos)}"))
+                problems.append(
+                    Problem(
+                        frag.file,
+                        frag.line,
+                        None,
+                        f"fragments.{name}",
+                        f"bad regex: {msg}{probe.caret(exp, frag.text, pos)}",
+                    )
+                )
         return problems
 
     def unused(self) -> list[Fragment]:

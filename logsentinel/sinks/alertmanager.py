@@ -45,26 +45,37 @@ def field_labels(event: dict) -> dict:
     """The event's fields as labels, with their true values: those whose names are valid label
     names (and not ours) and whose values are short single lines (a stack trace or an event's
     whole text is no label; it is in the description)."""
-    return {name: str(value) for name, value in (event.get("fields") or {}).items()
-            if name.isidentifier() and name.isascii() and name not in RESERVED_LABELS and not name.startswith("__")
-            and len(str(value)) <= LABEL_VALUE_MAX and "\n" not in str(value)}
+    return {
+        name: str(value)
+        for name, value in (event.get("fields") or {}).items()
+        if name.isidentifier()
+        and name.isascii()
+        and name not in RESERVED_LABELS
+        and not name.startswith("__")
+        and len(str(value)) <= LABEL_VALUE_MAX
+        and "\n" not in str(value)
+    }
 
 
 def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
     labels = {
-        "alertname": event["signature"], "priority": event["priority"],
-        "severity": SEVERITY.get(event["priority"], "warning"), "host": event["host"],
-        "application": event.get("application") or "", "source": event.get("source") or "",
+        "alertname": event["signature"],
+        "priority": event["priority"],
+        "severity": SEVERITY.get(event["priority"], "warning"),
+        "host": event["host"],
+        "application": event.get("application") or "",
+        "source": event.get("source") or "",
     }
     labels.update(field_labels(event))
     if event.get("overdue"):
-        labels["overdue"] = "true"     # routes can escalate on it
+        labels["overdue"] = "true"  # routes can escalate on it
     path = (event.get("path") or "").replace("\\", "/")
     url = generator_url or (f"file://{event['host']}/{path.lstrip('/')}#L{event.get('line') or 0}" if path else "")
     out = {
         "labels": {k: str(v) for k, v in labels.items() if v != ""},
         "annotations": {
-            "summary": f"{event['title']} on {event['host']}" + (f" ({event['count']} times)" if event["count"] > 1 else ""),
+            "summary": f"{event['title']} on {event['host']}"
+            + (f" ({event['count']} times)" if event["count"] > 1 else ""),
             "description": (event.get("message") or "")[:2000],
             "deadline": event["deadline"],
             "count": str(event["count"]),
@@ -83,10 +94,10 @@ class AlertmanagerSink(Sink):
     settings = AlertmanagerSettings
 
     @classmethod
-    def members(cls, name, cfg: AlertmanagerSettings, base, clock):
+    def members(cls, name, cfg: AlertmanagerSettings, base, clock):  # type: ignore[override]  # the registry pairs each type with its settings
         return [cls(f"{name}@{mask_url(url)}", cfg, base, clock, url) for url in cfg.urls]
 
-    def __init__(self, name, cfg: AlertmanagerSettings, base, clock, url: str):
+    def __init__(self, name, cfg: AlertmanagerSettings, base, clock, url: str) -> None:
         super().__init__(name, cfg, base, clock)
         self.url = expand_env(url).rstrip("/") + "/api/v2/alerts"
         self.resend = cfg.resend_interval
@@ -127,16 +138,27 @@ class AlertmanagerSink(Sink):
         active = self._load(store)
         if not active or now - self.last_post < self.resend:
             return None
-        self.client.post_json(self.url, [alert(e, _iso(now + 4 * self.resend), self.generator_url) for e in active.values()])
+        self.client.post_json(
+            self.url, [alert(e, _iso(now + 4 * self.resend), self.generator_url) for e in active.values()]
+        )
         self.last_post = now
         return None
 
     def heartbeat(self, host: str, now: float, interval: float = 60.0) -> None:
-        self.client.post_json(self.url, [{
-            "labels": {"alertname": HEARTBEAT_NAME, "host": host, "severity": "none"},
-            "annotations": {"summary": f"logsentinel on {host} is alive (an always-firing alert: "
-                                       "route it to a dead man's switch)"},
-            "startsAt": _iso(now), "endsAt": _iso(now + 3 * interval)}])
+        self.client.post_json(
+            self.url,
+            [
+                {
+                    "labels": {"alertname": HEARTBEAT_NAME, "host": host, "severity": "none"},
+                    "annotations": {
+                        "summary": f"logsentinel on {host} is alive (an always-firing alert: "
+                        "route it to a dead man's switch)"
+                    },
+                    "startsAt": _iso(now),
+                    "endsAt": _iso(now + 3 * interval),
+                }
+            ],
+        )
 
     def close(self) -> None:
         self.client.close()

@@ -6,6 +6,7 @@ the config loader only picks the type and reads that dataclass (``config.section
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,8 +20,14 @@ POSITIVE = {"positive": True}
 class DeliveryError(Exception):
     """A batch was not delivered. ``permanent`` means retrying cannot help (e.g. HTTP 400)."""
 
-    def __init__(self, message: str, permanent: bool = False, retry_after: float | None = None,
-                 status: int | None = None, body: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        status: int | None = None,
+        body: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
@@ -54,11 +61,11 @@ class Sink:
     deliveries and restarts: ``get(key)`` and ``put(key, value)``."""
 
     type = "?"
-    settings: type[SinkSettings] = SinkSettings
-    batch = 100               # reports per deliver() call
+    settings: builtins.type[SinkSettings] = SinkSettings  # (``type`` above is the type's name)
+    batch = 100  # reports per deliver() call
     default_rate_per_min: float | None = None
 
-    def __init__(self, name: str, cfg: SinkSettings, base: Path, clock: Clock = SYSTEM):
+    def __init__(self, name: str, cfg: SinkSettings, base: Path, clock: Clock = SYSTEM) -> None:
         self.name = name
         self.cfg = cfg
         self.clock = clock
@@ -68,7 +75,7 @@ class Sink:
         self.backoff_max = float(cfg.backoff_max)
 
     @classmethod
-    def members(cls, name: str, cfg: SinkSettings, base: Path, clock: Clock) -> list["Sink"]:
+    def members(cls, name: str, cfg: SinkSettings, base: Path, clock: Clock) -> list[Sink]:
         """The queues one configured sink makes (one; an HA cluster makes one per member)."""
         return [cls(name, cfg, base, clock)]
 

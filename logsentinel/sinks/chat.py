@@ -8,11 +8,17 @@ a webhook request is received") accept.
 
 from __future__ import annotations
 
-SLACK_HEADER_MAX = 150      # a header block's plain_text
-SLACK_TEXT_MAX = 3000       # a section's text
+SLACK_HEADER_MAX = 150  # a header block's plain_text
+SLACK_TEXT_MAX = 3000  # a section's text
 COLOUR = {"P1": "attention", "P2": "warning", "P3": "accent", "P4": "default"}
-REPORT_WORD = {"fired": "fired", "repeated": "still occurring", "overdue": "OVERDUE", "resolved": "resolved",
-               "closed": "quiet (closed)", "updated": "updated"}
+REPORT_WORD = {
+    "fired": "fired",
+    "repeated": "still occurring",
+    "overdue": "OVERDUE",
+    "resolved": "resolved",
+    "closed": "quiet (closed)",
+    "updated": "updated",
+}
 
 
 def _first_line(event: dict, limit: int = 300) -> str:
@@ -29,16 +35,29 @@ def _cut(text: str, limit: int) -> str:
 
 
 def slack_body(event: dict) -> dict:
-    facts = [("Priority", event["priority"] + (" (overdue)" if event.get("overdue") else "")), ("Host", event["host"]),
-             ("Deadline", event["deadline"]), ("Count", str(event["count"])), ("Signature", event["signature"]),
-             ("Status", event["status"])]
+    facts = [
+        ("Priority", event["priority"] + (" (overdue)" if event.get("overdue") else "")),
+        ("Host", event["host"]),
+        ("Deadline", event["deadline"]),
+        ("Count", str(event["count"])),
+        ("Signature", event["signature"]),
+        ("Status", event["status"]),
+    ]
     return {
         "text": _cut(_headline(event), SLACK_TEXT_MAX),
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": _cut(_headline(event), SLACK_HEADER_MAX)}},
-            {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{_escape(value)}"} for name, value in facts]},
-            {"type": "section", "text": {"type": "mrkdwn", "text": _cut("```" + _first_line(event).replace("```", "'''") + "```",
-                                                                       SLACK_TEXT_MAX)}},
+            {
+                "type": "section",
+                "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{_escape(value)}"} for name, value in facts],
+            },
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _cut("```" + _first_line(event).replace("```", "'''") + "```", SLACK_TEXT_MAX),
+                },
+            },
         ],
     }
 
@@ -49,17 +68,33 @@ def teams_body(event: dict) -> dict:
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            {"type": "TextBlock", "text": _headline(event), "weight": "Bolder", "size": "Medium", "wrap": True,
-             "color": COLOUR.get(event["priority"], "default")},
-            {"type": "FactSet", "facts": [
-                {"title": "Priority", "value": event["priority"] + (" (overdue)" if event.get("overdue") else "")},
-                {"title": "Host", "value": event["host"]}, {"title": "Deadline", "value": event["deadline"]},
-                {"title": "Count", "value": str(event["count"])}, {"title": "Signature", "value": event["signature"]}]},
+            {
+                "type": "TextBlock",
+                "text": _headline(event),
+                "weight": "Bolder",
+                "size": "Medium",
+                "wrap": True,
+                "color": COLOUR.get(event["priority"], "default"),
+            },
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": "Priority", "value": event["priority"] + (" (overdue)" if event.get("overdue") else "")},
+                    {"title": "Host", "value": event["host"]},
+                    {"title": "Deadline", "value": event["deadline"]},
+                    {"title": "Count", "value": str(event["count"])},
+                    {"title": "Signature", "value": event["signature"]},
+                ],
+            },
             {"type": "TextBlock", "text": _first_line(event), "wrap": True, "fontType": "Monospace", "isSubtle": True},
         ],
     }
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
 
 
 def _escape(text: str) -> str:

@@ -11,15 +11,14 @@ sink nor memory.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import os
 import re
 import socket
 import threading
-
 from dataclasses import dataclass, field
-
 from urllib.parse import urljoin, urlparse
 
 import requests
@@ -36,11 +35,13 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def expand_env(value: str) -> str:
     """Replace ${NAME} with the environment variable NAME (KeyError names a missing one)."""
+
     def repl(m: re.Match) -> str:
         name = m.group(1)
         if name not in os.environ:
             raise KeyError(name)
         return os.environ[name]
+
     return _ENV.sub(repl, value)
 
 
@@ -66,7 +67,7 @@ class HttpSettings(SinkSettings):
     verify_tls: bool = True
     ca_file: str | None = field(default=None, metadata={"path": True})
 
-    def client(self, clock: Clock, headers: dict | None = None) -> "HttpClient":
+    def client(self, clock: Clock, headers: dict | None = None) -> HttpClient:
         return HttpClient(self.timeout, self.verify_tls, self.ca_file, headers, clock)
 
     def env_values(self) -> list[tuple[str, str]]:
@@ -89,7 +90,7 @@ class HttpSettings(SinkSettings):
 class _Watch:
     """The connection one request runs on, and whether its deadline cut it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.conn = None
         self.fired = False
         self.lock = threading.Lock()
@@ -101,13 +102,11 @@ class _Watch:
             self.fired = True
             sock = getattr(self.conn, "sock", None)
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
-def _watched(pool_cls, adapter: "_DeadlineAdapter"):
+def _watched(pool_cls, adapter: _DeadlineAdapter):
     class Watched(pool_cls):
         def _get_conn(self, timeout=None):
             conn = super()._get_conn(timeout=timeout)
@@ -116,6 +115,7 @@ def _watched(pool_cls, adapter: "_DeadlineAdapter"):
                 with watch.lock:
                     watch.conn = conn
             return conn
+
     return Watched
 
 
@@ -126,11 +126,13 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
     watch: _Watch | None = None
 
     def _patch(self, manager):
-        manager.pool_classes_by_scheme = {"http": _watched(urllib3.HTTPConnectionPool, self),
-                                          "https": _watched(urllib3.HTTPSConnectionPool, self)}
+        manager.pool_classes_by_scheme = {
+            "http": _watched(urllib3.HTTPConnectionPool, self),
+            "https": _watched(urllib3.HTTPSConnectionPool, self),
+        }
         return manager
 
-    def init_poolmanager(self, *args, **kwargs):
+    def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         self._patch(self.poolmanager)
 
@@ -142,8 +144,14 @@ class HttpClient:
     """A requests session with the sink's TLS settings and timeout. ``timeout`` is a deadline
     for the whole request: connecting, the status and headers, and the (capped) body."""
 
-    def __init__(self, timeout: float = 10.0, verify_tls: bool = True, ca_file: str | None = None,
-                 headers: dict | None = None, clock: Clock = SYSTEM):
+    def __init__(
+        self,
+        timeout: float = 10.0,
+        verify_tls: bool = True,
+        ca_file: str | None = None,
+        headers: dict | None = None,
+        clock: Clock = SYSTEM,
+    ) -> None:
         self.clock = clock
         self.session = requests.Session()
         self.session.trust_env = True  # proxies from HTTPS_PROXY / NO_PROXY
@@ -177,9 +185,16 @@ class HttpClient:
         timer.daemon = True
         timer.start()
         try:
-            resp = self.session.post(url, data=data, headers=self.headers, timeout=self.timeout, verify=self.verify,
-                                     allow_redirects=False, stream=True)
-            if watch.fired:    # the headers were cut at the deadline: what came is no answer
+            resp = self.session.post(
+                url,
+                data=data,
+                headers=self.headers,
+                timeout=self.timeout,
+                verify=self.verify,
+                allow_redirects=False,
+                stream=True,
+            )
+            if watch.fired:  # the headers were cut at the deadline: what came is no answer
                 resp.close()
                 raise DeliveryError(f"{shown}: no answer within {self.timeout}s")
             _read_capped(resp, deadline, self.clock)
@@ -200,8 +215,12 @@ class HttpClient:
             return resp
         if 300 <= resp.status_code < 400:
             where = mask_url(resp.headers.get("Location", "no Location"))
-            raise DeliveryError(f"{url}: HTTP {resp.status_code} redirect to {where}: not followed for a POST "
-                                "(set the sink's url to where it points)", permanent=True, status=resp.status_code)
+            raise DeliveryError(
+                f"{url}: HTTP {resp.status_code} redirect to {where}: not followed for a POST "
+                "(set the sink's url to where it points)",
+                permanent=True,
+                status=resp.status_code,
+            )
         snippet = _short(resp.text, BODY_SNIPPET)
         message = f"{url}: HTTP {resp.status_code}: {snippet}"
         if resp.status_code in (429, 503):
@@ -229,7 +248,7 @@ def _read_capped(resp: requests.Response, deadline: float, clock: Clock) -> None
     deadline too."""
     body = bytearray()
     raw = resp.raw
-    read1 = getattr(raw, "read1", None)   # urllib3 >= 2.3
+    read1 = getattr(raw, "read1", None)  # urllib3 >= 2.3
     try:
         while len(body) < MAX_BODY_BYTES and clock.monotonic() < deadline:
             chunk = read1(8192, decode_content=True) if read1 else raw.read(1024, decode_content=True)
@@ -237,11 +256,11 @@ def _read_capped(resp: requests.Response, deadline: float, clock: Clock) -> None
                 break
             body += chunk
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-        pass   # the status has come: a body cut short changes nothing about delivery
+        pass  # the status has come: a body cut short changes nothing about delivery
     finally:
         resp.close()
-        resp._content = bytes(body[:MAX_BODY_BYTES])   # what .text shows
-        resp._content_consumed = True
+        resp._content = bytes(body[:MAX_BODY_BYTES])  # what .text shows
+        resp._content_consumed = True  # type: ignore[attr-defined]  # (requests' own flag: .text reads _content)
 
 
 _ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\] ([^\"')\]]+)")
@@ -254,6 +273,6 @@ def _short(text: str, n: int = 200) -> str:
     errno_reason = _ERRNO.search(text)
     if errno_reason:
         return errno_reason.group(1).strip()
-    if "Read timed out" in text or "timed out" in text and "Caused by" in text:
+    if "Read timed out" in text or ("timed out" in text and "Caused by" in text):
         return "timed out"
     return text if len(text) <= n else text[: n - 1] + "…"

@@ -9,6 +9,7 @@ identity) is simply appended to.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,7 +34,7 @@ class JsonlSink(Sink):
     type = "jsonl"
     settings = JsonlSettings
 
-    def __init__(self, name, cfg: JsonlSettings, base: Path, clock):
+    def __init__(self, name, cfg: JsonlSettings, base: Path, clock) -> None:
         super().__init__(name, cfg, base, clock)
         path = Path(cfg.path)
         self.path = path if path.is_absolute() else base / path
@@ -50,8 +51,11 @@ class JsonlSink(Sink):
         if (known["key"] and file_key(st, self.path) != known["key"]) or st.st_size < known["size"]:
             return  # rotated or replaced by someone else: nothing of ours to cut
         if st.st_size > known["size"]:
-            log.warning("%s: cutting %d bytes of a batch that was written but not confirmed before a stop",
-                        self.path, st.st_size - known["size"])
+            log.warning(
+                "%s: cutting %d bytes of a batch that was written but not confirmed before a stop",
+                self.path,
+                st.st_size - known["size"],
+            )
             with open(self.path, "r+b") as fh:
                 fh.truncate(known["size"])
 
@@ -75,7 +79,7 @@ class JsonlSink(Sink):
                     fh.flush()
                     os.fsync(fh.fileno())
                 except OSError:
-                    _cut(fh, start)   # a disk full mid-batch: no broken line, no half batch to repeat
+                    _cut(fh, start)  # a disk full mid-batch: no broken line, no half batch to repeat
                     raise
                 size = fh.tell()
                 key = file_key(os.fstat(fh.fileno()), self.path)
@@ -86,8 +90,5 @@ class JsonlSink(Sink):
 
 def _cut(fh, size: int) -> None:
     """Take back what a failed write left after ``size`` (what was buffered is dropped too)."""
-    try:
+    with contextlib.suppress(OSError, ValueError):  # the retry's start-up check (``recover``) cuts it then
         fh.truncate(size)
-    except (OSError, ValueError):
-        pass   # the retry's start-up check (``recover``) cuts it then
-

@@ -33,7 +33,7 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
         if event.get("count", 1) > 1:
             summary += f" ({event['count']} times)"
         severity = SEVERITY.get(event["priority"], "warning")
-        if event.get("overdue"):   # its deadline passed while it was still firing: one step up
+        if event.get("overdue"):  # its deadline passed while it was still firing: one step up
             severity = raised(severity)
             summary = "OVERDUE " + summary
         body["payload"] = {
@@ -45,10 +45,16 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
             "group": event.get("category"),
             "class": event["signature"],
             "custom_details": {
-                "priority": event["priority"], "deadline": event["deadline"], "count": event["count"],
-                "first_seen": event["first_seen"], "last_seen": event["last_seen"],
-                "fields": event.get("fields", {}), "message": event.get("message", ""),
-                "source": event.get("source"), "path": event.get("path"), "line": event.get("line"),
+                "priority": event["priority"],
+                "deadline": event["deadline"],
+                "count": event["count"],
+                "first_seen": event["first_seen"],
+                "last_seen": event["last_seen"],
+                "fields": event.get("fields", {}),
+                "message": event.get("message", ""),
+                "source": event.get("source"),
+                "path": event.get("path"),
+                "line": event.get("line"),
                 "event_id": event["id"],
             },
         }
@@ -58,7 +64,7 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
 @dataclass(frozen=True, kw_only=True)
 class PagerDutySettings(HttpSettings):
     routing_key: str
-    url: str | None = None    # the Events API v2 endpoint, DEFAULT_URL when not set
+    url: str | None = None  # the Events API v2 endpoint, DEFAULT_URL when not set
 
     def target(self) -> str | None:
         return self.url
@@ -73,7 +79,7 @@ class PagerDutySink(Sink):
     batch = 1
     default_rate_per_min = 120.0
 
-    def __init__(self, name, cfg: PagerDutySettings, base, clock):
+    def __init__(self, name, cfg: PagerDutySettings, base, clock) -> None:
         super().__init__(name, cfg, base, clock)
         self.routing_key = expand_env(cfg.routing_key)
         self.url = expand_env(cfg.url or DEFAULT_URL)

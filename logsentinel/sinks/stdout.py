@@ -22,7 +22,7 @@ class StdoutSink(Sink):
         data = "".join(r + "\n" for r in reports).encode("utf-8")
         try:
             buffer = getattr(sys.stdout, "buffer", None)
-            if buffer is None:       # a replaced stdout (tests, embedding): text it is
+            if buffer is None:  # a replaced stdout (tests, embedding): text it is
                 sys.stdout.write(data.decode("utf-8"))
                 sys.stdout.flush()
             else:

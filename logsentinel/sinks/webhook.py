@@ -16,10 +16,14 @@ from logsentinel.timefmt import iso_s
 class WebhookSettings(HttpSettings):
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    format: str = "event"          # event, slack or teams
+    format: str = "event"  # event, slack or teams
 
     def problems(self) -> list[tuple[str, str]]:
-        bad = [] if self.format in ("event", *FORMATS) else [("format", f"expected event, slack or teams, got {self.format!r}")]
+        bad = (
+            []
+            if self.format in ("event", *FORMATS)
+            else [("format", f"expected event, slack or teams, got {self.format!r}")]
+        )
         return bad + super().problems()
 
     def target(self) -> str:
@@ -34,7 +38,7 @@ class WebhookSink(Sink):
     settings = WebhookSettings
     batch = 1  # one report per request: a permanent refusal concerns that report only
 
-    def __init__(self, name, cfg: WebhookSettings, base, clock):
+    def __init__(self, name, cfg: WebhookSettings, base, clock) -> None:
         super().__init__(name, cfg, base, clock)
         self.url = expand_env(cfg.url)
         self.client = cfg.client(clock, {k: expand_env(v) for k, v in cfg.headers.items()})

@@ -14,15 +14,16 @@ import json
 import sqlite3
 from pathlib import Path
 
-from logsentinel.state.migrate import SCHEMA_VERSION, upgrade_schema
 from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
 from logsentinel.dispatch.outbox import Connection, StateError, connect
 from logsentinel.sources.eventlog.follow import BookmarkRow
 from logsentinel.sources.files.position import FileRow
+from logsentinel.state.migrate import SCHEMA_VERSION, upgrade_schema
 
-__all__ = ["State", "StateError", "FileRow"]
+__all__ = ["FileRow", "State", "StateError"]
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     source TEXT NOT NULL,
@@ -50,7 +51,9 @@ CREATE TABLE IF NOT EXISTS bookmarks (
     since INTEGER NOT NULL,          -- epoch ms the channel was first read from
     PRIMARY KEY (source, channel)
 );
-""" + OUTBOX_SCHEMA
+"""
+    + OUTBOX_SCHEMA
+)
 
 
 class State(Connection):
@@ -87,15 +90,17 @@ class State(Connection):
 
     # ---- files --------------------------------------------------------------------------
     def load_files(self, source: str) -> list[FileRow]:
-        rows = self.db.execute("SELECT source, file_key, path, head, offset, reader, gone FROM files "
-                               "WHERE source = ?", (source,)).fetchall()
+        rows = self.db.execute(
+            "SELECT source, file_key, path, head, offset, reader, gone FROM files WHERE source = ?", (source,)
+        ).fetchall()
         return [FileRow(r[0], r[1], r[2], bytes(r[3]), r[4], json.loads(r[5]), bool(r[6])) for r in rows]
 
     @staticmethod
     def save_file(db, row: FileRow, now: float) -> None:
-        db.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (row.source, row.file_key, row.path, row.head, row.offset, json.dumps(row.reader),
-                    int(row.gone), now))
+        db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.source, row.file_key, row.path, row.head, row.offset, json.dumps(row.reader), int(row.gone), now),
+        )
 
     @staticmethod
     def forget_file(db, source: str, file_key: str) -> None:
@@ -108,12 +113,16 @@ class State(Connection):
 
     # ---- event-log bookmarks ----------------------------------------------------------------
     def load_bookmarks(self, source: str) -> list[BookmarkRow]:
-        return [BookmarkRow(*r) for r in self.db.execute(
-            "SELECT source, channel, xml, since FROM bookmarks WHERE source = ?", (source,))]
+        return [
+            BookmarkRow(*r)
+            for r in self.db.execute("SELECT source, channel, xml, since FROM bookmarks WHERE source = ?", (source,))
+        ]
 
     @staticmethod
     def save_bookmark(db, row: BookmarkRow) -> None:
-        db.execute("INSERT OR REPLACE INTO bookmarks VALUES (?, ?, ?, ?)", (row.source, row.channel, row.xml, row.since))
+        db.execute(
+            "INSERT OR REPLACE INTO bookmarks VALUES (?, ?, ?, ?)", (row.source, row.channel, row.xml, row.since)
+        )
 
     # ---- detector -----------------------------------------------------------------------
     def load_detector(self) -> dict | None:

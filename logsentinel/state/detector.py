@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from logsentinel.state.migrate import upgrade_snapshot
 from logsentinel.detection.detector import Detector
 from logsentinel.signatures.model import Signature
+from logsentinel.state.migrate import upgrade_snapshot
 
 if TYPE_CHECKING:
     from logsentinel.config.load import Config
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("logsentinel.run")
 
 
-def build_detector(signatures: list[Signature], config: "Config", snapshot: dict | None = None) -> Detector:
+def build_detector(signatures: list[Signature], config: Config, snapshot: dict | None = None) -> Detector:
     """A detector for ``signatures`` that takes over ``snapshot`` (of any release)."""
     detector = Detector(signatures, config.host, config.redactor(), config.escalation_repeat_s)
     if snapshot:

@@ -5,9 +5,11 @@ that holds it; ``status``, ``outbox`` and ``validate`` take no lock and work mea
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import BinaryIO
 
-LOCK_OFFSET = 1 << 20   # Windows locks bytes: lock one far from the pid, which stays readable
+LOCK_OFFSET = 1 << 20  # Windows locks bytes: lock one far from the pid, which stays readable
 
 
 class StateInUse(Exception):
@@ -15,22 +17,24 @@ class StateInUse(Exception):
 
 
 class StateLock:
-    def __init__(self, state_path: Path):
+    def __init__(self, state_path: Path) -> None:
         self.state = Path(state_path)
         self.path = Path(str(state_path) + ".lock")
-        self.fh = None
+        self.fh: BinaryIO | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+b")
+        fh = open(self.path, "a+b")  # noqa: SIM115 (held for the life of the sidecar: release() closes it)
         try:
             _lock(fh)
         except OSError:
             fh.seek(0)
             holder = fh.read(32).decode("ascii", "replace").strip() or "unknown"
             fh.close()
-            raise StateInUse(f"state {self.state} is in use by pid {holder}: one sidecar per state "
-                             "(logsentinel status shows what it does)") from None
+            raise StateInUse(
+                f"state {self.state} is in use by pid {holder}: one sidecar per state "
+                "(logsentinel status shows what it does)"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"{os.getpid()}\n".encode("ascii"))
@@ -39,15 +43,17 @@ class StateLock:
 
     def release(self) -> None:
         if self.fh is not None:
-            self.fh.close()   # closing lets go of the lock
+            self.fh.close()  # closing lets go of the lock
             self.fh = None
 
 
-def _lock(fh) -> None:
-    if os.name == "nt":  # pragma: no cover - Windows only
+def _lock(fh: BinaryIO) -> None:
+    if sys.platform == "win32":  # pragma: no cover - Windows only
         import msvcrt
+
         fh.seek(LOCK_OFFSET)
         msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
     else:
         import fcntl
+
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -20,9 +20,12 @@ SCHEMA_VERSION = 2
 def upgrade_schema(db, found: int) -> None:
     """Bring the schema from version ``found`` to this release's, in the caller's transaction."""
     from logsentinel.dispatch.outbox import StateError
+
     if found > SCHEMA_VERSION:
-        raise StateError(f"the state database has schema {found}, written by a newer logsentinel "
-                         f"(this one knows {SCHEMA_VERSION}): upgrade logsentinel or use another state file")
+        raise StateError(
+            f"the state database has schema {found}, written by a newer logsentinel "
+            f"(this one knows {SCHEMA_VERSION}): upgrade logsentinel or use another state file"
+        )
     if found < SCHEMA_VERSION:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         db.execute("INSERT OR REPLACE INTO meta VALUES ('upgraded_from', ?)", (str(found),))
@@ -42,14 +45,17 @@ def upgrade_snapshot(snap: dict, signatures: list[Signature], host: str) -> tupl
         if sig is None:
             continue  # restore drops events of signatures that no longer exist
         data = dict(data)
-        data["dedup_key"] = (EventKey(sig.id, data["host"]) if data.get("kind") == "absent"
-                             else EventKey.of(sig, data["host"], data.get("fields") or {})).text()
+        data["dedup_key"] = (
+            EventKey(sig.id, data["host"])
+            if data.get("kind") == "absent"
+            else EventKey.of(sig, data["host"], data.get("fields") or {})
+        ).text()
         opened.append(data)
     windows = []
     for old_key, times in (snap.get("pending") or {}).items():
         sig = by_id.get(old_key.split("|", 1)[0])
         fields = _legacy_fields(old_key, sig, host) if sig is not None else None
-        if fields is None:
+        if sig is None or fields is None:
             notes.append(f"threshold window {old_key!r} ({len(times)} hit(s)) could not be carried over")
             continue
         windows.append({"key": EventKey.of(sig, host, fields).text(), "signature": sig.id, "times": list(times)})
@@ -64,14 +70,14 @@ def _legacy_fields(key: str, sig: Signature, host: str) -> dict | None:
     prefix = f"{sig.id}|{host}"
     if not rest.startswith(prefix):
         return None
-    rest = rest[len(prefix):]
+    rest = rest[len(prefix) :]
     values = {}
     names = list(sig.dedup_by)
     for i, name in enumerate(names):
         marker = f"|{name}="
         if not rest.startswith(marker):
             return None
-        rest = rest[len(marker):]
+        rest = rest[len(marker) :]
         end = rest.find(f"|{names[i + 1]}=") if i + 1 < len(names) else len(rest)
         if end < 0:
             return None

@@ -12,16 +12,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from logsentinel.signatures.load import Library, load_effective
 from logsentinel.cache.matcher import build_matcher
+from logsentinel.cache.verdicts import VerdictCache
 from logsentinel.matching.literals import MIN_WORD, required_words
 from logsentinel.matching.matcher import Matcher, evaluate
 from logsentinel.records.blocks import Block, SourceSpec
-from logsentinel.cache.verdicts import VerdictCache
+from logsentinel.records.timestamps import TimeParser
+from logsentinel.signatures.load import Library, load_effective
+from logsentinel.signatures.model import Problem, Signature
 from logsentinel.signatures.nested import find_nested_quantifier
 from logsentinel.signatures.redos import find_slow_input
-from logsentinel.signatures.model import Problem, Signature
-from logsentinel.records.timestamps import TimeParser
 
 
 @dataclass
@@ -59,7 +59,7 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True, slow_i
     gives a regex's slow input, or None)."""
     probs: list[Problem] = []
 
-    def bad(key, message, line=None, level="error"):
+    def bad(key, message, line=None, level: str = "error") -> None:
         probs.append(Problem(sig.file, line or sig.line, sig.id, key, message, level))
 
     _check_match_examples(sig, bad)
@@ -91,8 +91,12 @@ def _check_match_examples(sig: Signature, bad) -> None:
         for name, want in ex.fields.items():
             got = hit.fields.get(name)
             if name not in groups:
-                bad(f"examples.match[{i}].fields.{name}", f"no field {name!r}: the fields of this hit are "
-                    f"{', '.join(groups) if groups else 'none (no named group)'}", ex.line)
+                bad(
+                    f"examples.match[{i}].fields.{name}",
+                    f"no field {name!r}: the fields of this hit are "
+                    f"{', '.join(groups) if groups else 'none (no named group)'}",
+                    ex.line,
+                )
             elif got != want:
                 bad(f"examples.match[{i}].fields.{name}", f"expected {want!r}, got {got!r}", ex.line)
 
@@ -122,41 +126,64 @@ def _check_agreement(sig: Signature, matcher: Matcher, bad) -> None:
         if ex.attrs is not None:
             continue  # an event-log example: records that come whole are not block-scanned
         block = _example_block(ex.text, source)
-        fast = [(m.signature.id, m.kind, tuple(sorted(m.fields.items())))
-                for mr in matcher.scan(block) for m in mr.matches]
-        ref = [(m.signature.id, m.kind, tuple(sorted(m.fields.items())))
-               for mr in matcher.naive(block) for m in mr.matches]
+        fast = [
+            (m.signature.id, m.kind, tuple(sorted(m.fields.items()))) for mr in matcher.scan(block) for m in mr.matches
+        ]
+        ref = [
+            (m.signature.id, m.kind, tuple(sorted(m.fields.items()))) for mr in matcher.naive(block) for m in mr.matches
+        ]
         if fast != ref:
-            bad("examples", f"internal error: the {matcher.engine} matcher disagrees with the reference on "
-                f"{_short(ex.text)} ({fast} != {ref}); please report it", ex.line)
+            bad(
+                "examples",
+                f"internal error: the {matcher.engine} matcher disagrees with the reference on "
+                f"{_short(ex.text)} ({fast} != {ref}); please report it",
+                ex.line,
+            )
     no_form = {key for sig_, key in matcher.no_scan_form(source) if sig_ is sig}
     for key in sorted(no_form):
-        bad(key, "this regex has no block-scan form, so it is tried on every record (slower); "
-            "avoid syntax only the 'regex' module knows", level="warning")
+        bad(
+            key,
+            "this regex has no block-scan form, so it is tried on every record (slower); "
+            "avoid syntax only the 'regex' module knows",
+            level="warning",
+        )
     for _kind, rx in sig.all_regexes():
         if rx.key not in no_form and required_words(rx.source) == []:
-            bad(rx.key, f"no word of {MIN_WORD}+ characters that every match needs: where hyperscan is not "
+            bad(
+                rx.key,
+                f"no word of {MIN_WORD}+ characters that every match needs: where hyperscan is not "
                 "installed, this regex makes the python engine run a regex over every block (much slower); "
-                "name the component or the failure in plain words", rx.line, level="warning")
+                "name the component or the failure in plain words",
+                rx.line,
+                level="warning",
+            )
 
 
 def _check_redos(sig: Signature, bad, slow_input) -> None:
     for _kind, rx in sig.all_regexes() + [("exclude", rx) for rx in sig.exclude]:
         nested = find_nested_quantifier(rx.source, _re_flags(rx))
         if nested is not None:
-            bad(rx.key, f"regex {rx.source!r} has a nested quantifier that can backtrack catastrophically: "
+            bad(
+                rx.key,
+                f"regex {rx.source!r} has a nested quantifier that can backtrack catastrophically: "
                 f"{nested}; make the parts of the repeated group exclusive, e.g. (\\w+\\s)* not (\\w+\\s?)*",
-                rx.line)
+                rx.line,
+            )
             continue
         slow = slow_input(rx)
         if slow is not None:
-            bad(rx.key, f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
-                f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*", rx.line)
+            bad(
+                rx.key,
+                f"regex {rx.source!r} can backtrack catastrophically: it is far too slow "
+                f"on {slow}; remove nested or overlapping quantifiers such as (a+)+ or (.*)*",
+                rx.line,
+            )
 
 
 def _re_flags(rx) -> int:
     """The flags of ``rx`` that Python's own parser knows (case, dot-all, verbose, multi-line)."""
     import re
+
     known = re.IGNORECASE | re.DOTALL | re.VERBOSE | re.MULTILINE
     return rx.compiled.flags & known
 
@@ -168,8 +195,11 @@ def _short(text: str, n: int = 100) -> str:
 
 def _why(sig: Signature, text: str, attrs: dict | None = None) -> str:
     if sig.event is not None and not sig.event.selects(attrs):
-        return " (not an event its 'event' selector takes)" if attrs is not None else \
-            " (a text line: a signature with 'event' looks at event-log records only; write the example as an event)"
+        return (
+            " (not an event its 'event' selector takes)"
+            if attrs is not None
+            else " (a text line: a signature with 'event' looks at event-log records only; write the example as an event)"
+        )
     if any(rx.search(text, 1.0) for rx in sig.match):
         excl = [rx.key for rx in sig.exclude if rx.search(text, 1.0)]
         if excl:
@@ -177,8 +207,13 @@ def _why(sig: Signature, text: str, attrs: dict | None = None) -> str:
     return ""
 
 
-def run_check(folders: list[Path], engine: str = "auto", redos: bool = True, bundled: bool = False,
-              verdicts: VerdictCache | None = None) -> CheckResult:
+def run_check(
+    folders: list[Path],
+    engine: str = "auto",
+    redos: bool = True,
+    bundled: bool = False,
+    verdicts: VerdictCache | None = None,
+) -> CheckResult:
     """Check the library of ``folders``; with ``bundled``, the bundled library they add to.
     ReDoS verdicts come from ``verdicts`` (the on-disk cache when None), so ``check``,
     ``validate``, ``run`` and a reload apply the same checks and re-test only new regexes."""

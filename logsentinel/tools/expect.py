@@ -9,20 +9,20 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
-SHOWN = 120   # characters of a value shown in a difference
+SHOWN = 120  # characters of a value shown in a difference
 
 
 @dataclass(frozen=True)
 class Expected:
     event: dict
-    line: int        # in the expected file
+    line: int  # in the expected file
 
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str               # "missing", "extra" or "field"
-    what: str               # "database.space_low fired 2026-11-27T14:15:00.000Z"
-    line: int | None        # the expected event's line (None for an extra event)
+    kind: str  # "missing", "extra" or "field"
+    what: str  # "database.space_low fired 2026-11-27T14:15:00.000Z"
+    line: int | None  # the expected event's line (None for an extra event)
     field: str | None = None
     expected: object = None
     got: object = None
@@ -91,8 +91,10 @@ def diff_events(expected: list[Expected], got: list[dict], label: str = "expecte
     if not diffs:
         return ""
     counts = {k: sum(d.kind == k for d in diffs) for k in ("missing", "extra", "field")}
-    head = (f"events differ from {label}: {len(expected)} expected, {len(got)} replayed; "
-            f"{counts['missing']} missing, {counts['extra']} extra, {counts['field']} field(s) differ\n")
+    head = (
+        f"events differ from {label}: {len(expected)} expected, {len(got)} replayed; "
+        f"{counts['missing']} missing, {counts['extra']} extra, {counts['field']} field(s) differ\n"
+    )
     return head + "".join(f"  {d}\n" for d in diffs)
 
 

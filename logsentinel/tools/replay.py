@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
-from logsentinel.config.load import Config
-from logsentinel.sources.files.timehints import IgnoredTimes
 from logsentinel.clock import SYSTEM, Clock
-from logsentinel.records.blocks import AHEAD_MS
-from logsentinel.units import format_duration
-from logsentinel.state.detector import build_detector
+from logsentinel.config.load import Config
 from logsentinel.detection.events import Event
-from logsentinel.sources.files.capture import read_blocks
-from logsentinel.matching.matcher import Matcher
 from logsentinel.detection.timeline import block_items, feed, place, record_items
+from logsentinel.matching.matcher import Matcher
+from logsentinel.records.blocks import AHEAD_MS
 from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff
+from logsentinel.sources.files.capture import read_blocks
+from logsentinel.sources.files.timehints import IgnoredTimes
+from logsentinel.state.detector import build_detector
+from logsentinel.units import format_duration
 
-EVENT_BATCH = 1000   # event-log records matched at once
+EVENT_BATCH = 1000  # event-log records matched at once
 
 
 @dataclass
@@ -34,11 +34,11 @@ class ReplayStats:
     bytes_read: int = 0
     replaced: int = 0
     cut_lines: int = 0
-    events: dict = field(default_factory=dict)   # signature id -> events fired
+    events: dict = field(default_factory=dict)  # signature id -> events fired
     seconds: float = 0.0
-    eventlog: EventStats = field(default_factory=EventStats)   # .evtx and XML exports
-    ignored_times: IgnoredTimes = field(default_factory=IgnoredTimes)   # record times not believed
-    set_aside: list = field(default_factory=list)   # "path:line: error" of records the detector failed on
+    eventlog: EventStats = field(default_factory=EventStats)  # .evtx and XML exports
+    ignored_times: IgnoredTimes = field(default_factory=IgnoredTimes)  # record times not believed
+    set_aside: list = field(default_factory=list)  # "path:line: error" of records the detector failed on
 
 
 class UnknownFormat(ValueError):
@@ -54,8 +54,9 @@ def check_formats(paths: list[Path]) -> dict[Path, str]:
     return kinds
 
 
-def _event_stream(path: Path, kind: str, config: Config, matcher: Matcher, stats: ReplayStats,
-                  on_progress) -> Iterator[tuple[int, object]]:
+def _event_stream(
+    path: Path, kind: str, config: Config, matcher: Matcher, stats: ReplayStats, on_progress
+) -> Iterator[tuple[int, object]]:
     source = config.source_for(path).name
     batch: list = []
     for rec in read_events(path, source, stats.eventlog, kind):
@@ -69,8 +70,9 @@ def _event_stream(path: Path, kind: str, config: Config, matcher: Matcher, stats
     stats.files += 1
 
 
-def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | None,
-                 stats: ReplayStats, on_progress, ceiling: int) -> Iterator[tuple[int, object]]:
+def _file_stream(
+    path: Path, config: Config, matcher: Matcher, timezone: str | None, stats: ReplayStats, on_progress, ceiling: int
+) -> Iterator[tuple[int, object]]:
     src = config.source_for(path)
     spec = src.spec(timezone)
     decoders: list = []
@@ -85,8 +87,16 @@ def _file_stream(path: Path, config: Config, matcher: Matcher, timezone: str | N
     stats.files += 1
 
 
-def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[Event], None],
-           host: str | None = None, timezone: str | None = None, progress=None, clock: Clock = SYSTEM) -> ReplayStats:
+def replay(
+    paths: list[Path],
+    config: Config,
+    matcher: Matcher,
+    emit: Callable[[Event], None],
+    host: str | None = None,
+    timezone: str | None = None,
+    progress=None,
+    clock: Clock = SYSTEM,
+) -> ReplayStats:
     """Replay ``paths`` and call ``emit`` for every event report, in order. Record times more
     than a day ahead of ``clock`` are not believed."""
     stats = ReplayStats()
@@ -102,8 +112,13 @@ def replay(paths: list[Path], config: Config, matcher: Matcher, emit: Callable[[
             progress(stats.bytes_read)
 
     kinds = check_formats(paths)
-    streams = [_event_stream(p, kinds[p], config, matcher, stats, on_progress) if kinds[p] in ("evtx", "xml")
-               else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling) for p in paths]
+    streams = [
+        _event_stream(p, kinds[p], config, matcher, stats, on_progress)
+        if kinds[p] in ("evtx", "xml")
+        else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling)
+        for p in paths
+    ]
+
     def set_aside(item, error: Exception) -> None:
         where = place(item)
         stats.set_aside.append(f"{where}: {type(error).__name__}: {str(error)[:300]}")
@@ -122,7 +137,7 @@ class Progress:
     time left, once a replay has run longer than ``after_s``; nothing when stderr is not a
     terminal (stdout stays clean either way)."""
 
-    def __init__(self, sizes: list[int], stream=sys.stderr, clock: Clock = SYSTEM, after_s: float = 2.0):
+    def __init__(self, sizes: list[int], stream=sys.stderr, clock: Clock = SYSTEM, after_s: float = 2.0) -> None:
         self.sizes = sizes
         self.total = max(sum(sizes), 1)
         self.stream = stream
@@ -152,8 +167,10 @@ class Progress:
             files += edge <= done
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (self.total - done) / rate if rate else 0.0
-        return (f"replay: {min(done / self.total, 1.0) * 100:5.1f}%, {files}/{len(self.sizes)} files, "
-                f"{rate / 1e6:6.1f} MB/s, {format_duration(left) if done < self.total else 'done'} left   ")
+        return (
+            f"replay: {min(done / self.total, 1.0) * 100:5.1f}%, {files}/{len(self.sizes)} files, "
+            f"{rate / 1e6:6.1f} MB/s, {format_duration(left) if done < self.total else 'done'} left   "
+        )
 
     def close(self) -> None:
         if self.shown:

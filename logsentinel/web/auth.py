@@ -11,7 +11,7 @@ class BasicAuth:
     """Basic auth against bcrypt hashes (``basic_auth_users``); a password that passed once is
     remembered by its digest, so a page refresh does not pay bcrypt's cost again."""
 
-    def __init__(self, users: dict[str, str]):
+    def __init__(self, users: dict[str, str]) -> None:
         self.users = {u: h.encode() for u, h in users.items()}
         self._passed: set[bytes] = set()
         self._lock = threading.Lock()
@@ -31,6 +31,7 @@ class BasicAuth:
             if digest in self._passed:
                 return True
         import bcrypt
+
         if not bcrypt.checkpw(password.encode("utf-8"), hashed):
             return False
         with self._lock:

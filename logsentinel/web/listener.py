@@ -31,16 +31,18 @@ class _Server(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args):
+    def log_message(self, *args) -> None:
         pass
 
 
 class MetricsServer:
-    def __init__(self, telemetry: Telemetry, health: Health, config: Config):
+    def __init__(self, telemetry: Telemetry, health: Health, config: Config) -> None:
         self.health = health
         self.config = config
         self.clock = telemetry.clock
         web = config.metrics
+        if web is None:
+            raise ValueError(f"{config.path}: no metrics section: nothing to listen on")
         registry = CollectorRegistry()
         registry.register(SidecarCollector(telemetry))
         self.metrics_app = make_wsgi_app(registry)
@@ -59,8 +61,13 @@ class MetricsServer:
 
     def start(self) -> None:
         self.thread.start()
-        log.info("status page, metrics and health on %s://%s:%d/ (/metrics, /healthz, /readyz, /api/status)%s",
-                 self.scheme, self.httpd.server_address[0], self.port, " with basic auth" if self.auth else "")
+        log.info(
+            "status page, metrics and health on %s://%s:%d/ (/metrics, /healthz, /readyz, /api/status)%s",
+            self.scheme,
+            self.httpd.server_address[0],
+            self.port,
+            " with basic auth" if self.auth else "",
+        )
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -69,11 +76,18 @@ class MetricsServer:
     def app(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if self.auth is not None and not self.auth.allows(environ.get("HTTP_AUTHORIZATION")):
-            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="logsentinel"'),
-                                                ("Content-Type", "text/plain"), ("Content-Length", "13")])
+            start_response(
+                "401 Unauthorized",
+                [
+                    ("WWW-Authenticate", 'Basic realm="logsentinel"'),
+                    ("Content-Type", "text/plain"),
+                    ("Content-Length", "13"),
+                ],
+            )
             return [b"unauthorized\n"]
         if path == "/":
             from logsentinel.web.page import render
+
             body = render(collect(self.config, self.clock.time()), self.config.host).encode("utf-8")
             return _send(start_response, 200, "text/html; charset=utf-8", body)
         if path == "/api/status":
@@ -81,12 +95,10 @@ class MetricsServer:
             return _send(start_response, 200, "application/json", body)
         if path == "/healthz":
             problems = self.health.liveness()
-            body = "ok\n" if not problems else "".join(p + "\n" for p in problems)
-            return _text(start_response, 200 if not problems else 503, body)
+            return _text(start_response, 200 if not problems else 503, "".join(p + "\n" for p in problems) or "ok\n")
         if path == "/readyz":
             problems = self.health.readiness()
-            body = "ready\n" if not problems else "".join(p + "\n" for p in problems)
-            return _text(start_response, 200 if not problems else 503, body)
+            return _text(start_response, 200 if not problems else 503, "".join(p + "\n" for p in problems) or "ready\n")
         return self.metrics_app(environ, start_response)
 
 
@@ -96,6 +108,8 @@ def _text(start_response, status: int, body: str):
 
 def _send(start_response, status: int, content_type: str, data: bytes):
     reason = {200: "OK", 503: "Service Unavailable"}[status]
-    start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(data))),
-                                          ("Cache-Control", "no-store")])
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-store")],
+    )
     return [data]

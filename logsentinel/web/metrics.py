@@ -13,14 +13,17 @@ from logsentinel.runtime.telemetry import Telemetry
 
 
 class SidecarCollector:
-    def __init__(self, telemetry: Telemetry):
+    def __init__(self, telemetry: Telemetry) -> None:
         self.t = telemetry
 
     def collect(self):
         yield from self._tails()
         yield CounterMetricFamily("logsentinel_commits", "State transactions committed", value=self.t.run.commits)
-        ignored = CounterMetricFamily("logsentinel_record_times_ignored", "Record times not believed (a day ahead "
-                                      "of this machine's clock, or before 2000), per source", labels=["source"])
+        ignored = CounterMetricFamily(
+            "logsentinel_record_times_ignored",
+            "Record times not believed (a day ahead of this machine's clock, or before 2000), per source",
+            labels=["source"],
+        )
         for source, n in sorted(getattr(self.t.ignored_times, "per_source", {}).items()):
             ignored.add_metric([source], n)
         yield ignored
@@ -31,18 +34,26 @@ class SidecarCollector:
         yield from self._probes()
         yield GaugeMetricFamily("logsentinel_signatures", "Signatures loaded", value=len(self.t.matcher.signatures))
         yield CounterMetricFamily("logsentinel_reloads", "Pattern reloads taken", value=self.t.run.reloads)
-        yield CounterMetricFamily("logsentinel_reloads_refused", "Pattern reloads refused",
-                                  value=self.t.run.reloads_refused)
-        yield CounterMetricFamily("logsentinel_records_set_aside", "Records the detector failed on, set aside",
-                                  value=self.t.run.records_set_aside)
-        yield CounterMetricFamily("logsentinel_reloads_unchanged", "Reload requests with no signature file changed",
-                                  value=self.t.run.reloads_unchanged)
+        yield CounterMetricFamily(
+            "logsentinel_reloads_refused", "Pattern reloads refused", value=self.t.run.reloads_refused
+        )
+        yield CounterMetricFamily(
+            "logsentinel_records_set_aside",
+            "Records the detector failed on, set aside",
+            value=self.t.run.records_set_aside,
+        )
+        yield CounterMetricFamily(
+            "logsentinel_reloads_unchanged",
+            "Reload requests with no signature file changed",
+            value=self.t.run.reloads_unchanged,
+        )
 
     def _tails(self):
         lines = CounterMetricFamily("logsentinel_lines_read", "Lines read, per source", labels=["source"])
         data = CounterMetricFamily("logsentinel_bytes_read", "Bytes read, per source", labels=["source"])
-        lag = GaugeMetricFamily("logsentinel_tail_lag_bytes", "Bytes written but not yet read, per file",
-                                labels=["source", "path"])
+        lag = GaugeMetricFamily(
+            "logsentinel_tail_lag_bytes", "Bytes written but not yet read, per file", labels=["source", "path"]
+        )
         files = CounterMetricFamily("logsentinel_files", "File events, per source and kind", labels=["source", "kind"])
         for tail in self.t.tails:
             name = tail.cfg.name
@@ -57,13 +68,20 @@ class SidecarCollector:
     def _matches(self):
         ms = self.t.matcher.stats
         yield CounterMetricFamily("logsentinel_records_scanned_lines", "Lines scanned by the matcher", value=ms.lines)
-        matches = CounterMetricFamily("logsentinel_matches", "Matches per signature and kind",
-                                      labels=["signature", "kind"])
-        timeouts = CounterMetricFamily("logsentinel_regex_timeouts", "Regex timeouts per signature", labels=["signature"])
-        seconds = CounterMetricFamily("logsentinel_signature_seconds", "Time confirming matches, per signature",
-                                      labels=["signature"])
-        last = GaugeMetricFamily("logsentinel_signature_last_hit_timestamp_seconds",
-                                 "Time (from the record) of the last hit, per signature", labels=["signature"])
+        matches = CounterMetricFamily(
+            "logsentinel_matches", "Matches per signature and kind", labels=["signature", "kind"]
+        )
+        timeouts = CounterMetricFamily(
+            "logsentinel_regex_timeouts", "Regex timeouts per signature", labels=["signature"]
+        )
+        seconds = CounterMetricFamily(
+            "logsentinel_signature_seconds", "Time confirming matches, per signature", labels=["signature"]
+        )
+        last = GaugeMetricFamily(
+            "logsentinel_signature_last_hit_timestamp_seconds",
+            "Time (from the record) of the last hit, per signature",
+            labels=["signature"],
+        )
         for sig in self.t.matcher.signatures:
             st = ms.per_signature.get(sig.id)
             if st is None:
@@ -77,22 +95,27 @@ class SidecarCollector:
         yield from (matches, timeouts, seconds, last)
 
     def _events(self):
-        events = CounterMetricFamily("logsentinel_events", "Event reports made, per signature and report",
-                                     labels=["signature", "report"])
+        events = CounterMetricFamily(
+            "logsentinel_events", "Event reports made, per signature and report", labels=["signature", "report"]
+        )
         for (sig, report), n in sorted(self.t.run.reports.items()):
             events.add_metric([sig, report], n)
         yield events
 
     def _open_events(self):
-        opened = GaugeMetricFamily("logsentinel_open_events", "Events open now, per priority and signature",
-                                   labels=["priority", "signature"])
-        overdue = GaugeMetricFamily("logsentinel_overdue_events", "Open events past their deadline, per priority",
-                                    labels=["priority"])
-        earliest = GaugeMetricFamily("logsentinel_earliest_deadline_timestamp_seconds",
-                                     "The earliest deadline of an open event not yet overdue (0: none)")
+        opened = GaugeMetricFamily(
+            "logsentinel_open_events", "Events open now, per priority and signature", labels=["priority", "signature"]
+        )
+        overdue = GaugeMetricFamily(
+            "logsentinel_overdue_events", "Open events past their deadline, per priority", labels=["priority"]
+        )
+        earliest = GaugeMetricFamily(
+            "logsentinel_earliest_deadline_timestamp_seconds",
+            "The earliest deadline of an open event not yet overdue (0: none)",
+        )
         events = list(self.t.detector.open.values())
         by_sig: dict = {}
-        late: dict = {p: 0 for p in ("P1", "P2", "P3", "P4")}
+        late: dict = dict.fromkeys(("P1", "P2", "P3", "P4"), 0)
         for ev in events:
             by_sig[(ev.priority, ev.signature)] = by_sig.get((ev.priority, ev.signature), 0) + 1
             if ev.overdue:
@@ -106,11 +129,13 @@ class SidecarCollector:
         yield from (opened, overdue, earliest)
 
     def _sinks(self):
-        deliveries = CounterMetricFamily("logsentinel_deliveries", "Reports per sink and result",
-                                         labels=["sink", "result"])
+        deliveries = CounterMetricFamily(
+            "logsentinel_deliveries", "Reports per sink and result", labels=["sink", "result"]
+        )
         depth = GaugeMetricFamily("logsentinel_outbox_pending", "Reports waiting, per sink", labels=["sink"])
-        age = GaugeMetricFamily("logsentinel_outbox_oldest_pending_age_seconds", "Age of the oldest waiting report",
-                                labels=["sink"])
+        age = GaugeMetricFamily(
+            "logsentinel_outbox_oldest_pending_age_seconds", "Age of the oldest waiting report", labels=["sink"]
+        )
         try:
             view = outbox_view(self.t.state_path)
         except sqlite3.Error:
@@ -127,8 +152,9 @@ class SidecarCollector:
 
     def _probes(self):
         ok = GaugeMetricFamily("logsentinel_probe_ok", "1 if the probe's last result was fine", labels=["probe"])
-        value = GaugeMetricFamily("logsentinel_probe_value", "The probe's last measure (percent free, percent used, up)",
-                                  labels=["probe"])
+        value = GaugeMetricFamily(
+            "logsentinel_probe_value", "The probe's last measure (percent free, percent used, up)", labels=["probe"]
+        )
         for probe in self.t.probes:
             if probe.last is not None:
                 ok.add_metric([probe.name], 1 if probe.last.ok else 0)

@@ -32,8 +32,12 @@ hour:'2-digit',minute:'2-digit',second:'2-digit',timeZoneName:'short'});}});
 def render(status: dict, host: str) -> str:
     e = html.escape
     side = status["sidecar"]
-    state = (f"running since {_time(side['since'])}" if side["running"] else
-             "<span class=bad>not running</span>" + (f" (last alive {_time(side['alive_at'])})" if side.get("alive_at") else ""))
+    state = (
+        f"running since {_time(side['since'])}"
+        if side["running"]
+        else "<span class=bad>not running</span>"
+        + (f" (last alive {_time(side['alive_at'])})" if side.get("alive_at") else "")
+    )
     events = status["events"]
     overdue = sum(1 for ev in events if ev["seconds_to_deadline"] < 0)
     parts = [
@@ -42,16 +46,23 @@ def render(status: dict, host: str) -> str:
         f"<meta http-equiv=refresh content={REFRESH_S}>",
         f"<title>logsentinel {e(host)}: {len(events)} open</title><style>{_STYLE}</style></head><body>",
         f"<h1>logsentinel on {e(host)}</h1><div class=meta>sidecar {state} · refreshes every {REFRESH_S} s</div>",
-        f"<h2 id=events>Open events: {len(events)}" + (f", <span class=overdue>{overdue} overdue</span>" if overdue else "") + "</h2>",
+        f"<h2 id=events>Open events: {len(events)}"
+        + (f", <span class=overdue>{overdue} overdue</span>" if overdue else "")
+        + "</h2>",
     ]
     if events:
-        parts.append("<table id=open-events><tr><th>Priority</th><th>Event</th><th class=wide>Count</th>"
-                     "<th class=wide>First seen</th><th class=wide>Last seen</th><th>Deadline</th><th>Time left</th></tr>")
+        parts.append(
+            "<table id=open-events><tr><th>Priority</th><th>Event</th><th class=wide>Count</th>"
+            "<th class=wide>First seen</th><th class=wide>Last seen</th><th>Deadline</th><th>Time left</th></tr>"
+        )
         for ev in events:
             fields = ", ".join(f"{k}={v}" for k, v in ev["fields"].items() if len(str(v)) <= 60 and "\n" not in str(v))
             left = ev["seconds_to_deadline"]
-            left_text = (f"<span class=overdue>overdue by {format_duration(-left)}</span>" if left < 0
-                         else f"{format_duration(left)} left")
+            left_text = (
+                f"<span class=overdue>overdue by {format_duration(-left)}</span>"
+                if left < 0
+                else f"{format_duration(left)} left"
+            )
             parts.append(
                 f"<tr class=event data-signature='{e(ev['signature'])}'>"
                 f"<td><span class=pri style='background:{_PRIORITY_COLOUR.get(ev['priority'], '#555')}'>{e(ev['priority'])}</span></td>"
@@ -59,23 +70,59 @@ def render(status: dict, host: str) -> str:
                 f"<div class=msg>{e(ev['message'].splitlines()[0][:200] if ev['message'] else '')}</div></td>"
                 f"<td class=wide>{ev['count']}</td><td class=wide>{_time(ev['first_seen'])}</td>"
                 f"<td class=wide>{_time(ev['last_seen'])}</td><td>{_time(ev['deadline'])}</td>"
-                f"<td class=left>{left_text}</td></tr>")
+                f"<td class=left>{left_text}</td></tr>"
+            )
         parts.append("</table>")
     else:
         parts.append("<p>Nothing open.</p>")
-    parts.append("<h2>Sinks</h2>" + _simple(
-        ["Sink", "Pending", "Oldest pending", "Dead letters", "Set aside"],
-        [[s["name"], s["pending"], format_duration(s["oldest_pending_seconds"]) if s["oldest_pending_seconds"] else "-",
-          s["dead"], s["set_aside"]] for s in status["sinks"]]))
-    parts.append("<h2>Sources</h2>" + _simple(
-        ["Source", "Type", "Files", "Lag", "Last record"],
-        [[s["name"], s["type"], s["files"], "-" if s["lag_bytes"] is None else f"{s['lag_bytes']} B",
-          _Raw(_time(s["last_record_time"]))] for s in status["sources"]]))
+    parts.append(
+        "<h2>Sinks</h2>"
+        + _simple(
+            ["Sink", "Pending", "Oldest pending", "Dead letters", "Set aside"],
+            [
+                [
+                    s["name"],
+                    s["pending"],
+                    format_duration(s["oldest_pending_seconds"]) if s["oldest_pending_seconds"] else "-",
+                    s["dead"],
+                    s["set_aside"],
+                ]
+                for s in status["sinks"]
+            ],
+        )
+    )
+    parts.append(
+        "<h2>Sources</h2>"
+        + _simple(
+            ["Source", "Type", "Files", "Lag", "Last record"],
+            [
+                [
+                    s["name"],
+                    s["type"],
+                    s["files"],
+                    "-" if s["lag_bytes"] is None else f"{s['lag_bytes']} B",
+                    _Raw(_time(s["last_record_time"])),
+                ]
+                for s in status["sources"]
+            ],
+        )
+    )
     if status["probes"]:
-        parts.append("<h2>Probes</h2>" + _simple(
-            ["Probe", "State", "At", "Last record"],
-            [[p["name"], _Raw("<span class=ok>ok</span>" if p["ok"] else "<span class=bad>not ok</span>"),
-              _Raw(_time(p["at"])), p["text"]] for p in status["probes"]]))
+        parts.append(
+            "<h2>Probes</h2>"
+            + _simple(
+                ["Probe", "State", "At", "Last record"],
+                [
+                    [
+                        p["name"],
+                        _Raw("<span class=ok>ok</span>" if p["ok"] else "<span class=bad>not ok</span>"),
+                        _Raw(_time(p["at"])),
+                        p["text"],
+                    ]
+                    for p in status["probes"]
+                ],
+            )
+        )
     parts.append(f"<script>{_SCRIPT}</script></body></html>")
     return "".join(parts)
 
@@ -88,8 +135,13 @@ def _simple(head: list[str], rows: list[list]) -> str:
     if not rows:
         return "<p>None.</p>"
     cell = lambda v: v if isinstance(v, _Raw) else html.escape(str(v))  # noqa: E731
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-            + "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows) + "</table>")
+    return (
+        "<table><tr>"
+        + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + "</tr>"
+        + "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+        + "</table>"
+    )
 
 
 def _time(iso_time: str | None) -> str:

@@ -8,9 +8,11 @@ status page all show: ``{"events", "sinks", "sources", "probes", "sidecar"}``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 from logsentinel.config.load import Config
@@ -18,14 +20,19 @@ from logsentinel.detection.events import Event
 from logsentinel.sinks.base import sink_name
 from logsentinel.timefmt import iso
 
-ALIVE_WITHIN_S = 30.0   # a sidecar that has not said it is alive for longer is taken as gone
+ALIVE_WITHIN_S = 30.0  # a sidecar that has not said it is alive for longer is taken as gone
 PRIORITY_ORDER = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
 def collect(config: Config, now: float) -> dict:
     """The status object; a state database that does not exist yet gives an empty one."""
-    empty = {"events": [], "sinks": [], "sources": [], "probes": [], "sidecar": {"running": False, "since": None,
-                                                                                "pid": None, "alive_at": None}}
+    empty = {
+        "events": [],
+        "sinks": [],
+        "sources": [],
+        "probes": [],
+        "sidecar": {"running": False, "since": None, "pid": None, "alive_at": None},
+    }
     if not Path(config.state).exists():
         return empty
     db = sqlite3.connect(f"file:{Path(config.state).as_posix()}?mode=ro", uri=True, timeout=5)
@@ -68,17 +75,25 @@ def _meta_detector(db) -> dict | None:
 
 def _sinks(db, config: Config, now: float) -> list[dict]:
     counts = {(r[0], r[1]): r[2] for r in db.execute("SELECT sink, status, COUNT(*) FROM outbox GROUP BY sink, status")}
-    oldest = {r[0]: r[1] for r in db.execute(
-        "SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")}
+    oldest = {
+        r[0]: r[1] for r in db.execute("SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")
+    }
     names = []
     for i, cfg in enumerate(config.sinks):
         name = sink_name(cfg, i)
-        names += [f"{name}@{url}" for url in cfg.urls] if cfg.type == "alertmanager" else [name]
-    names += sorted({s for s, _ in counts} - set(names))   # queues of sinks no longer configured
-    return [{"name": name, "pending": counts.get((name, "pending"), 0),
-             "oldest_pending_seconds": round(now - oldest[name], 1) if name in oldest else None,
-             "dead": counts.get((name, "dead"), 0), "set_aside": counts.get((name, "dropped"), 0),
-             "delivered": counts.get((name, "delivered"), 0)} for name in names]
+        names += [f"{name}@{url}" for url in getattr(cfg, "urls", ())] if cfg.type == "alertmanager" else [name]
+    names += sorted({s for s, _ in counts} - set(names))  # queues of sinks no longer configured
+    return [
+        {
+            "name": name,
+            "pending": counts.get((name, "pending"), 0),
+            "oldest_pending_seconds": round(now - oldest[name], 1) if name in oldest else None,
+            "dead": counts.get((name, "dead"), 0),
+            "set_aside": counts.get((name, "dropped"), 0),
+            "delivered": counts.get((name, "delivered"), 0),
+        }
+        for name in names
+    ]
 
 
 def _sources(db, config: Config) -> list[dict]:
@@ -88,24 +103,39 @@ def _sources(db, config: Config) -> list[dict]:
         files = [r for r in rows if r[0] == src.name and not r[4]]
         lag, last = 0, None
         for _source, path, offset, reader, _gone in files:
-            try:
+            with contextlib.suppress(OSError):
                 lag += max(os.stat(path).st_size - offset, 0)
-            except OSError:
-                pass
             prev = (json.loads(reader).get("cutter") or {}).get("prev_time")
             last = max(last or prev or 0, prev or 0) or last
-        out.append({"name": src.name, "type": "files", "files": len(files), "lag_bytes": lag,
-                    "last_record_time": iso(last) if last else None})
+        out.append(
+            {
+                "name": src.name,
+                "type": "files",
+                "files": len(files),
+                "lag_bytes": lag,
+                "last_record_time": iso(last) if last else None,
+            }
+        )
     for ev in config.eventlogs:
         marks = db.execute("SELECT channel, xml FROM bookmarks WHERE source = ?", (ev.name,)).fetchall()
-        out.append({"name": ev.name, "type": "eventlog", "channels": [c for c, _ in marks] or ev.channels,
-                    "files": 0, "lag_bytes": None, "last_record_time": None})
+        out.append(
+            {
+                "name": ev.name,
+                "type": "eventlog",
+                "channels": [c for c, _ in marks] or ev.channels,
+                "files": 0,
+                "lag_bytes": None,
+                "last_record_time": None,
+            }
+        )
     return out
 
 
 def _probes(db) -> list[dict]:
-    return [{"name": r[0], "at": iso(r[1]), "text": r[2], "ok": bool(r[3]), "value": r[4]}
-            for r in db.execute("SELECT name, at, text, ok, value FROM probes ORDER BY name")]
+    return [
+        {"name": r[0], "at": iso(r[1]), "text": r[2], "ok": bool(r[3]), "value": r[4]}
+        for r in db.execute("SELECT name, at, text, ok, value FROM probes ORDER BY name")
+    ]
 
 
 def _sidecar(db, now: float) -> dict:
@@ -115,22 +145,27 @@ def _sidecar(db, now: float) -> dict:
         return {"running": False, "since": None, "pid": None, "alive_at": iso(int(alive_at)) if alive_at else None}
     info = json.loads(raw)
     recent = alive_at is not None and now - int(alive_at) / 1000 < ALIVE_WITHIN_S
-    return {"running": bool(recent and pid_alive(info["pid"])), "since": iso(info["since"]), "pid": info["pid"],
-            "alive_at": iso(int(alive_at)) if alive_at else None}
+    return {
+        "running": bool(recent and pid_alive(info["pid"])),
+        "since": iso(info["since"]),
+        "pid": info["pid"],
+        "alive_at": iso(int(alive_at)) if alive_at else None,
+    }
 
 
 def pid_alive(pid: int) -> bool:
     """True if a process with this id runs (on this machine)."""
-    if os.name == "nt":  # pragma: no cover - Windows only
+    if sys.platform == "win32":  # pragma: no cover - Windows only
         import ctypes
+
         kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        handle = kernel32.OpenProcess(0x1000, False, pid)   # PROCESS_QUERY_LIMITED_INFORMATION
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
             return False
         code = ctypes.c_ulong()
         kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
         kernel32.CloseHandle(handle)
-        return code.value == 259   # STILL_ACTIVE
+        return code.value == 259  # STILL_ACTIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -8,7 +8,6 @@ import json
 import textwrap
 
 import regex
-
 from conftest import run_cli
 
 from logsentinel.cache.verdicts import VerdictCache
@@ -46,14 +45,16 @@ def _config(tmp_path, signature: str):
     (tmp_path / "p" / "sig.yaml").write_text(signature)
     (tmp_path / "a.log").write_text("")
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent("""
+    cfg.write_text(
+        textwrap.dedent("""
         host: h
         patterns: [p]
         bundled_patterns: false
         state: state.db
         sources: [{name: a, paths: ['a.log']}]
         sinks: [{type: jsonl, path: out.jsonl}]
-    """))
+    """)
+    )
     return cfg
 
 
@@ -88,12 +89,12 @@ def test_verdicts_are_tested_once_per_regex_text_flags_and_version(tmp_path):
     assert slow is not None and first.tested == 2
     first.save()
 
-    again = VerdictCache(tmp_path)          # a reload, a validate, a restart
+    again = VerdictCache(tmp_path)  # a reload, a validate, a restart
     assert again.slow_input(_rx(r"disk (\w+) failed")) is None
     assert again.slow_input(_rx(r"^(\w+\s?)+$")) == slow
     assert again.tested == 0
-    again.slow_input(_rx(r"disk (\w+) failed", regex.IGNORECASE))   # other flags: tested anew
-    again.slow_input(_rx(r"disk (\w+) broke"))                       # an edited regex: tested anew
+    again.slow_input(_rx(r"disk (\w+) failed", regex.IGNORECASE))  # other flags: tested anew
+    again.slow_input(_rx(r"disk (\w+) broke"))  # an edited regex: tested anew
     assert again.tested == 2
 
 
@@ -102,9 +103,9 @@ def test_a_broken_or_unwritable_cache_is_no_error(tmp_path):
     cache = VerdictCache(tmp_path)
     assert cache.slow_input(_rx(r"a+b")) is None and cache.tested == 1
     cache.save()
-    assert json.loads((tmp_path / "redos-verdicts.json").read_text())   # rewritten whole
+    assert json.loads((tmp_path / "redos-verdicts.json").read_text())  # rewritten whole
     blocked = tmp_path / "file"
     blocked.write_text("")
-    cache = VerdictCache(blocked / "sub")   # a folder that cannot exist
+    cache = VerdictCache(blocked / "sub")  # a folder that cannot exist
     cache.slow_input(_rx(r"a+b"))
-    cache.save()                            # says nothing, raises nothing
+    cache.save()  # says nothing, raises nothing

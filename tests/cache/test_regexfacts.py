@@ -3,9 +3,8 @@ was made from, and gives the same results as one that works everything out again
 
 from __future__ import annotations
 
-import json
-
 from conftest import PATTERNS, run_cli
+
 from logsentinel.cache.regexfacts import RegexFacts
 from logsentinel.matching.matcher import Matcher
 from logsentinel.records.blocks import Block, SourceSpec
@@ -45,8 +44,9 @@ def test_remembered_widened_forms_give_the_same_matches(library):
     assert memo.forms, "the widened forms were not remembered"
     second = Matcher(library.signatures, cache=memo, timeout=None)
     again = second.scan(Block(data, 1, "a.log", spec, None))
-    assert found and [(m.record.line, [x.signature.id for x in m.matches]) for m in again] == \
-        [(m.record.line, [x.signature.id for x in m.matches]) for m in found]
+    assert found and [(m.record.line, [x.signature.id for x in m.matches]) for m in again] == [
+        (m.record.line, [x.signature.id for x in m.matches]) for m in found
+    ]
 
 
 def test_the_facts_file_survives_a_restart_and_a_broken_one_is_ignored(tmp_path):
@@ -62,8 +62,11 @@ def test_the_facts_file_survives_a_restart_and_a_broken_one_is_ignored(tmp_path)
 
 def test_replays_with_and_without_the_facts_agree(tmp_path):
     log = tmp_path / "app.log"
-    log.write_text("2026-11-27 10:00:00,000 ERROR Webex users synchronization failed: 401\n"
-                   "2026-11-27 10:00:01,000 INFO all good\n", encoding="utf-8")
+    log.write_text(
+        "2026-11-27 10:00:00,000 ERROR Webex users synchronization failed: 401\n"
+        "2026-11-27 10:00:01,000 INFO all good\n",
+        encoding="utf-8",
+    )
     env = {"LOGSENTINEL_CACHE_DIR": str(tmp_path / "cache")}
     args = ("replay", "--host", "h", "--timezone", "UTC", "--format", "jsonl", log)
     cold = run_cli(*args, env=env)

@@ -8,7 +8,6 @@ import json
 import xml.etree.ElementTree as ET
 
 import yaml
-
 from conftest import ROOT, run_cli
 
 SYNC = "2026-11-28 11:00:00,001 [11] ERROR Imagicle.Webex.UserSync - Users synchronization with Cisco Webex failed"
@@ -21,8 +20,8 @@ def test_test_says_what_each_record_raises_and_why(tmp_path):
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "record 1 (line 1)" in out and "raises webex.user_sync_failed (P2) by match[0]" in out
-    assert "{{users}}{{sep}}{{sync}}" in out            # the regex as written
-    assert "record 2 (line 3)" in out                   # the stack line joined record 1
+    assert "{{users}}{{sep}}{{sync}}" in out  # the regex as written
+    assert "record 2 (line 3)" in out  # the stack line joined record 1
     assert "hit but excluded" in out and "excluded by exclude[0]" in out
 
 
@@ -36,17 +35,24 @@ def test_test_reads_stdin_and_gives_json():
 
 
 def test_test_counts_resolves_and_heartbeats():
-    res = run_cli("test", "--json",
-                  "2026-11-27T08:05:00.120+01:00 INFO  [CdrDownloader] Downloaded 42 CDRs from analytics.webexapis.com",
-                  "2026-11-27T12:20:00.001+01:00 INFO  [PresenceSync] Presence subscription restored for 37 users")
+    res = run_cli(
+        "test",
+        "--json",
+        "2026-11-27T08:05:00.120+01:00 INFO  [CdrDownloader] Downloaded 42 CDRs from analytics.webexapis.com",
+        "2026-11-27T12:20:00.001+01:00 INFO  [PresenceSync] Presence subscription restored for 37 users",
+    )
     kinds = {(r["signature"], r["kind"]) for x in res.stdout.splitlines() for r in json.loads(x)["results"]}
     assert ("webex.cdr_not_downloaded", "heartbeat") in kinds and ("webex.presence_failed", "resolve") in kinds
-    assert res.returncode == 1    # nothing raised
+    assert res.returncode == 1  # nothing raised
 
 
 def test_why_not_points_at_where_matching_stops():
-    res = run_cli("test", "--why-not", "webex.user_sync_failed",
-                  "2026-11-28 11:00:00,001 [11] ERROR Imagicle.Webex.UserSync - Users synchronization with Cisco Webex went wrong")
+    res = run_cli(
+        "test",
+        "--why-not",
+        "webex.user_sync_failed",
+        "2026-11-28 11:00:00,001 [11] ERROR Imagicle.Webex.UserSync - Users synchronization with Cisco Webex went wrong",
+    )
     assert res.returncode == 1
     assert "match[0] of webex.user_sync_failed misses: matches up to" in res.stdout
     assert "on 'UserSync', then stops at\n      (?:{{fail}}|completed with errors)\\b" in res.stdout
@@ -66,8 +72,16 @@ def test_replay_reads_stdin(tmp_path):
 
 
 def test_new_writes_a_skeleton_that_check_passes(tmp_path):
-    res = run_cli("new", "demo.presence_lost", "--priority", "P2", "--dir", tmp_path / "p",
-                  "--from-line", "2026-11-28 08:00:00,001 [8] ERROR Imagicle.Webex.Presence - Presence feed lost for 42 users")
+    res = run_cli(
+        "new",
+        "demo.presence_lost",
+        "--priority",
+        "P2",
+        "--dir",
+        tmp_path / "p",
+        "--from-line",
+        "2026-11-28 08:00:00,001 [8] ERROR Imagicle.Webex.Presence - Presence feed lost for 42 users",
+    )
     assert res.returncode == 0, res.stderr
     [path] = list((tmp_path / "p").glob("*.yaml"))
     text = path.read_text()
@@ -81,12 +95,14 @@ def test_new_writes_a_skeleton_that_check_passes(tmp_path):
 
 
 def test_check_writes_junit_and_github_annotations(tmp_path):
-    (tmp_path / "sig.yaml").write_text("id: demo.bad\ntitle: Bad\npriority: P3\nmatch: ['disk (failed']\n"
-                                       "examples: {match: ['disk failed'], no_match: ['ok']}\n")
+    (tmp_path / "sig.yaml").write_text(
+        "id: demo.bad\ntitle: Bad\npriority: P3\nmatch: ['disk (failed']\n"
+        "examples: {match: ['disk failed'], no_match: ['ok']}\n"
+    )
     junit = tmp_path / "junit.xml"
     res = run_cli("check", "--format", "github", "--junit", junit, tmp_path)
     assert res.returncode == 1
-    assert ",line=4::demo.bad: match[0]: bad regex" in res.stdout and "%0A" in res.stdout   # the caret lines, escaped
+    assert ",line=4::demo.bad: match[0]: bad regex" in res.stdout and "%0A" in res.stdout  # the caret lines, escaped
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite.get("failures") == "1"
     case = suite.find("testcase")

@@ -7,8 +7,9 @@ import io
 import json
 
 from conftest import SAMPLES, run_cli
-from logsentinel.tools.replay import Progress
 from support.clock import FakeClock
+
+from logsentinel.tools.replay import Progress
 
 ARGS = ["replay", "-c", SAMPLES / "logsentinel.yaml", *sorted((SAMPLES / "logs").iterdir())]
 EXPECTED = [json.loads(x) for x in (SAMPLES / "expected" / "events.jsonl").read_text().splitlines()]
@@ -27,7 +28,7 @@ def test_the_table_is_one_line_per_report_in_local_time():
     res = run_cli(*ARGS, "--format", "table", env_tz="Europe/Rome")
     lines = res.stdout.splitlines()
     assert lines[0].split() == ["TIME", "REPORT", "PRI", "SIGNATURE", "COUNT", "FIELDS", "RECORD"]
-    rows = [l for l in lines[1:] if l[:4] == "2026"]
+    rows = [row for row in lines[1:] if row[:4] == "2026"]
     assert len(rows) == len(EXPECTED)
     first = rows[0]
     assert first.startswith("2026-11-27 09:00:05 CET fired") and "webex.user_sync_failed" in first
@@ -50,13 +51,13 @@ def test_progress_shows_after_two_seconds_with_files_rate_and_time_left():
     clock, out = FakeClock(), _Tty()
     progress = Progress([100_000_000, 100_000_000], stream=out, clock=clock)
     progress(10_000_000)
-    assert out.getvalue() == ""                       # a short replay says nothing
+    assert out.getvalue() == ""  # a short replay says nothing
     clock.advance(4.0)
     progress(120_000_000)
     line = out.getvalue()
-    assert "60.0%" in line and "1/2 files" in line and "30.0 MB/s" in line and "3s left" in line   # 80 MB at 30 MB/s
+    assert "60.0%" in line and "1/2 files" in line and "30.0 MB/s" in line and "3s left" in line  # 80 MB at 30 MB/s
     progress.close()
-    quiet = io.StringIO()                             # not a terminal: nothing at all
+    quiet = io.StringIO()  # not a terminal: nothing at all
     p = Progress([1], stream=quiet, clock=clock)
     clock.advance(10)
     p(1)

@@ -4,19 +4,27 @@ come out in one order whatever order they were opened in."""
 
 from __future__ import annotations
 
+from support.strategies import make_rx
+
 from logsentinel.detection.detector import Detector
 from logsentinel.matching.model import Match, MatchedRecord
 from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import Absent, Signature, Threshold
-from support.strategies import make_rx
 
 T0 = 1_764_230_400_000
 S = 1000  # ms
 
 
 def sig(id="s", **kw) -> Signature:
-    base = dict(id=id, title=id, priority="P3", response_time_s=4 * 3600, category="anomaly",
-                match=(make_rx("x"),), dedup_window_s=60.0)
+    base = {
+        "id": id,
+        "title": id,
+        "priority": "P3",
+        "response_time_s": 4 * 3600,
+        "category": "anomaly",
+        "match": (make_rx("x"),),
+        "dedup_window_s": 60.0,
+    }
     base.update(kw)
     return Signature(**base)
 
@@ -29,9 +37,9 @@ def test_a_hit_at_the_end_of_the_dedup_window_folds_one_after_opens_a_new_event(
     s = sig()
     det = Detector([s], "h")
     hit(det, s, T0)
-    assert hit(det, s, T0 + 60 * S) == []                 # last_seen + window: still the same event
-    assert det.advance(T0 + 120 * S) == []                # window from the new last_seen: not over
-    out = det.advance(T0 + 120 * S + 1)                   # 1 ms later: over, closed at its end
+    assert hit(det, s, T0 + 60 * S) == []  # last_seen + window: still the same event
+    assert det.advance(T0 + 120 * S) == []  # window from the new last_seen: not over
+    out = det.advance(T0 + 120 * S + 1)  # 1 ms later: over, closed at its end
     assert [(e.report, e.count, e.reported_at) for e in out] == [("closed", 2, T0 + 120 * S)]
     assert [e.report for e in hit(det, s, T0 + 120 * S + 2)] == ["fired"]
 
@@ -68,11 +76,11 @@ def test_threshold_counts_hits_exactly_within_its_window():
     s = sig(threshold=Threshold(2, 60.0))
     det = Detector([s], "h")
     hit(det, s, T0)
-    assert [e.report for e in hit(det, s, T0 + 60 * S)] == ["fired"]   # within: both count
+    assert [e.report for e in hit(det, s, T0 + 60 * S)] == ["fired"]  # within: both count
     s2 = sig("t", threshold=Threshold(2, 60.0))
     det = Detector([s2], "h")
     hit(det, s2, T0)
-    assert hit(det, s2, T0 + 60 * S + 1) == []                         # 1 ms too late
+    assert hit(det, s2, T0 + 60 * S + 1) == []  # 1 ms too late
 
 
 def test_a_threshold_window_is_dropped_only_after_it_ends():
@@ -111,7 +119,7 @@ def test_a_clock_that_skips_ahead_reports_what_fine_ticks_would():
         return [(e.report, e.reported_at) for e in out]
 
     fine = run(range(T0 + 31 * S, T0 + 200 * S, S))
-    assert fine == [("repeated", T0 + 60 * S)]          # reported, then quiet: the close says nothing new
+    assert fine == [("repeated", T0 + 60 * S)]  # reported, then quiet: the close says nothing new
     assert run([T0 + 200 * S]) == fine
 
 
@@ -120,7 +128,7 @@ def test_no_repeat_is_reported_after_the_event_ended():
     det = Detector([s], "h")
     hit(det, s, T0)
     hit(det, s, T0 + 30 * S)
-    out = det.advance(T0 + 400 * S)   # the repeat would be due at T0+200s: the window closed at T0+150s
+    out = det.advance(T0 + 400 * S)  # the repeat would be due at T0+200s: the window closed at T0+150s
     assert [(e.report, e.reported_at) for e in out] == [("closed", T0 + 150 * S)]
 
 

@@ -6,20 +6,27 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.strategies import make_rx
 
 from logsentinel.detection.detector import Detector
 from logsentinel.matching.matcher import Match, MatchedRecord
 from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import Absent, Signature, Threshold
-from support.strategies import make_rx
 
 MIN = 60_000
 T0 = 1_764_230_400_000  # 2025-11-27T08:00:00Z
 
 
 def sig(**kw) -> Signature:
-    base = dict(id="s", title="S", priority="P3", response_time_s=4 * 3600, category="anomaly",
-                match=(make_rx("x"),), dedup_window_s=4 * 3600.0)
+    base = {
+        "id": "s",
+        "title": "S",
+        "priority": "P3",
+        "response_time_s": 4 * 3600,
+        "category": "anomaly",
+        "match": (make_rx("x"),),
+        "dedup_window_s": 4 * 3600.0,
+    }
     base.update(kw)
     return Signature(**base)
 
@@ -50,8 +57,10 @@ def test_repeats_fold_into_one_event_and_a_quiet_gap_opens_a_new_one():
 def test_dedup_by_field_keeps_separate_events():
     s = sig(match=(make_rx("(?P<volume>[A-Z]:)"),), dedup_by=("volume",))
     det = Detector([s], "h")
-    out = feed(det, [(T0, "hit", s, {"volume": "C:"}), (T0 + 1, "hit", s, {"volume": "D:"}),
-                     (T0 + 2, "hit", s, {"volume": "C:"})])
+    out = feed(
+        det,
+        [(T0, "hit", s, {"volume": "C:"}), (T0 + 1, "hit", s, {"volume": "D:"}), (T0 + 2, "hit", s, {"volume": "C:"})],
+    )
     assert [json.loads(e.dedup_key) for e in out] == [["s", "h", [["volume", "C:"]]], ["s", "h", [["volume", "D:"]]]]
     assert [(e.fields["volume"], e.count) for e in det.finish()] == [("C:", 2)]
 
@@ -62,12 +71,15 @@ def test_threshold_trips_at_the_nth_hit_within_the_window():
     # two hits, then a third 20 minutes after the first: only two within any 15 minutes
     assert feed(det, [(T0, "hit", s, {}), (T0 + 10 * MIN, "hit", s, {}), (T0 + 20 * MIN, "hit", s, {})]) == []
     out = feed(det, [(T0 + 21 * MIN, "hit", s, {})])
-    assert [(e.count, e.first_seen, e.detected_at, e.kind) for e in out] == \
-        [(3, T0 + 10 * MIN, T0 + 21 * MIN, "threshold")]
+    assert [(e.count, e.first_seen, e.detected_at, e.kind) for e in out] == [
+        (3, T0 + 10 * MIN, T0 + 21 * MIN, "threshold")
+    ]
 
 
 def test_resolve_matches_by_fields_it_captures():
-    s = sig(match=(make_rx("(?P<volume>[A-Z]:) low"),), dedup_by=("volume",), resolve=(make_rx("(?P<volume>[A-Z]:) ok"),))
+    s = sig(
+        match=(make_rx("(?P<volume>[A-Z]:) low"),), dedup_by=("volume",), resolve=(make_rx("(?P<volume>[A-Z]:) ok"),)
+    )
     det = Detector([s], "h")
     feed(det, [(T0, "hit", s, {"volume": "C:"}), (T0, "hit", s, {"volume": "D:"})])
     out = feed(det, [(T0 + MIN, "resolve", s, {"volume": "D:"})])
@@ -114,15 +126,21 @@ def test_message_and_fields_are_redacted():
     assert "abcdefghijklmnop" not in out[0].message and "abcdefghijkl" not in str(out[0].fields)
 
 
-_hits = st.lists(st.tuples(st.integers(0, 600), st.sampled_from(["hit", "resolve"]), st.sampled_from(["C:", "D:"])),
-                 max_size=40)
+_hits = st.lists(
+    st.tuples(st.integers(0, 600), st.sampled_from(["hit", "resolve"]), st.sampled_from(["C:", "D:"])), max_size=40
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(steps=_hits, window=st.sampled_from([60.0, 600.0, 3600.0]), threshold=st.sampled_from([None, 2, 3]))
 def test_ids_are_stable_unique_and_reports_consistent(steps, window, threshold):
-    s = sig(match=(make_rx("(?P<v>[A-Z]:)"),), dedup_by=("v",), dedup_window_s=window,
-            resolve=(make_rx("ok (?P<v>[A-Z]:)"),), threshold=Threshold(threshold, 900.0) if threshold else None)
+    s = sig(
+        match=(make_rx("(?P<v>[A-Z]:)"),),
+        dedup_by=("v",),
+        dedup_window_s=window,
+        resolve=(make_rx("ok (?P<v>[A-Z]:)"),),
+        threshold=Threshold(threshold, 900.0) if threshold else None,
+    )
 
     def run():
         det = Detector([s], "h")
@@ -164,7 +182,9 @@ def test_a_record_the_detector_fails_on_is_set_aside_and_the_others_go_on():
     """The careful pass (issue 11, item 1): ``feed`` with ``set_aside`` skips an item the
     detector raises on and detects the ones around it; without it, the error goes up."""
     import pytest
+
     from logsentinel.detection.timeline import feed as timeline_feed
+
     s = sig(match=(make_rx("disk (?P<v>[A-Z]:)"),), dedup_by=("v",))
 
     class Fragile(Detector):
@@ -174,10 +194,19 @@ def test_a_record_the_detector_fails_on_is_set_aside_and_the_others_go_on():
             return super().process(mr, advance=advance)
 
     def items():
-        return [[(T0 + i, MatchedRecord(rec(T0 + i, i + 1, f"disk {v} full"), (Match(s, "hit", {"v": v}),)))
-                 for i, v in enumerate(["C:", "D:", "E:"])]]
+        return [
+            [
+                (T0 + i, MatchedRecord(rec(T0 + i, i + 1, f"disk {v} full"), (Match(s, "hit", {"v": v}),)))
+                for i, v in enumerate(["C:", "D:", "E:"])
+            ]
+        ]
+
     aside = []
-    out = list(timeline_feed(Fragile([s], "h"), items(), set_aside=lambda item, exc: aside.append((item.record.line, str(exc)))))
+    out = list(
+        timeline_feed(
+            Fragile([s], "h"), items(), set_aside=lambda item, exc: aside.append((item.record.line, str(exc)))
+        )
+    )
     assert [e.fields["v"] for e in out] == ["C:", "E:"]
     assert aside == [(2, "year 10000 is out of range")]
     with pytest.raises(OverflowError):

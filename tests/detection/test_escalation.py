@@ -4,19 +4,28 @@ set; never when it was resolved or closed in time."""
 
 from __future__ import annotations
 
+from support.strategies import make_rx
+
 from logsentinel.detection.detector import Detector
 from logsentinel.matching.model import Match, MatchedRecord
 from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import Absent, Signature
-from support.strategies import make_rx
 
 T0 = 1_764_230_400_000
 S = 1000
 
 
 def sig(**kw) -> Signature:
-    base = dict(id="s", title="S", priority="P1", response_time_s=600, category="anomaly",
-                match=(make_rx("x"),), dedup_window_s=3600.0, resolve=(make_rx("ok"),))
+    base = {
+        "id": "s",
+        "title": "S",
+        "priority": "P1",
+        "response_time_s": 600,
+        "category": "anomaly",
+        "match": (make_rx("x"),),
+        "dedup_window_s": 3600.0,
+        "resolve": (make_rx("ok"),),
+    }
     base.update(kw)
     return Signature(**base)
 
@@ -29,10 +38,10 @@ def test_one_overdue_report_when_the_deadline_passes_while_firing():
     s = sig()
     det = Detector([s], "h")
     hit(det, s, T0)
-    assert det.advance(T0 + 600 * S) == []                   # the deadline itself: still in time
+    assert det.advance(T0 + 600 * S) == []  # the deadline itself: still in time
     out = det.advance(T0 + 3000 * S)
     assert [(e.report, e.reported_at, e.overdue, e.status) for e in out] == [("overdue", T0 + 600 * S, True, "firing")]
-    assert det.advance(T0 + 3500 * S) == []                  # once
+    assert det.advance(T0 + 3500 * S) == []  # once
     assert out[0].to_dict()["overdue"] is True
     out = hit(det, s, T0 + 3600 * S, kind="resolve")
     assert [(e.report, e.overdue) for e in out] == [("resolved", True)]
@@ -52,8 +61,11 @@ def test_escalation_repeat_reports_again_while_it_stays_open():
     det = Detector([s], "h", escalation_repeat_s=300)
     hit(det, s, T0)
     out = det.advance(T0 + 1500 * S)
-    assert [(e.report, e.reported_at) for e in out] == [("overdue", T0 + 600 * S), ("overdue", T0 + 900 * S),
-                                                        ("overdue", T0 + 1200 * S)]
+    assert [(e.report, e.reported_at) for e in out] == [
+        ("overdue", T0 + 600 * S),
+        ("overdue", T0 + 900 * S),
+        ("overdue", T0 + 1200 * S),
+    ]
 
 
 def test_an_absence_becomes_overdue_too():
@@ -75,14 +87,14 @@ def test_overdue_survives_a_snapshot():
 
 
 def test_an_end_at_the_same_millisecond_wins_over_overdue():
-    s = sig(auto_resolve_s=600.001)            # resolves the very millisecond the deadline has passed
+    s = sig(auto_resolve_s=600.001)  # resolves the very millisecond the deadline has passed
     det = Detector([s], "h")
     hit(det, s, T0)
     assert [e.report for e in det.advance(T0 + 5000 * S)] == ["resolved"]
 
 
 def test_overdue_and_a_repeat_due_together_make_one_report():
-    s = sig(repeat_s=600.001)                  # the repeat falls due with the overdue report
+    s = sig(repeat_s=600.001)  # the repeat falls due with the overdue report
     det = Detector([s], "h")
     hit(det, s, T0)
     hit(det, s, T0 + 10 * S)

@@ -7,6 +7,7 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
+from support.strategies import make_rx
 
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import EventKey
@@ -14,15 +15,22 @@ from logsentinel.matching.matcher import Match, MatchedRecord
 from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import Signature
 from logsentinel.sinks.alertmanager import alert
-from support.strategies import make_rx
 
 T0 = 1_764_230_400_000
 COLLIDING = ({"a": "x|b=y", "b": "z"}, {"a": "x", "b": "y|b=z"})  # one '|'-joined key for both
 
 
 def _sig() -> Signature:
-    return Signature(id="s", title="S", priority="P3", response_time_s=3600, category="anomaly",
-                     match=(make_rx("(?P<a>.+) (?P<b>.+)"),), dedup_by=("a", "b"), dedup_window_s=3600.0)
+    return Signature(
+        id="s",
+        title="S",
+        priority="P3",
+        response_time_s=3600,
+        category="anomaly",
+        match=(make_rx("(?P<a>.+) (?P<b>.+)"),),
+        dedup_by=("a", "b"),
+        dedup_window_s=3600.0,
+    )
 
 
 def test_fields_that_collided_in_the_old_key_make_two_events_with_two_keys():
@@ -51,8 +59,7 @@ names = st.text(st.characters(codec="utf-8"), min_size=1, max_size=8)
 values = st.text(st.characters(codec="utf-8"), max_size=12)
 
 
-@given(st.lists(st.tuples(names, values), max_size=4), st.lists(st.tuples(names, values), max_size=4),
-       names, names)
+@given(st.lists(st.tuples(names, values), max_size=4), st.lists(st.tuples(names, values), max_size=4), names, names)
 def test_distinct_keys_have_distinct_texts(f1, f2, h1, h2):
     k1, k2 = EventKey("sig", h1, tuple(f1)), EventKey("sig", h2, tuple(f2))
     if k1 != k2:

@@ -12,64 +12,106 @@ from logsentinel.detection.redact import DEFAULT, MASK
 SECRET = "Hunter2xQ"
 
 
-@pytest.mark.parametrize("line", [
-    f"login password='{SECRET}' failed",
-    f'login password="{SECRET}" failed',
-    f'secret: "{SECRET}"',
-    f"DB_PASSWORD={SECRET}",
-    f"aws_secret_access_key={SECRET}",
-    f"passphrase={SECRET}",
-    f"Cookie: session={SECRET}; theme=dark",
-    f"Set-Cookie: sid={SECRET}; Path=/; HttpOnly",
-    f"C: AUTH PLAIN {SECRET}",
-    f"-----BEGIN RSA PRIVATE KEY-----\nMII{SECRET}\n-----END RSA PRIVATE KEY-----",
-    f"-----BEGIN PRIVATE KEY-----\nMII{SECRET}",                       # cut short by the record's end
-    f"GET /callback?code=1&access_token%3D{SECRET}&state=2",
-    f"config api_key => {SECRET}",
-    f"Password is {SECRET}",
-    f"Server=sql01;Database=UCX;User Id=sa;Password={SECRET};Encrypt=true",
-    f"Driver={{ODBC Driver 18}};PWD={{{SECRET};x}};",
-    f'{{"client_secret": "{SECRET}", "user": "bob"}}',
-    f"Authorization: Bearer {SECRET}abcdef",
-    f"https://alice:{SECRET}@hooks.example.com/x",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"login password='{SECRET}' failed",
+        f'login password="{SECRET}" failed',
+        f'secret: "{SECRET}"',
+        f"DB_PASSWORD={SECRET}",
+        f"aws_secret_access_key={SECRET}",
+        f"passphrase={SECRET}",
+        f"Cookie: session={SECRET}; theme=dark",
+        f"Set-Cookie: sid={SECRET}; Path=/; HttpOnly",
+        f"C: AUTH PLAIN {SECRET}",
+        f"-----BEGIN RSA PRIVATE KEY-----\nMII{SECRET}\n-----END RSA PRIVATE KEY-----",
+        f"-----BEGIN PRIVATE KEY-----\nMII{SECRET}",  # cut short by the record's end
+        f"GET /callback?code=1&access_token%3D{SECRET}&state=2",
+        f"config api_key => {SECRET}",
+        f"Password is {SECRET}",
+        f"Server=sql01;Database=UCX;User Id=sa;Password={SECRET};Encrypt=true",
+        f"Driver={{ODBC Driver 18}};PWD={{{SECRET};x}};",
+        f'{{"client_secret": "{SECRET}", "user": "bob"}}',
+        f"Authorization: Bearer {SECRET}abcdef",
+        f"https://alice:{SECRET}@hooks.example.com/x",
+    ],
+)
 def test_the_formats_that_leaked_are_masked(line):
     masked = DEFAULT.text(line)
     assert SECRET not in masked and MASK in masked, masked
 
 
-@pytest.mark.parametrize("line", [
-    "tokenizer=fast passed=3 bypass=on compass=north",
-    "Password changed for user bob",
-    "user=bob host=ucx-01 status=ok",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "tokenizer=fast passed=3 bypass=on compass=north",
+        "Password changed for user bob",
+        "user=bob host=ucx-01 status=ok",
+    ],
+)
 def test_words_that_only_contain_a_secret_name_are_left_alone(line):
     assert DEFAULT.text(line) == line
 
 
-_words = st.sampled_from(["password", "passwd", "pass", "passphrase", "pwd", "secret", "token", "api_key",
-                          "apikey", "api-key", "access_key", "private_key", "credentials", "session_id"])
+_words = st.sampled_from(
+    [
+        "password",
+        "passwd",
+        "pass",
+        "passphrase",
+        "pwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "private_key",
+        "credentials",
+        "session_id",
+    ]
+)
 _joined = st.sampled_from(["", "db_", "aws_", "x-", "spring.datasource.", "SMTP_", "client_"])
 _after = st.sampled_from(["", "_access_key", "_2", "-value", ".enc"])
 _case = st.sampled_from([str.lower, str.upper, str.title])
-_syntax = st.sampled_from([
-    "{k}={v}", "{k}: {v}", "{k}='{v}'", '{k}="{v}"', '"{k}": "{v}"', "'{k}': '{v}'", "{k} => {v}",
-    "{k}%3D{v}", "{k} is {v}", "Server=db;{k}={v};Timeout=5", "?a=1&{k}={v}&b=2", "{k}={{{v}}}",
-])
+_syntax = st.sampled_from(
+    [
+        "{k}={v}",
+        "{k}: {v}",
+        "{k}='{v}'",
+        '{k}="{v}"',
+        '"{k}": "{v}"',
+        "'{k}': '{v}'",
+        "{k} => {v}",
+        "{k}%3D{v}",
+        "{k} is {v}",
+        "Server=db;{k}={v};Timeout=5",
+        "?a=1&{k}={v}&b=2",
+        "{k}={{{v}}}",
+    ]
+)
 # values free of the characters that end an unquoted value (& , ; space and quotes)
-_value = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789!#$%*()+-/.~^@|[]<>",
-                 min_size=8, max_size=40)
+_value = st.text(
+    alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789!#$%*()+-/.~^@|[]<>", min_size=8, max_size=40
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(word=_words, before=_joined, after=_after, case=_case, syntax=_syntax, value=_value,
-       context=st.sampled_from(["", "2026-11-27 10:00:00,123 [7] ERROR Cfg - ", "retrying: "]))
+@given(
+    word=_words,
+    before=_joined,
+    after=_after,
+    case=_case,
+    syntax=_syntax,
+    value=_value,
+    context=st.sampled_from(["", "2026-11-27 10:00:00,123 [7] ERROR Cfg - ", "retrying: "]),
+)
 def test_a_value_named_as_a_secret_never_comes_out(word, before, after, case, syntax, value, context):
-    if "{" in syntax and "}" in value or "'" in syntax and "'" in value:
+    if ("{" in syntax and "}" in value) or ("'" in syntax and "'" in value):
         return
     name = case(before + word + after)
     line = context + syntax.format(k=name, v=value) + " and more"
     masked, fields = DEFAULT.record(line, {"captured": value})
     assert value not in masked, (line, masked)
     assert fields["captured"] == MASK
-    assert name in masked          # what was masked stays readable
+    assert name in masked  # what was masked stays readable

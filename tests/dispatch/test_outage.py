@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import logging
 
-from hypothesis import given, strategies as st
-
-from logsentinel.dispatch.outage import SUMMARY_EVERY_S, Outage
+from hypothesis import given
+from hypothesis import strategies as st
 from support.httpserver import Receiver
 from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until, write_config
+
+from logsentinel.dispatch.outage import SUMMARY_EVERY_S, Outage
 
 LINE = "{t} [4] WARN StoneVoice.Monitoring - Low database space for database DB{i:02d}\n"
 
 
 def test_a_sink_down_says_so_once_then_says_it_recovered(tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="logsentinel")
-    rx = Receiver()   # not started: connections are refused
+    rx = Receiver()  # not started: connections are refused
     (tmp_path / "app.log").write_text("")
-    cfg = write_config(tmp_path, tmp_path / "app.log", source="app",
-                       sinks=f"[{{type: webhook, url: '{rx.url}/hook', timeout: 0.5, backoff_max: 0.05}}]")
+    cfg = write_config(
+        tmp_path,
+        tmp_path / "app.log",
+        source="app",
+        sinks=f"[{{type: webhook, url: '{rx.url}/hook', timeout: 0.5, backoff_max: 0.05}}]",
+    )
     side, thread = start_sidecar(cfg)
     try:
         wait_following(side)

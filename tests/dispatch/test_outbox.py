@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from logsentinel.state.database import State
 from logsentinel.dispatch.outbox import Outbox
+from logsentinel.state.database import State
 
 EVENT = {"id": "0" * 32, "signature": "s", "priority": "P3", "report": "fired", "dedup_key": "k"}
 NOW = 1_795_773_600.0
@@ -36,9 +36,9 @@ def test_delivered_reports_are_pruned_after_a_day(tmp_path):
     seq_a = outbox.pending("a", 10, NOW)[0][0]
     with outbox.transaction() as db:
         outbox.mark_delivered(db, [seq_a])
-        assert outbox.prune_delivered(db, NOW + 86399) == 0   # not a day old yet
-        assert outbox.prune_delivered(db, NOW + 86401) == 1   # delivered and old: gone
-    assert outbox.counts() == {("b", "pending"): 1}             # pending: kept
+        assert outbox.prune_delivered(db, NOW + 86399) == 0  # not a day old yet
+        assert outbox.prune_delivered(db, NOW + 86401) == 1  # delivered and old: gone
+    assert outbox.counts() == {("b", "pending"): 1}  # pending: kept
     outbox.close()
 
 

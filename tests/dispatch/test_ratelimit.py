@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from logsentinel.dispatch.ratelimit import TokenBucket
 from support.clock import FakeClock
+
+from logsentinel.dispatch.ratelimit import TokenBucket
 
 
 def test_token_bucket():

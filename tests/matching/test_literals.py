@@ -6,15 +6,17 @@ from __future__ import annotations
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.strategies import matches, regex_source
 
 from logsentinel.matching.literals import required_words
 from logsentinel.matching.wordscan import FOLDS_TO_ASCII
-from support.strategies import matches, regex_source
 
 
 @settings(max_examples=800, deadline=None)
-@given(source=regex_source,
-       text=st.text(alphabet=st.sampled_from(list("error failed disk token CDR 0ÜΔ\n.-:aAxkKs[]é\u212aſİı")), max_size=60))
+@given(
+    source=regex_source,
+    text=st.text(alphabet=st.sampled_from(list("error failed disk token CDR 0ÜΔ\n.-:aAxkKs[]é\u212aſİı")), max_size=60),
+)
 def test_every_match_holds_a_word_of_each_set(source, text):
     if not matches(source, text):
         return
@@ -28,10 +30,14 @@ def test_every_match_holds_a_word_of_each_set(source, text):
 
 def test_words_of_the_usual_shapes():
     assert required_words(r"(?i)(?:fail(?:s|ed)?|error)[^\n]{0,80}?\bwebex\b") == [
-        frozenset({"webex"}), frozenset({"fail", "error"})]
+        frozenset({"webex"}),
+        frozenset({"fail", "error"}),
+    ]
     # a lookahead's words are in the record too; an optional part gives none
     assert required_words(r"(?im)^(?=[^\n]*\brecord)[^\n]*?\b(?:call )?exhausted") == [
-        frozenset({"exhausted"}), frozenset({"record"})]
+        frozenset({"exhausted"}),
+        frozenset({"record"}),
+    ]
     # too short, or an alternation with a branch that needs no word: nothing to look for
     assert required_words(r"(?i)\bdb\b|x+") == []
     assert required_words(r"[") is None
@@ -42,6 +48,7 @@ def test_the_folding_characters_are_those_ignorecase_matches_to_ascii():
     case-insensitive ``regex`` or ``re`` pattern matches to an ASCII letter."""
     import re
     import string
+
     folding = set()
     for letter in string.ascii_lowercase:
         pats = (re.compile("(?i)" + letter), regex.compile("(?i)" + letter, flags=regex.V0))
@@ -57,13 +64,20 @@ def test_the_folding_characters_are_those_ignorecase_matches_to_ascii():
 def test_the_python_engine_finds_words_in_any_case_and_on_any_block():
     """The word scan picks its sets on the first block; later blocks, in another case, on
     another line of a multi-line record, are still found."""
+    from support.strategies import make_rx
+
     from logsentinel.matching.matcher import Matcher
     from logsentinel.records.blocks import Block, SourceSpec
-    from support.strategies import make_rx
     from logsentinel.signatures.model import Signature
 
-    sig = Signature(id="s", title="s", priority="P2", response_time_s=7200, category="anomaly",
-                    match=(make_rx(r"(?is)webex[^\n]{0,80}token.*expired"),))
+    sig = Signature(
+        id="s",
+        title="s",
+        priority="P2",
+        response_time_s=7200,
+        category="anomaly",
+        match=(make_rx(r"(?is)webex[^\n]{0,80}token.*expired"),),
+    )
     spec = SourceSpec.build("a", timezone="UTC")
 
     def block(text):
@@ -81,29 +95,41 @@ def test_the_python_engine_keeps_the_scan_that_was_faster_on_a_big_block():
     """On a block of 64 KiB or more, once its word sets are chosen (on the first block), the
     python engine times the word scan and the combined regex on 64 KiB of it (with the timer it
     is given) and keeps the faster; results do not change."""
+    from support.strategies import make_rx
+
     from logsentinel.matching.matcher import CHOOSE_ON_BYTES, Matcher
     from logsentinel.records.blocks import Block, SourceSpec
     from logsentinel.signatures.model import Signature
-    from support.strategies import make_rx
 
-    sig = Signature(id="s", title="s", priority="P2", response_time_s=7200, category="anomaly",
-                    match=(make_rx(r"Svc001\.Worker - Operation [a-z]+ failed"),))
+    sig = Signature(
+        id="s",
+        title="s",
+        priority="P2",
+        response_time_s=7200,
+        category="anomaly",
+        match=(make_rx(r"Svc001\.Worker - Operation [a-z]+ failed"),),
+    )
     spec = SourceSpec.build("a", timezone="UTC")
     noise = "2026-11-27 10:00:00 Svc001.Worker - Operation sync completed\n" * (CHOOSE_ON_BYTES // 60 + 1)
     big = Block(noise.encode(), 1, "a.log", spec, None)
-    later = Block(b"2026-11-27 10:00:01 x\n2026-11-27 10:00:02 Svc001.Worker - Operation save failed\n",
-                  big.data.count(b"\n") + 1, "a.log", spec, None)   # line numbers as if it followed
+    later = Block(
+        b"2026-11-27 10:00:01 x\n2026-11-27 10:00:02 Svc001.Worker - Operation save failed\n",
+        big.data.count(b"\n") + 1,
+        "a.log",
+        spec,
+        None,
+    )  # line numbers as if it followed
 
     def run(ticks):
         clock = iter(ticks)
         matcher = Matcher([sig], engine="python", timeout=None, timer=lambda: next(clock, 100.0))
-        matcher.scan(big)                        # the word sets are chosen here: nothing timed
+        matcher.scan(big)  # the word sets are chosen here: nothing timed
         assert matcher.plan("a").prefer_words is None
         clock = iter(ticks)
         matcher.scan(big)
         return matcher, matcher.scan(later)
 
-    slow_words, found = run([0.0, 0.0, 10.0, 11.0])   # words took 10, the combined regex 1
+    slow_words, found = run([0.0, 0.0, 10.0, 11.0])  # words took 10, the combined regex 1
     assert slow_words.plan("a").prefer_words is False
     fast_words, found_too = run([0.0, 0.0, 1.0, 11.0])
     assert fast_words.plan("a").prefer_words is True

@@ -8,19 +8,26 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.strategies import log_lines, matches, regex_source, signatures
 
 from logsentinel.matching import hyperscan
 from logsentinel.matching.matcher import Matcher
 from logsentinel.matching.prefilter import scoped, superset
 from logsentinel.records.blocks import Block, SourceSpec
-from support.strategies import log_lines, matches, regex_source, signatures
 
 ENGINES = ["python"] + (["hyperscan"] if hyperscan.hs is not None else [])
 
 
 def _key(results):
-    return [(mr.record.line, mr.record.text, mr.record.time,
-             [(m.signature.id, m.kind, sorted(m.fields.items())) for m in mr.matches]) for mr in results]
+    return [
+        (
+            mr.record.line,
+            mr.record.text,
+            mr.record.time,
+            [(m.signature.id, m.kind, sorted(m.fields.items())) for m in mr.matches],
+        )
+        for mr in results
+    ]
 
 
 def _block(lines, source):
@@ -43,7 +50,9 @@ def test_scan_equals_naive(engine, sigs, lines, warm, source):
 
 
 @settings(max_examples=500, deadline=None)
-@given(source=regex_source, text=st.text(alphabet=st.sampled_from(list("error failed disk 0ÜΔ\n.-:aAx[]é")), max_size=60))
+@given(
+    source=regex_source, text=st.text(alphabet=st.sampled_from(list("error failed disk 0ÜΔ\n.-:aAx[]é")), max_size=60)
+)
 def test_superset_pattern_never_misses(source, text):
     """If the exact regex matches a record, its prefilter matches that record too."""
     if not matches(source, text):
@@ -62,8 +71,10 @@ def test_superset_pattern_never_misses(source, text):
 def test_engines_agree_on_the_samples(library):
     """On real logs with the real library, every engine finds the same matches."""
     from conftest import SAMPLES
+
     from logsentinel.config.load import load_config
     from logsentinel.sources.files.capture import read_blocks
+
     config = load_config(SAMPLES / "logsentinel.yaml")
     for path in sorted((SAMPLES / "logs").iterdir()):
         src = config.source_for(path)
@@ -78,11 +89,15 @@ def test_engines_agree_on_the_samples(library):
 def test_slow_regex_is_counted_not_fatal():
     """A regex that times out is counted and skipped; the record does not stall the matcher."""
     from support.strategies import make_rx
+
     from logsentinel.signatures.model import Signature
-    sig = Signature(id="slow", title="slow", priority="P3", response_time_s=1, category="anomaly",
-                    match=(make_rx(r"(?:a|a)+!"),))
-    fine = Signature(id="fine", title="fine", priority="P3", response_time_s=1, category="anomaly",
-                     match=(make_rx(r"error"),))
+
+    sig = Signature(
+        id="slow", title="slow", priority="P3", response_time_s=1, category="anomaly", match=(make_rx(r"(?:a|a)+!"),)
+    )
+    fine = Signature(
+        id="fine", title="fine", priority="P3", response_time_s=1, category="anomaly", match=(make_rx(r"error"),)
+    )
     text = "2026-11-27 10:00:00 " + "a" * 5000 + " error"
     block = _block([text], "a")
     m = Matcher([sig, fine], engine="naive", timeout=0.01)
@@ -94,17 +109,27 @@ def test_slow_regex_is_counted_not_fatal():
 def test_event_records_match_as_the_reference_does(library):
     """``match_records`` (a scan per record, selectors on the fields) finds what evaluating
     every signature on every record finds."""
+    from conftest import ROOT, SAMPLES
+
     from logsentinel.matching.model import evaluate
     from logsentinel.sources.eventlog.capture import EventStats, read_events
-    from conftest import ROOT, SAMPLES
-    files = [SAMPLES / "logs" / "Application-eventlog.xml", SAMPLES / "logs" / "System-eventlog.xml",
-             *sorted((ROOT / "tests" / "fixtures" / "eventxml").glob("*.xml"))]
+
+    files = [
+        SAMPLES / "logs" / "Application-eventlog.xml",
+        SAMPLES / "logs" / "System-eventlog.xml",
+        *sorted((ROOT / "tests" / "fixtures" / "eventxml").glob("*.xml")),
+    ]
     records = [r for f in files for r in read_events(f, "eventlog", EventStats(), "xml")]
     for engine in ENGINES:
         fast = Matcher(library.signatures, engine, timeout=None).match_records(records, "eventlog")
         got = {(id(mr.record), m.signature.id, m.kind) for mr in fast for m in mr.matches}
-        want = {(id(r), m.signature.id, m.kind) for r in records for s in library.signatures if s.applies_to("eventlog")
-                for m in evaluate(s, r.text, None, r.attrs)}
+        want = {
+            (id(r), m.signature.id, m.kind)
+            for r in records
+            for s in library.signatures
+            if s.applies_to("eventlog")
+            for m in evaluate(s, r.text, None, r.attrs)
+        }
         assert got == want and len(want) > 20, engine
 
 
@@ -113,6 +138,7 @@ def test_a_repeated_assertion_is_dropped_from_the_scan_form():
     import re
 
     from logsentinel.matching.prefilter import superset
+
     for source in (r"(?>error(?:\b)*)", r"a(?:\b)+b", r"x(?:(?=y))*y"):
         pf = superset(source, "python")
         assert pf is not None and "\\b" not in pf.pattern and "(?=" not in pf.pattern

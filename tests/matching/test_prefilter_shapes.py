@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 import regex
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from logsentinel.matching.prefilter import superset
 
@@ -23,8 +24,10 @@ def test_a_final_word_boundary_stays():
 
 
 def test_optional_bits_next_to_a_gap_are_absorbed():
-    assert superset(r"(?i)\bqueu(?:e|ing)\w*\b[^\n]{0,80}?\bfull\b", "hyperscan").pattern == \
-        r"queu(?:e|ing)[^\n]*full(?:[^\w\n]|$)"
+    assert (
+        superset(r"(?i)\bqueu(?:e|ing)\w*\b[^\n]{0,80}?\bfull\b", "hyperscan").pattern
+        == r"queu(?:e|ing)[^\n]*full(?:[^\w\n]|$)"
+    )
     # \s may match a newline: it stays
     assert superset(r"x\s?[^\n]*y", "python").pattern == r"x[\s]?[^\n]*y"
 

@@ -9,14 +9,17 @@ from hypothesis import strategies as st
 
 from logsentinel.records.decoding import LineDecoder
 
-_lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\ufeff\ufffd"),
-                          max_size=30), min_size=1, max_size=15)
+_lines = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n\ufeff\ufffd"), max_size=30),
+    min_size=1,
+    max_size=15,
+)
 
 
 def decode_all(data: bytes, cuts: list[int], **kw) -> tuple[bytes, LineDecoder]:
     dec = LineDecoder(**kw)
     out, start = [], 0
-    for cut in sorted(set(cuts)) + [len(data)]:
+    for cut in [*sorted(set(cuts)), len(data)]:
         out.append(dec.feed(data[start:cut]))
         start = max(start, cut)
     out.append(dec.finish())
@@ -24,8 +27,12 @@ def decode_all(data: bytes, cuts: list[int], **kw) -> tuple[bytes, LineDecoder]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(lines=_lines, crlf=st.booleans(), enc=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le-nobom"]),
-       cuts=st.lists(st.integers(0, 2000), max_size=10))
+@given(
+    lines=_lines,
+    crlf=st.booleans(),
+    enc=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le-nobom"]),
+    cuts=st.lists(st.integers(0, 2000), max_size=10),
+)
 def test_split_anywhere_gives_the_same_lines(lines, crlf, enc, cuts):
     """Bytes split at arbitrary boundaries (inside characters and CRLF pairs) decode to the
     lines written, as UTF-8 with LF."""
@@ -83,6 +90,7 @@ def test_bom_is_dropped():
 
 def test_bomless_utf16_big_endian_is_recognised():
     from logsentinel.records.decoding import LineDecoder
+
     text = "2026-11-27 10:00:00 Low database space for database DB1\n"
     dec = LineDecoder("auto")
     assert dec.feed(text.encode("utf-16-be")) + dec.finish() == text.encode("utf-8")

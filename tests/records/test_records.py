@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.strategies import log_lines
 
-from logsentinel.records.blocks import Block, RecordCutter, SourceSpec, iter_records, make_record, record_bounds, record_spans
+from logsentinel.records.blocks import (
+    Block,
+    RecordCutter,
+    SourceSpec,
+    iter_records,
+    make_record,
+    record_bounds,
+    record_spans,
+)
 from logsentinel.records.timestamps import TimeParser
 from logsentinel.timefmt import iso
-from support.strategies import log_lines
 
 SPEC = SourceSpec.build("app", timezone="Europe/Rome")
 
@@ -20,11 +28,13 @@ def records_of(text: str, spec=SPEC):
 
 
 def test_stack_trace_is_one_record():
-    text = ("2026-11-27 10:12:03,412 [31] ERROR Repo - Error saving recording\n"
-            "System.Data.SqlClient.SqlException (0x80131904): filegroup is full\n"
-            "   at System.Data.SqlClient.SqlConnection.OnError()\n"
-            "ClientConnectionId:5f1c\n"
-            "2026-11-27 10:12:04,000 [31] INFO Repo - next\n")
+    text = (
+        "2026-11-27 10:12:03,412 [31] ERROR Repo - Error saving recording\n"
+        "System.Data.SqlClient.SqlException (0x80131904): filegroup is full\n"
+        "   at System.Data.SqlClient.SqlConnection.OnError()\n"
+        "ClientConnectionId:5f1c\n"
+        "2026-11-27 10:12:04,000 [31] INFO Repo - next\n"
+    )
     recs = records_of(text)
     assert [r.line for r in recs] == [1, 5]
     assert recs[0].text.count("\n") == 3 and recs[0].text.endswith("ClientConnectionId:5f1c")
@@ -70,8 +80,11 @@ def test_time_format_option():
 
 
 @settings(max_examples=200, deadline=None)
-@given(lines=log_lines(max_records=20), cuts=st.lists(st.integers(0, 3000), max_size=8),
-       max_record=st.sampled_from([64, 256, 1 << 20]))
+@given(
+    lines=log_lines(max_records=20),
+    cuts=st.lists(st.integers(0, 3000), max_size=8),
+    max_record=st.sampled_from([64, 256, 1 << 20]),
+)
 def test_any_feeding_gives_the_same_records(lines, cuts, max_record):
     """Fed in any pieces, the cutter yields the same records as one block of the whole text
     (as long as no record is cut for size), and every block starts on a record."""

@@ -10,7 +10,6 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import PATTERNS, ROOT
 from support.sidecar import utc_stamp, wait_until
 
@@ -29,30 +28,39 @@ def test_more_files_than_descriptors_reads_each_file_once(tmp_path):
     logs.mkdir()
     for i in range(FILES):
         (logs / f"db{i:03d}.log").write_text(
-            f"{utc_stamp()} [4] WARN StoneVoice.Monitoring - Low database space for database DB{i:03d}\n")
+            f"{utc_stamp()} [4] WARN StoneVoice.Monitoring - Low database space for database DB{i:03d}\n"
+        )
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: fd
         patterns: ['{PATTERNS}']
         state: state.db
         sources: [{{name: many, paths: ['{logs}/*.log'], timezone: UTC, start_at: beginning}}]
         sinks: [{{type: jsonl, path: out.jsonl}}]
-    """))
+    """)
+    )
     errlog = tmp_path / "sidecar.log"
     out = tmp_path / "out.jsonl"
 
     def reports() -> list[dict]:
         return [json.loads(x) for x in out.read_text().splitlines() if x.strip()] if out.exists() else []
 
-    proc = subprocess.Popen([sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=open(errlog, "wb"), preexec_fn=_low_limit)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(errlog, "wb"),  # noqa: SIM115 (the child holds it)
+        preexec_fn=_low_limit,
+    )
     try:
         assert wait_until(lambda: len(reports()) >= FILES, timeout=60), errlog.read_text()[-3000:]
         appended = logs / "db000.log"
         with appended.open("a") as fh:
             fh.write(f"{utc_stamp()} [4] WARN StoneVoice.Monitoring - Low database space for database LATE\n")
-        assert wait_until(lambda: any("LATE" in r["dedup_key"] for r in reports()), timeout=30), \
+        assert wait_until(lambda: any("LATE" in r["dedup_key"] for r in reports()), timeout=30), (
             "a file closed while idle is read again when it grows"
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)

@@ -28,8 +28,9 @@ def test_threshold_across_a_large_old_backlog(tmp_path):
     side.dispatcher.start()
     side.dispatcher.stop(timeout=5)
     reports = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [(r["signature"], r["count"], r["first_seen"]) for r in reports][:1] == \
-        [("cloud.api_unreachable", 2, "2025-01-10T10:00:00.000Z")]
+    assert [(r["signature"], r["count"], r["first_seen"]) for r in reports][:1] == [
+        ("cloud.api_unreachable", 2, "2025-01-10T10:00:00.000Z")
+    ]
     side.state.close()
 
 
@@ -37,6 +38,7 @@ def test_a_failed_commit_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch
     """If a commit fails (disk full, locked database), the loop goes back to the last committed
     state: the lines of the failed batch are read again and their events made once."""
     import sqlite3
+
     log = tmp_path / "a.log"
     log.write_text("")
     side = load_sidecar(write_config(tmp_path, log, start_at="beginning"))
@@ -44,8 +46,11 @@ def test_a_failed_commit_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch
     with open(log, "a") as fh:
         fh.write("2026-11-27 10:00:00,000 [1] WARN Mon - Low database space for database DB1\n")
         fh.write("2026-11-27 10:00:01,000 [1] INFO Mon - next\n")
-    monkeypatch.setattr(side.state, "save_detector", fail_first_call(
-        side.state.save_detector, sqlite3.OperationalError("database or disk is full")))
+    monkeypatch.setattr(
+        side.state,
+        "save_detector",
+        fail_first_call(side.state.save_detector, sqlite3.OperationalError("database or disk is full")),
+    )
     try:
         side.step()
     except sqlite3.OperationalError:
@@ -56,5 +61,5 @@ def test_a_failed_commit_loses_nothing_and_repeats_nothing(tmp_path, monkeypatch
     side.dispatcher.stop(timeout=5)
     reports = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     fired = [(r["signature"], r["fields"]) for r in reports if r["report"] == "fired"]
-    assert fired == [("database.space_low", {"database": "DB1"})]   # once (it is overdue by now: reported so too)
+    assert fired == [("database.space_low", {"database": "DB1"})]  # once (it is overdue by now: reported so too)
     side.state.close()

@@ -7,16 +7,16 @@ import gzip
 import json
 import shutil
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from conftest import SAMPLES, run_cli
-
-from logsentinel.config.load import load_config
-from logsentinel.signatures.load import load_effective
-from logsentinel.runtime.sidecar import Sidecar
 from support.clock import FakeClock
 
-END_OF_DAY = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc).timestamp()  # 20:00 in Rome
+from logsentinel.config.load import load_config
+from logsentinel.runtime.sidecar import Sidecar
+from logsentinel.signatures.load import load_effective
+
+END_OF_DAY = datetime(2026, 11, 27, 19, 0, tzinfo=UTC).timestamp()  # 20:00 in Rome
 
 
 def _key(e: dict):
@@ -34,10 +34,13 @@ def test_live_catch_up_matches_replay(tmp_path):
         export.unlink()
     cfg = (SAMPLES / "logsentinel.yaml").read_text()
     cfg = cfg.replace("    timezone: Europe/Rome\n", "    timezone: Europe/Rome\n    start_at: beginning\n")
-    (tmp_path / "cfg.yaml").write_text(cfg + textwrap.dedent("""
+    (tmp_path / "cfg.yaml").write_text(
+        cfg
+        + textwrap.dedent("""
         state: state.db
         sinks: [{type: jsonl, path: out.jsonl}]
-    """))
+    """)
+    )
     config = load_config(tmp_path / "cfg.yaml")
     side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=FakeClock(END_OF_DAY))
     for _ in range(5):
@@ -57,6 +60,7 @@ def test_live_catch_up_matches_replay(tmp_path):
 def test_compressed_archives_are_not_tailed(tmp_path):
     from logsentinel.config.load import SourceConfig
     from logsentinel.sources.files.follow import SourceTail
+
     (tmp_path / "app.log").write_text("2026-11-27 10:00:00 plain\n")
     (tmp_path / "app.log.1.gz").write_bytes(gzip.compress(b"2026-11-27 09:00:00 archived\n"))
     cfg = SourceConfig(name="a", paths=[str(tmp_path / "app.log*")], start_at="beginning", flush_after_s=0)

@@ -7,23 +7,26 @@ import json
 
 from conftest import run_cli
 from support.clock import FakeClock
-from logsentinel.config.load import load_config
-from logsentinel.runtime.sidecar import Sidecar
-from logsentinel.signatures.load import load_effective
 from support.sidecar import read_jsonl, write_config
 from support.signatures import slow_answer
 
+from logsentinel.config.load import load_config
+from logsentinel.runtime.sidecar import Sidecar
+from logsentinel.signatures.load import load_effective
+
 SIG = slow_answer("1m")
-T0 = 1_795_773_600.0   # 2026-11-27 10:00:00 UTC
+T0 = 1_795_773_600.0  # 2026-11-27 10:00:00 UTC
 
 
 def _files(tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "demo.yaml").write_text(SIG)
     log = tmp_path / "app.log"
-    log.write_text("2026-11-27 10:00:00,000 [1] ERROR Demo - demo failure 7\n"
-                   "2026-11-27 10:00:30,000 [1] ERROR Demo - demo failure 7\n"
-                   "2026-11-27 10:30:00,000 [1] INFO Demo - later\n")
+    log.write_text(
+        "2026-11-27 10:00:00,000 [1] ERROR Demo - demo failure 7\n"
+        "2026-11-27 10:00:30,000 [1] ERROR Demo - demo failure 7\n"
+        "2026-11-27 10:30:00,000 [1] INFO Demo - later\n"
+    )
     cfg = write_config(tmp_path, log, source="app", start_at="beginning", patterns=tmp_path / "p", bundled=False)
     return cfg, log
 
@@ -38,11 +41,11 @@ def test_exactly_one_overdue_report_in_replay(tmp_path):
 
 def test_exactly_one_overdue_report_live(tmp_path):
     cfg, _log = _files(tmp_path)
-    clock = FakeClock(T0 + 10)                       # the wall clock the sidecar's detector follows
+    clock = FakeClock(T0 + 10)  # the wall clock the sidecar's detector follows
     config = load_config(cfg)
     side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock)
     side.step()
-    for _ in range(6):                               # ten minutes pass, a step a minute
+    for _ in range(6):  # ten minutes pass, a step a minute
         clock.advance(60)
         side.step()
     side.dispatcher.start()

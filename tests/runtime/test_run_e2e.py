@@ -11,11 +11,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-
 from conftest import PATTERNS, ROOT
-from logsentinel.detection.events import EventKey
 from support.sidecar import wait_until
 
+from logsentinel.detection.events import EventKey
 
 WRITER = textwrap.dedent("""
     import os, sys, time
@@ -41,8 +40,12 @@ WRITER = textwrap.dedent("""
 
 
 def _start(cfg: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "ab"))
+    return subprocess.Popen(
+        [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "ab"),
+    )
 
 
 def _reports(path: Path) -> list[dict]:
@@ -55,7 +58,8 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: e2e
         patterns: ['{PATTERNS}']
         state: state/ls.db
@@ -66,7 +70,8 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
             start_at: beginning
         sinks:
           - {{type: jsonl, path: out/events.jsonl}}
-    """))
+    """)
+    )
     sink = tmp_path / "out" / "events.jsonl"
     errlog = tmp_path / "sidecar.log"
     n = 60
@@ -75,7 +80,7 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(logs), str(n), "0.05"], stdout=subprocess.PIPE)
     # kill -9 once some events are out, while the writer goes on writing and rotating
     assert wait_until(lambda: len(_reports(sink)) >= 10, timeout=30)
-    side.kill()   # SIGKILL; TerminateProcess on Windows
+    side.kill()  # SIGKILL; TerminateProcess on Windows
     side.wait()
     killed_at = len(_reports(sink))
     assert 0 < killed_at < n, "the kill should land in the middle"
@@ -84,7 +89,7 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
     side = _start(cfg, errlog)
     assert writer.wait(timeout=60) == 0
     assert wait_until(lambda: len(_reports(sink)) >= n, timeout=30)
-    if os.name == "nt":   # Wine delivers no console event: wait until all is delivered, then kill
+    if os.name == "nt":  # Wine delivers no console event: wait until all is delivered, then kill
         assert wait_until(lambda: len(_reports(sink)) >= n and "event firing" in errlog.read_text())
         side.kill()
         side.wait(timeout=10)
@@ -93,9 +98,9 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
         assert side.wait(timeout=10) == 0, errlog.read_text()
     reports = _reports(sink)
     keys = [r["dedup_key"] for r in reports]
-    assert sorted(keys) == sorted(EventKey("database.space_low", "e2e", (("database", f"DB{i:03d}"),)).text()
-                                  for i in range(n)), \
-        errlog.read_text()[-3000:]
+    assert sorted(keys) == sorted(
+        EventKey("database.space_low", "e2e", (("database", f"DB{i:03d}"),)).text() for i in range(n)
+    ), errlog.read_text()[-3000:]
     assert len({r["id"] for r in reports}) == n
     assert all(r["status"] == "firing" and r["count"] == 1 for r in reports)
     # each event carries the line of its record in whichever file it was in

@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from conftest import PATTERNS, run_cli
 
 GOOD = """\
@@ -46,28 +45,51 @@ def test_good_signature_passes(tmp_path):
 BROKEN = [
     # (description, yaml text, substrings every one of which must be in the message)
     ("broken YAML", "id: x\ntitle: [unclosed\n", ["sig.yaml:", "YAML error"]),
-    ("double-quoted backslash", GOOD.replace("'disk (?P<volume>[A-Z]:) failed'", '"disk \\d failed"'),
-     ["sig.yaml:5", "single quotes"]),
+    (
+        "double-quoted backslash",
+        GOOD.replace("'disk (?P<volume>[A-Z]:) failed'", '"disk \\d failed"'),
+        ["sig.yaml:5", "single quotes"],
+    ),
     ("bad regex", GOOD.replace("failed'", "failed('"), ["sig.yaml:5", "demo.good", "match[0]", "bad regex"]),
     ("missing title", GOOD.replace("title: Demo\n", ""), ["demo.good", "title", "missing"]),
     ("bad priority", GOOD.replace("priority: P2", "priority: P7"), ["sig.yaml:3", "priority", "P7"]),
-    ("unknown key with a suggestion", GOOD + "tresholds: {count: 2, within: 5m}\n",
-     ["demo.good", "tresholds", "did you mean 'threshold'"]),
+    (
+        "unknown key with a suggestion",
+        GOOD + "tresholds: {count: 2, within: 5m}\n",
+        ["demo.good", "tresholds", "did you mean 'threshold'"],
+    ),
     ("bad duration", GOOD + "dedup:\n  window: soon\n", ["demo.good", "dedup.window", "soon"]),
     ("threshold without count", GOOD + "threshold:\n  within: 5m\n", ["threshold.count"]),
     ("dedup field that is no group", GOOD + "dedup:\n  by: [disk]\n", ["dedup.by", "'disk'", "named group"]),
-    ("regex matching an empty record", GOOD.replace("'disk (?P<volume>[A-Z]:) failed'", "'x*'"),
-     ["match[0]", "empty record"]),
-    ("example that does not hit", GOOD.replace("line: 'disk C: failed'", "line: 'disk C: broken'"),
-     ["sig.yaml:8", "examples.match[0]", "does not hit"]),
-    ("no_match that hits", GOOD.replace("- 'disk C: ok'", "- 'disk D: failed'"),
-     ["examples.no_match[0]", "hits but must not"]),
-    ("wrong field", GOOD.replace("fields: {volume: 'C:'}", "fields: {volume: 'D:'}"),
-     ["examples.match[0].fields.volume", "expected 'D:'", "got 'C:'"]),
+    (
+        "regex matching an empty record",
+        GOOD.replace("'disk (?P<volume>[A-Z]:) failed'", "'x*'"),
+        ["match[0]", "empty record"],
+    ),
+    (
+        "example that does not hit",
+        GOOD.replace("line: 'disk C: failed'", "line: 'disk C: broken'"),
+        ["sig.yaml:8", "examples.match[0]", "does not hit"],
+    ),
+    (
+        "no_match that hits",
+        GOOD.replace("- 'disk C: ok'", "- 'disk D: failed'"),
+        ["examples.no_match[0]", "hits but must not"],
+    ),
+    (
+        "wrong field",
+        GOOD.replace("fields: {volume: 'C:'}", "fields: {volume: 'D:'}"),
+        ["examples.match[0].fields.volume", "expected 'D:'", "got 'C:'"],
+    ),
     ("excluded example", GOOD + "exclude: ['C:']\n", ["examples.match[0]", "exclude[0] excludes it"]),
     ("missing examples", GOOD[: GOOD.index("examples:")], ["examples", "missing"]),
-    ("catastrophic backtracking", GOOD.replace("'disk (?P<volume>[A-Z]:) failed'", "'disk (?P<volume>[A-Z]:) (?:\\w+\\s?)+!|failed'")
-     .replace("line: 'disk C: failed'", "line: 'disk C: ab!'"), ["match[0]", "backtrack catastrophically"]),
+    (
+        "catastrophic backtracking",
+        GOOD.replace("'disk (?P<volume>[A-Z]:) failed'", "'disk (?P<volume>[A-Z]:) (?:\\w+\\s?)+!|failed'").replace(
+            "line: 'disk C: failed'", "line: 'disk C: ab!'"
+        ),
+        ["match[0]", "backtrack catastrophically"],
+    ),
     ("not a mapping", "- just a string\n", ["sig.yaml", "must be a mapping"]),
     ("bad id", GOOD.replace("id: demo.good", "id: Demo Good"), ["id", "lower-case"]),
 ]

@@ -4,11 +4,10 @@ is found by timing. Both are refused, with the offending group named."""
 
 from __future__ import annotations
 
-import textwrap
-
-from hypothesis import given, strategies as st
-
 from conftest import run_cli
+from hypothesis import given
+from hypothesis import strategies as st
+
 from logsentinel.signatures.nested import find_nested_quantifier
 
 SIG = """\
@@ -43,17 +42,39 @@ def test_overlapping_alternatives_are_refused_by_timing(tmp_path):
 
 
 CLASSES = {r"\w": "w", r"\d": "d", r"[a-z]": "l", r"\S": "S", r"[A-Z]": "U", "x": "x", r"\s": "s", "[.:]": "p"}
-OVERLAP = {("w", "d"), ("w", "l"), ("w", "U"), ("w", "x"), ("S", "w"), ("S", "d"), ("S", "l"), ("S", "U"),
-           ("S", "x"), ("S", "p"), ("l", "x"), ("d", "d"), ("w", "w"), ("l", "l"), ("S", "S"), ("x", "x"),
-           ("U", "U"), ("s", "s"), ("p", "p")}
+OVERLAP = {
+    ("w", "d"),
+    ("w", "l"),
+    ("w", "U"),
+    ("w", "x"),
+    ("S", "w"),
+    ("S", "d"),
+    ("S", "l"),
+    ("S", "U"),
+    ("S", "x"),
+    ("S", "p"),
+    ("l", "x"),
+    ("d", "d"),
+    ("w", "w"),
+    ("l", "l"),
+    ("S", "S"),
+    ("x", "x"),
+    ("U", "U"),
+    ("s", "s"),
+    ("p", "p"),
+}
 
 
 def _overlaps(a: str, b: str) -> bool:
     return (CLASSES[a], CLASSES[b]) in OVERLAP or (CLASSES[b], CLASSES[a]) in OVERLAP
 
 
-@given(st.sampled_from(sorted(CLASSES)), st.sampled_from(sorted(CLASSES)), st.sampled_from(["*", "+", "{1,}"]),
-       st.sampled_from(["+", "*", "{1,9}"]))
+@given(
+    st.sampled_from(sorted(CLASSES)),
+    st.sampled_from(sorted(CLASSES)),
+    st.sampled_from(["*", "+", "{1,}"]),
+    st.sampled_from(["+", "*", "{1,9}"]),
+)
 def test_a_repeat_over_a_run_and_an_optional_part_is_flagged(x, y, outer, inner):
     assert find_nested_quantifier(f"ERR (?:{x}{inner}{y}?){outer}$") is not None
 
@@ -65,6 +86,13 @@ def test_a_required_separator_is_flagged_exactly_when_the_run_can_match_it(x, y,
 
 
 def test_linear_shapes_pass():
-    for source in [r"(\w+\s)*$", r"(?:[A-Z]\w+\.)*\w+ - failed", r"(?:\d{2}:)*\d{2}", r"\w+\s?\w+",
-                   r"(?:error|fail)\w*", r"(?>\w+\s?)*$", r"(?:\w+[.\s])+x"]:
+    for source in [
+        r"(\w+\s)*$",
+        r"(?:[A-Z]\w+\.)*\w+ - failed",
+        r"(?:\d{2}:)*\d{2}",
+        r"\w+\s?\w+",
+        r"(?:error|fail)\w*",
+        r"(?>\w+\s?)*$",
+        r"(?:\w+[.\s])+x",
+    ]:
         assert find_nested_quantifier(source) is None, source

@@ -24,9 +24,10 @@ def _hits(library, example) -> set[str]:
     text = example.text.replace("\r\n", "\n").rstrip("\n")
     out = set()
     for sig in library.signatures:
-        if any(m.kind == "hit" for m in evaluate(sig, text, 1.0, example.attrs)):
-            if sig.threshold is None or sig.threshold.count <= 2:
-                out.add(sig.id)
+        if any(m.kind == "hit" for m in evaluate(sig, text, 1.0, example.attrs)) and (
+            sig.threshold is None or sig.threshold.count <= 2
+        ):
+            out.add(sig.id)
     return out
 
 
@@ -64,8 +65,15 @@ def outcome(library):
             hits = _hits(library, rec)
             if hits:
                 false_pos.append(f"{category}: line {rec.line}: {sorted(hits)}: {rec.text[:120]!r}")
-    return {"rows": rows, "missed": missed, "wrong": wrong, "false_pos": false_pos, "total": total,
-            "found": found, "near": near}
+    return {
+        "rows": rows,
+        "missed": missed,
+        "wrong": wrong,
+        "false_pos": false_pos,
+        "total": total,
+        "found": found,
+        "near": near,
+    }
 
 
 def test_recall_on_paraphrases(outcome):

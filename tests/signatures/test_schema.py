@@ -9,18 +9,17 @@ import json
 import jsonschema
 import pytest
 import yaml
-
 from conftest import PATTERNS, ROOT
-from logsentinel.signatures.schema import render, signature_schema, vocabulary_schema
 from test_check_errors import BROKEN, GOOD
+
+from logsentinel.signatures.schema import render, signature_schema, vocabulary_schema
 
 SIGNATURE = ROOT / "docs" / "signature.schema.json"
 VOCABULARY = ROOT / "docs" / "vocabulary.schema.json"
 
 
 def test_the_committed_schemas_are_what_check_definitions_build():
-    assert SIGNATURE.read_text() == render(signature_schema()), \
-        "run: python -m logsentinel.signatures.schema docs"
+    assert SIGNATURE.read_text() == render(signature_schema()), "run: python -m logsentinel.signatures.schema docs"
     assert VOCABULARY.read_text() == render(vocabulary_schema())
 
 
@@ -37,8 +36,16 @@ def test_every_bundled_file_validates_and_names_its_schema():
         jsonschema.validate(yaml.safe_load(text), vocab if path.name == "_vocabulary.yaml" else schema)
 
 
-STRUCTURAL = {"missing title", "bad priority", "unknown key with a suggestion", "bad duration",
-              "threshold without count", "not a mapping", "bad id", "missing examples"}
+STRUCTURAL = {
+    "missing title",
+    "bad priority",
+    "unknown key with a suggestion",
+    "bad duration",
+    "threshold without count",
+    "not a mapping",
+    "bad id",
+    "missing examples",
+}
 
 
 @pytest.mark.parametrize("desc,text", [(d, t) for d, t, _ in BROKEN if d in STRUCTURAL], ids=sorted(STRUCTURAL))

@@ -57,8 +57,9 @@ def test_a_cycle_is_an_error(tmp_path):
     _write(tmp_path, vocab=VOCAB.replace("'(?:failed|error)'", "'{{disk}}'"))
     res = run_cli("check", tmp_path)
     assert res.returncode == 1
-    assert "_vocabulary.yaml:" in res.stderr and "cycle" in res.stderr and "disk -> fail -> disk" in res.stderr \
-        or "fail -> disk -> fail" in res.stderr, res.stderr
+    assert (
+        "_vocabulary.yaml:" in res.stderr and "cycle" in res.stderr and "disk -> fail -> disk" in res.stderr
+    ) or "fail -> disk -> fail" in res.stderr, res.stderr
 
 
 def test_a_bad_regex_in_a_fragment_is_shown_there_with_a_caret(tmp_path):
@@ -69,7 +70,7 @@ def test_a_bad_regex_in_a_fragment_is_shown_there_with_a_caret(tmp_path):
     at = next(i for i, x in enumerate(lines) if "bad regex" in x)
     assert "_vocabulary.yaml:2: fragments.fail: bad regex: missing ), unterminated subpattern" in lines[at]
     assert lines[at + 1].strip() == "(?:failed|error"
-    assert lines[at + 2].index("^") == lines[at + 1].index("(")          # under the group that is not closed
+    assert lines[at + 2].index("^") == lines[at + 1].index("(")  # under the group that is not closed
     # the regexes that use it (through {{disk}}) only name it
     assert "sig.yaml:5: demo.disk: match[0]: uses the broken fragment {{fail}} (see " in res.stderr
 
@@ -86,7 +87,8 @@ def test_a_bad_regex_is_shown_as_written_with_a_caret_at_the_error(tmp_path):
 
 def test_a_wrong_field_lists_the_groups_and_p3_is_noted(tmp_path):
     sig = SIG.replace("'(?i)\\b{{disk}}\\b'", "'(?i)\\bdisk (?P<state>failed|error)\\b'").replace(
-        "    - 'the disk failed'", "    - line: 'the disk failed'\n      fields: {status: failed}")
+        "    - 'the disk failed'", "    - line: 'the disk failed'\n      fields: {status: failed}"
+    )
     _write(tmp_path, vocab=None, sig=sig.replace("priority: P3", "priority: p3"))
     res = run_cli("check", tmp_path)
     assert res.returncode == 1
@@ -95,8 +97,11 @@ def test_a_wrong_field_lists_the_groups_and_p3_is_noted(tmp_path):
 
 
 def test_did_you_mean_works_inside_examples(tmp_path):
-    _write(tmp_path, vocab=None, sig=SIG.replace("{{disk}}", "disk failed").replace(
-        "    - 'the disk failed'", "    - lines: 'the disk failed'"))
+    _write(
+        tmp_path,
+        vocab=None,
+        sig=SIG.replace("{{disk}}", "disk failed").replace("    - 'the disk failed'", "    - lines: 'the disk failed'"),
+    )
     res = run_cli("check", tmp_path)
     assert res.returncode == 1
     assert "sig.yaml:8: demo.disk: examples.match[0]: unknown key 'lines'; did you mean 'line'?" in res.stderr
@@ -106,7 +111,8 @@ def test_a_regex_without_a_word_every_match_needs_is_warned_about(tmp_path):
     """The python engine looks for the words every match needs; a regex with none (only
     classes, or single letters between them) makes it run a regex over every block."""
     sig = SIG.replace("'(?i)\\b{{disk}}\\b'", "'(?i)\\bd[i1]s[kq]\\W+(?:x|\\d+)\\b'").replace(
-        "'the disk failed'", "'the disk 42'")
+        "'the disk failed'", "'the disk 42'"
+    )
     _write(tmp_path, vocab=None, sig=sig)
     res = run_cli("check", tmp_path)
     assert res.returncode == 0, res.stderr

@@ -12,12 +12,10 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import PATTERNS
-from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.httpserver import free_port
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.signatures import slow_answer
-
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 pytestmark = pytest.mark.skipif(BINARY is None, reason="prometheus-alertmanager is not installed (.ci/run installs it)")
@@ -29,9 +27,16 @@ class Alertmanager:
         folder.mkdir()
         (folder / "am.yml").write_text("route: {receiver: 'null', group_wait: 1s}\nreceivers: [{name: 'null'}]\n")
         self.proc = subprocess.Popen(
-            [BINARY, f"--config.file={folder / 'am.yml'}", f"--storage.path={folder}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                BINARY,
+                f"--config.file={folder / 'am.yml'}",
+                f"--storage.path={folder}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -63,14 +68,13 @@ def cluster(tmp_path):
         m.stop()
 
 
-
-
 def test_firing_repeats_and_resolve(tmp_path, cluster):
     log = tmp_path / "app.log"
     log.write_text("")
     cfg = tmp_path / "cfg.yaml"
     urls = ", ".join(f"'{m.url}'" for m in cluster)
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: ucx-07
         patterns: ['{PATTERNS}']
         state: state.db
@@ -78,7 +82,8 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
         heartbeat: {{interval: 1s}}
         sinks:
           - {{type: alertmanager, urls: [{urls}], resend_interval: 1}}
-    """))
+    """)
+    )
     side, thread = start_sidecar(cfg)
     stamp = utc_stamp
     try:
@@ -93,9 +98,15 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
             found = wait_until(lambda m=member: ours(m))
             assert found and len(found) == 1, member.url
             labels, ann = found[0]["labels"], found[0]["annotations"]
-            assert labels == {"alertname": "database.space_low", "priority": "P4", "severity": "info",
-                              "host": "ucx-07", "application": "SQL Server", "source": "monitoring",
-                              "database": "UCX_Analytics"}
+            assert labels == {
+                "alertname": "database.space_low",
+                "priority": "P4",
+                "severity": "info",
+                "host": "ucx-07",
+                "application": "SQL Server",
+                "source": "monitoring",
+                "database": "UCX_Analytics",
+            }
             assert ann["summary"].startswith("Space available on the database running low on ucx-07")
             assert "UCX_Analytics" in ann["description"] and ann["deadline"].endswith("Z")
             assert found[0]["generatorURL"].startswith("file://ucx-07/")
@@ -107,6 +118,7 @@ def test_firing_repeats_and_resolve(tmp_path, cluster):
             assert len(ours(member)) == 1
         with open(log, "a") as fh:
             fh.write(f"{stamp()} probe=database name=UCX_Analytics used_bytes=1 max_bytes=10 used_pct=10.0 level=ok\n")
+
         def ended(member):
             alerts = ours(member)  # one request: the alert may vanish between two
             return not alerts or alerts[0]["status"]["state"] == "resolved"
@@ -133,14 +145,16 @@ def test_an_overdue_event_carries_the_overdue_label(tmp_path, cluster):
     (tmp_path / "p" / "demo.yaml").write_text(OVERDUE_SIG)
     member = cluster[0]
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: ucx-07
         patterns: ['{tmp_path / "p"}']
         state: state.db
         sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
         sinks:
           - {{type: alertmanager, urls: ['{member.url}'], resend_interval: 1}}
-    """))
+    """)
+    )
     side, thread = start_sidecar(cfg)
     try:
         wait_following(side)
@@ -148,11 +162,15 @@ def test_an_overdue_event_carries_the_overdue_label(tmp_path, cluster):
             fh.write(f"{utc_stamp()} [2] ERROR Demo - demo failure 42\n")
 
         def firing():
-            return [a for a in member.alerts() if a["labels"].get("alertname") == "demo.slow_answer"
-                    and a["status"]["state"] == "active"]
+            return [
+                a
+                for a in member.alerts()
+                if a["labels"].get("alertname") == "demo.slow_answer" and a["status"]["state"] == "active"
+            ]
 
-        assert wait_until(lambda: firing() and firing()[0]["labels"].get("overdue") == "true", timeout=30), \
+        assert wait_until(lambda: firing() and firing()[0]["labels"].get("overdue") == "true", timeout=30), (
             member.alerts()
+        )
         assert len(firing()) == 1 and firing()[0]["labels"]["code"] == "42"
     finally:
         stop_sidecar(side, thread)

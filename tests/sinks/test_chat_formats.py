@@ -9,19 +9,35 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.httpserver import Receiver
 
 from logsentinel.clock import SYSTEM
 from logsentinel.sinks.webhook import WebhookSettings, WebhookSink
-from support.httpserver import Receiver
 
 EVENT = {
-    "id": "a" * 32, "signature": "app.crash", "title": "Application crash", "application": "UCX Suite",
-    "category": "degradation", "priority": "P1", "response_time_s": 3600, "status": "firing",
-    "detected_at": "2026-11-27T10:02:44.000Z", "deadline": "2026-11-27T11:02:44.000Z",
-    "first_seen": "2026-11-27T10:02:44.000Z", "last_seen": "2026-11-27T10:02:44.000Z", "resolved_at": None,
-    "count": 2, "host": "ucx-01", "source": "eventlog", "path": "eventlog:System", "line": 91413,
+    "id": "a" * 32,
+    "signature": "app.crash",
+    "title": "Application crash",
+    "application": "UCX Suite",
+    "category": "degradation",
+    "priority": "P1",
+    "response_time_s": 3600,
+    "status": "firing",
+    "detected_at": "2026-11-27T10:02:44.000Z",
+    "deadline": "2026-11-27T11:02:44.000Z",
+    "first_seen": "2026-11-27T10:02:44.000Z",
+    "last_seen": "2026-11-27T10:02:44.000Z",
+    "resolved_at": None,
+    "count": 2,
+    "host": "ucx-01",
+    "source": "eventlog",
+    "path": "eventlog:System",
+    "line": 91413,
     "message": "Error Service Control Manager 7031: The Imagicle Call Recording service <terminated> unexpectedly.\nsecond line",
-    "fields": {"param1": "Imagicle Call Recording"}, "dedup_key": "k", "kind": "match", "report": "overdue",
+    "fields": {"param1": "Imagicle Call Recording"},
+    "dedup_key": "k",
+    "kind": "match",
+    "report": "overdue",
     "overdue": True,
 }
 SLACK_BLOCKS = {"header", "section", "divider", "context", "actions", "image", "rich_text"}
@@ -33,7 +49,7 @@ def _post(tmp_path, fmt: str) -> dict:
     try:
         sink = WebhookSink("chat", WebhookSettings(type="webhook", url=f"{rx.url}/hook", format=fmt), tmp_path, SYSTEM)
         sink.deliver([json.dumps(EVENT)], None)
-        sink.heartbeat("ucx-01", 0.0)              # no heartbeats into a chat channel
+        sink.heartbeat("ucx-01", 0.0)  # no heartbeats into a chat channel
         assert len(rx.bodies) == 1
         return rx.bodies[0]
     finally:
@@ -65,8 +81,13 @@ def test_teams_body(tmp_path):
     assert card["type"] == "AdaptiveCard" and card["version"] in ("1.2", "1.3", "1.4", "1.5")
     assert {el["type"] for el in card["body"]} <= ADAPTIVE_ELEMENTS
     facts = {f["title"]: f["value"] for el in card["body"] if el["type"] == "FactSet" for f in el["facts"]}
-    assert facts == {"Priority": "P1 (overdue)", "Host": "ucx-01", "Deadline": "2026-11-27T11:02:44.000Z",
-                     "Count": "2", "Signature": "app.crash"}
+    assert facts == {
+        "Priority": "P1 (overdue)",
+        "Host": "ucx-01",
+        "Deadline": "2026-11-27T11:02:44.000Z",
+        "Count": "2",
+        "Signature": "app.crash",
+    }
     assert all(isinstance(v, str) for v in facts.values())
     assert card["body"][0]["text"].startswith("[P1] Application crash on ucx-01")
 
@@ -74,6 +95,7 @@ def test_teams_body(tmp_path):
 @pytest.mark.parametrize("fmt", ["event", "slack", "teams"])
 def test_a_format_is_a_checked_setting(fmt):
     from logsentinel.config.sections import parse_section
+
     assert parse_section(WebhookSettings, {"type": "webhook", "url": "http://x", "format": fmt})[0] is not None
     _none, problems = parse_section(WebhookSettings, {"type": "webhook", "url": "http://x", "format": "discord"})
     assert problems and "expected event, slack or teams" in problems[0][1]

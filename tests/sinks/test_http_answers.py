@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from logsentinel.sinks.base import DeliveryError
-from logsentinel.sinks.http import MAX_BODY_BYTES, HttpClient
+from logsentinel.sinks.http import HttpClient
 
 HUGE = 100 * 1024 * 1024
 
@@ -41,7 +41,7 @@ class _Server:
                         self.wfile.flush()
                         server.sent += len(chunk)
                         if drip:
-                            time.sleep(drip)   # the server's pace, not a barrier of the test
+                            time.sleep(drip)  # the server's pace, not a barrier of the test
                 except OSError:
                     pass
                 finally:
@@ -65,6 +65,7 @@ def _post_in_thread(client: HttpClient, url: str):
             outcome["resp"] = client.post_json(url, {"a": 1})
         except DeliveryError as exc:
             outcome["error"] = exc
+
     thread = threading.Thread(target=post, daemon=True)
     thread.start()
     return thread, outcome
@@ -80,7 +81,7 @@ def test_a_huge_error_body_is_read_to_a_cap():
         err = outcome["error"]
         assert "HTTP 500" in str(err) and "Internal error" in str(err) and not err.permanent
         assert server.done.wait(30)
-        assert server.sent < HUGE // 10               # the rest was never read (loopback buffers hold a few MB)
+        assert server.sent < HUGE // 10  # the rest was never read (loopback buffers hold a few MB)
     finally:
         client.close()
         server.close()
@@ -88,14 +89,14 @@ def test_a_huge_error_body_is_read_to_a_cap():
 
 @pytest.mark.parametrize("status", [200, 502])
 def test_a_dripping_answer_ends_at_the_deadline(status):
-    server = _Server(status, drip=0.05)                # a byte every 50 ms: no read ever times out
+    server = _Server(status, drip=0.05)  # a byte every 50 ms: no read ever times out
     client = HttpClient(timeout=1.0)
     try:
         thread, outcome = _post_in_thread(client, server.url)
-        thread.join(timeout=60)                       # without a deadline: 100 MB at 20 bytes/s
+        thread.join(timeout=60)  # without a deadline: 100 MB at 20 bytes/s
         assert not thread.is_alive(), "the sink is held by a dripping answer"
         if status == 200:
-            assert outcome["resp"].status_code == 200      # delivered: the status is what counts
+            assert outcome["resp"].status_code == 200  # delivered: the status is what counts
         else:
             assert "HTTP 502" in str(outcome["error"])
     finally:
@@ -118,7 +119,7 @@ class _DripHeaders:
                     self.request.sendall(b"HTTP/1.1 200 OK\r\nX-Drip: ")
                     for _ in range(1200):
                         self.request.sendall(b"x")
-                        time.sleep(0.05)      # the server's pace, not a barrier of the test
+                        time.sleep(0.05)  # the server's pace, not a barrier of the test
                 except OSError:
                     pass
 
@@ -137,7 +138,7 @@ def test_dripping_headers_end_at_the_deadline():
     client = HttpClient(timeout=1.0)
     try:
         thread, outcome = _post_in_thread(client, server.url)
-        thread.join(timeout=30)                       # without a total deadline: a minute of headers
+        thread.join(timeout=30)  # without a total deadline: a minute of headers
         assert not thread.is_alive(), "the sink is held by dripping headers"
         assert "no answer within 1.0s" in str(outcome["error"])
         # the client is still usable for the next request

@@ -11,21 +11,37 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT
-from support.sidecar import wait_until, write_config
 from support.httpserver import Receiver, free_port
+from support.sidecar import wait_until, write_config
 
 from logsentinel.clock import SYSTEM
 from logsentinel.sinks.pagerduty import PagerDutySettings, PagerDutySink
 
 EVENT = {
-    "id": "a" * 32, "signature": "cloud.api_unreachable", "title": "UCX Suite cannot reach api.imagicle.com",
-    "application": "Imagicle Cloud", "category": "cloud", "priority": "P1", "response_time_s": 3600,
-    "status": "firing", "detected_at": "2026-11-27T18:10:00.010Z", "deadline": "2026-11-27T19:10:00.010Z",
-    "first_seen": "2026-11-27T18:00:00.010Z", "last_seen": "2026-11-27T18:10:00.010Z", "resolved_at": None,
-    "count": 3, "host": "ucx-demo", "source": "cloud", "path": "/logs/c.log", "line": 816, "message": "x" * 5000,
-    "fields": {}, "dedup_key": "[\"cloud.api_unreachable\",\"ucx-demo\",[]]", "kind": "threshold", "report": "fired",
+    "id": "a" * 32,
+    "signature": "cloud.api_unreachable",
+    "title": "UCX Suite cannot reach api.imagicle.com",
+    "application": "Imagicle Cloud",
+    "category": "cloud",
+    "priority": "P1",
+    "response_time_s": 3600,
+    "status": "firing",
+    "detected_at": "2026-11-27T18:10:00.010Z",
+    "deadline": "2026-11-27T19:10:00.010Z",
+    "first_seen": "2026-11-27T18:00:00.010Z",
+    "last_seen": "2026-11-27T18:10:00.010Z",
+    "resolved_at": None,
+    "count": 3,
+    "host": "ucx-demo",
+    "source": "cloud",
+    "path": "/logs/c.log",
+    "line": 816,
+    "message": "x" * 5000,
+    "fields": {},
+    "dedup_key": '["cloud.api_unreachable","ucx-demo",[]]',
+    "kind": "threshold",
+    "report": "fired",
 }
 
 
@@ -58,12 +74,25 @@ def test_kill9_while_sink_down_then_everything_arrives(tmp_path):
     port = free_port()
     log = tmp_path / "app.log"
     log.write_text("")
-    cfg = write_config(tmp_path, log, source="app", sinks=(
-        f"[{{type: webhook, url: 'http://127.0.0.1:{port}/hook', timeout: 1, backoff_max: 0.5}}, "
-        "{type: jsonl, path: out.jsonl}]"))
+    cfg = write_config(
+        tmp_path,
+        log,
+        source="app",
+        sinks=(
+            f"[{{type: webhook, url: 'http://127.0.0.1:{port}/hook', timeout: 1, backoff_max: 0.5}}, "
+            "{type: jsonl, path: out.jsonl}]"
+        ),
+    )
     errlog = tmp_path / "sidecar.log"
-    start = lambda: subprocess.Popen([sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)], cwd=ROOT,  # noqa: E731
-                                     stdout=subprocess.DEVNULL, stderr=open(errlog, "ab"))
+
+    def start():
+        return subprocess.Popen(
+            [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=open(errlog, "ab"),
+        )
+
     side = start()
     assert wait_until(lambda: "picked up" in errlog.read_text(), timeout=60), "the sidecar never followed the log"
     stamp = time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())

@@ -8,16 +8,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SAMPLES, run_cli, rust_extension
+
 from logsentinel.config.load import default_config
-from logsentinel.tools.replay import UnknownFormat, replay
 from logsentinel.matching.matcher import Matcher
 from logsentinel.signatures.load import load_library
 from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff
+from logsentinel.tools.replay import UnknownFormat, replay
 
 SHARED = ROOT.parent / "shared" / "fixtures" / "evtx"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/fixtures/evtx is not here (the real .evtx samples)")
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason="../shared/fixtures/evtx is not here (the real .evtx samples)"
+)
 SELECTORS = textwrap.dedent("""
     - {id: t.scm_7036, title: t, priority: P4, event: {provider: service control manager, id: 7036},
        examples: {match: [{event: {provider: Service Control Manager, id: 7036}}], no_match: [x]}}
@@ -65,8 +67,12 @@ def test_xml_exports_in_utf16_are_read_and_a_malformed_event_is_skipped(tmp_path
         good = fh.read()
     first, rest = good.split("\r\n", 1)
     broken = tmp_path / "System.xml"
-    broken.write_text(first + "\r\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>oops</Event>\r\n"
-                      + rest, encoding="utf-16")
+    broken.write_text(
+        first
+        + "\r\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>oops</Event>\r\n"
+        + rest,
+        encoding="utf-16",
+    )
     stats = EventStats()
     records = list(read_events(broken, "eventlog", stats))
     assert stats.malformed == 1 and len(records) == good.count("<Event ")

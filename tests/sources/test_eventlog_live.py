@@ -11,34 +11,38 @@ import sqlite3
 import textwrap
 
 import pytest
-
 from conftest import PATTERNS, run_cli
-from logsentinel.config.load import load_config
-from logsentinel.runtime.sidecar import Sidecar
-from logsentinel.signatures.load import load_effective
 from support.clock import FakeClock
 from support.eventlog import FakeEventLog
 from support.sidecar import fail_first_call, read_jsonl
 
-NOW = 1_795_773_600.0   # 2026-11-27 10:00 UTC
+from logsentinel.config.load import load_config
+from logsentinel.runtime.sidecar import Sidecar
+from logsentinel.signatures.load import load_effective
+
+NOW = 1_795_773_600.0  # 2026-11-27 10:00 UTC
 MS = int(NOW * 1000)
 
 
 def _config(tmp_path, start_at="end"):
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: h
         patterns: ['{PATTERNS}']
         state: state.db
         sources: [{{type: eventlog, name: eventlog, channels: [System, Application], start_at: {start_at}}}]
         sinks: [{{type: jsonl, path: out.jsonl}}]
-    """))
+    """)
+    )
     return cfg
 
 
 def _sidecar(cfg, log: FakeEventLog, clock: FakeClock) -> Sidecar:
     config = load_config(cfg)
-    return Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock, subscriptions=log.subscribe)
+    return Sidecar(
+        config, load_effective(config.patterns, config.bundled_patterns), clock=clock, subscriptions=log.subscribe
+    )
 
 
 def _crash(log: FakeEventLog, service: str, ms: int) -> int:
@@ -53,30 +57,38 @@ def _deliver(side: Sidecar) -> None:
 
 def test_a_failed_commit_and_a_kill_lose_and_repeat_nothing(tmp_path):
     log, clock = FakeEventLog(), FakeClock(NOW)
-    _crash(log, "Imagicle Old Service", MS - 60_000)            # before the first start: not read (start_at end)
+    _crash(log, "Imagicle Old Service", MS - 60_000)  # before the first start: not read (start_at end)
     cfg = _config(tmp_path)
     side = _sidecar(cfg, log, clock)
     side.step()
     _crash(log, "Imagicle Call Recording", MS + 1000)
     _crash(log, "Imagicle Advanced Queuing", MS + 2000)
-    side.checkpoint.state.save_bookmark = fail_first_call(   # the commit of this batch fails
-        side.state.save_bookmark, sqlite3.OperationalError("database or disk is full"))
+    side.checkpoint.state.save_bookmark = fail_first_call(  # the commit of this batch fails
+        side.state.save_bookmark, sqlite3.OperationalError("database or disk is full")
+    )
     try:
         side.step()
     except sqlite3.OperationalError:
-        side.recover()                                         # back to the last committed bookmark
+        side.recover()  # back to the last committed bookmark
     side.step()
     _crash(log, "Imagicle Auto Attendant", MS + 3000)
-    assert side.eventlogs[0].read()                            # read, then killed before the commit
+    assert side.eventlogs[0].read()  # read, then killed before the commit
     side.state.close()
-    side = _sidecar(cfg, log, clock)                           # a restart on the same state
+    side = _sidecar(cfg, log, clock)  # a restart on the same state
     side.step()
     _crash(log, "Imagicle Contact Manager", MS + 4000)
     side.step()
     _deliver(side)
     got = [(e["signature"], e["fields"]["param1"]) for e in read_jsonl(tmp_path / "out.jsonl")]
-    assert sorted(got) == sorted(("app.crash", s) for s in ("Imagicle Call Recording", "Imagicle Advanced Queuing",
-                                                            "Imagicle Auto Attendant", "Imagicle Contact Manager"))
+    assert sorted(got) == sorted(
+        ("app.crash", s)
+        for s in (
+            "Imagicle Call Recording",
+            "Imagicle Advanced Queuing",
+            "Imagicle Auto Attendant",
+            "Imagicle Contact Manager",
+        )
+    )
 
 
 def test_start_at_beginning_reads_the_channel(tmp_path):
@@ -92,9 +104,9 @@ def test_a_channel_with_nothing_read_yet_is_read_from_its_start_after_a_restart(
     log, clock = FakeEventLog(), FakeClock(NOW)
     cfg = _config(tmp_path)
     side = _sidecar(cfg, log, clock)
-    side.step()                                                # nothing came: no bookmark yet
+    side.step()  # nothing came: no bookmark yet
     side.state.close()
-    _crash(log, "Imagicle Call Recording", MS + 5000)           # while the sidecar was down
+    _crash(log, "Imagicle Call Recording", MS + 5000)  # while the sidecar was down
     side = _sidecar(cfg, log, clock)
     side.step()
     _deliver(side)
@@ -109,7 +121,7 @@ def test_a_bookmark_that_no_longer_resolves_restarts_at_the_oldest_record(tmp_pa
     _crash(log, "Imagicle Call Recording", MS + 1000)
     side.step()
     side.state.close()
-    log.clear("System")                                        # the log was cleared while it was down
+    log.clear("System")  # the log was cleared while it was down
     for i in range(3):
         log.write("System", MS + 2000 + i, "Service Control Manager", 7036, {"param1": "Spooler", "param2": "running"})
     _crash(log, "Imagicle Advanced Queuing", MS + 9000)
@@ -117,8 +129,10 @@ def test_a_bookmark_that_no_longer_resolves_restarts_at_the_oldest_record(tmp_pa
         side = _sidecar(cfg, log, clock)
         side.step()
     _deliver(side)
-    assert [e["fields"]["param1"] for e in read_jsonl(tmp_path / "out.jsonl")] == \
-        ["Imagicle Call Recording", "Imagicle Advanced Queuing"]
+    assert [e["fields"]["param1"] for e in read_jsonl(tmp_path / "out.jsonl")] == [
+        "Imagicle Call Recording",
+        "Imagicle Advanced Queuing",
+    ]
     warning = [r.getMessage() for r in caplog.records if "no longer resolves" in r.getMessage()]
     assert warning and "0 record(s) may have been missed" in warning[0]
 

@@ -11,12 +11,11 @@ import textwrap
 from collections import namedtuple
 
 import pytest
+from conftest import PATTERNS
 from hypothesis import given
 from hypothesis import strategies as st
-
-from conftest import PATTERNS
-from support.sidecar import read_jsonl, start_sidecar, stop_sidecar, wait_until
 from support.httpserver import Receiver
+from support.sidecar import read_jsonl, start_sidecar, stop_sidecar, wait_until
 
 from logsentinel.sources.probes.disk import DiskProbe, DiskSettings
 from logsentinel.sources.probes.levels import Levels
@@ -49,17 +48,16 @@ def test_no_flapping_at_the_threshold():
 
 def _sidecar(tmp_path, body: str):
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: h
         patterns: ['{PATTERNS}']
         state: state.db
         sinks: [{{type: jsonl, path: out.jsonl}}]
-    """) + textwrap.dedent(body))
+    """)
+        + textwrap.dedent(body)
+    )
     return start_sidecar(cfg)
-
-
-
-
 
 
 @pytest.fixture
@@ -91,15 +89,20 @@ def _fill(mnt, free_target_pct: float):
 def test_disk_probe_on_a_real_volume(tmp_path, small_fs):
     if small_fs is None:
         pytest.skip("cannot mount a tmpfs here; test_disk_probe_injected covers the logic")
-    side, thread = _sidecar(tmp_path, f"""
+    side, thread = _sidecar(
+        tmp_path,
+        f"""
         probes:
           - {{type: disk, name: vol, paths: ['{small_fs}'], interval: 0.2s}}
-    """)
+    """,
+    )
     try:
         _fill(small_fs, 15)  # below 20 % free: running out (P4)
         assert wait_until(lambda: any(e["signature"] == "disk.space_low" for e in read_jsonl(tmp_path / "out.jsonl")))
-        _fill(small_fs, 5)   # below 10 %: near saturation (P3)
-        assert wait_until(lambda: any(e["signature"] == "disk.space_near_saturation" for e in read_jsonl(tmp_path / "out.jsonl")))
+        _fill(small_fs, 5)  # below 10 %: near saturation (P3)
+        assert wait_until(
+            lambda: any(e["signature"] == "disk.space_near_saturation" for e in read_jsonl(tmp_path / "out.jsonl"))
+        )
         (small_fs / "filler.bin").unlink()  # space comes back: both resolve
         assert wait_until(lambda: sum(e["status"] == "resolved" for e in read_jsonl(tmp_path / "out.jsonl")) == 2)
     finally:
@@ -112,8 +115,11 @@ def test_disk_probe_on_a_real_volume(tmp_path, small_fs):
 
 def test_disk_probe_injected():
     free = {"v": 50.0}
-    probe = DiskProbe("d", DiskSettings(type="disk", paths=["X:"], interval=1.0),
-                      disk_usage=lambda p: Usage(1000, 1000 - int(free["v"] * 10), int(free["v"] * 10)))
+    probe = DiskProbe(
+        "d",
+        DiskSettings(type="disk", paths=["X:"], interval=1.0),
+        disk_usage=lambda p: Usage(1000, 1000 - int(free["v"] * 10), int(free["v"] * 10)),
+    )
     levels = []
     for v in (50, 19.5, 20.5, 9.0, 11.0, 12.5, 21.0, 23.0):
         free["v"] = v
@@ -126,17 +132,26 @@ def test_database_probe_files_against_the_limit(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "UCX_CallRecording.mdf").write_bytes(b"\0" * 700_000)
-    side, thread = _sidecar(tmp_path, f"""
+    side, thread = _sidecar(
+        tmp_path,
+        f"""
         probes:
           - {{type: database, database: UCX_CallRecording, files: ['{data}/UCX_CallRecording*.?df'], max_size: 1MB, interval: 0.2s}}
-    """)
+    """,
+    )
     try:
-        assert wait_until(lambda: side.probes[0].last is not None and side.matcher.stats.lines >= 1)  # measured, matched
+        assert wait_until(
+            lambda: side.probes[0].last is not None and side.matcher.stats.lines >= 1
+        )  # measured, matched
         assert not read_jsonl(tmp_path / "out.jsonl")  # 70 % used: fine
         (data / "UCX_CallRecording_1.ndf").write_bytes(b"\0" * 150_000)  # 85 %: low (P4)
-        assert wait_until(lambda: any(e["signature"] == "database.space_low" for e in read_jsonl(tmp_path / "out.jsonl")))
+        assert wait_until(
+            lambda: any(e["signature"] == "database.space_low" for e in read_jsonl(tmp_path / "out.jsonl"))
+        )
         (data / "UCX_CallRecording_2.ndf").write_bytes(b"\0" * 100_000)  # 95 %: near saturation (P3)
-        assert wait_until(lambda: any(e["signature"] == "database.space_near_saturation" for e in read_jsonl(tmp_path / "out.jsonl")))
+        assert wait_until(
+            lambda: any(e["signature"] == "database.space_near_saturation" for e in read_jsonl(tmp_path / "out.jsonl"))
+        )
     finally:
         stop_sidecar(side, thread)
     fired = {e["signature"]: e for e in read_jsonl(tmp_path / "out.jsonl") if e["report"] == "fired"}
@@ -146,13 +161,18 @@ def test_database_probe_files_against_the_limit(tmp_path):
 
 def test_http_probe_down_and_back(tmp_path):
     rx = Receiver()
-    side, thread = _sidecar(tmp_path, f"""
+    side, thread = _sidecar(
+        tmp_path,
+        f"""
         probes:
           - {{type: http, name: cloud, url: '{rx.url}/test', interval: 0.2s, timeout: 0.5s, failures: 3,
               expect: 'successfully connected'}}
-    """)
+    """,
+    )
     try:  # the receiver is not started: connections are refused
-        assert wait_until(lambda: any(e["signature"] == "cloud.api_probe_failed" for e in read_jsonl(tmp_path / "out.jsonl")))
+        assert wait_until(
+            lambda: any(e["signature"] == "cloud.api_probe_failed" for e in read_jsonl(tmp_path / "out.jsonl"))
+        )
         rx.start()
         assert wait_until(lambda: any(e["status"] == "resolved" for e in read_jsonl(tmp_path / "out.jsonl")))
     finally:
@@ -160,5 +180,7 @@ def test_http_probe_down_and_back(tmp_path):
         rx.stop()
     events = read_jsonl(tmp_path / "out.jsonl")
     assert [(e["signature"], e["priority"], e["status"]) for e in events if e["report"] in ("fired", "resolved")] == [
-        ("cloud.api_probe_failed", "P1", "firing"), ("cloud.api_probe_failed", "P1", "resolved")]
+        ("cloud.api_probe_failed", "P1", "firing"),
+        ("cloud.api_probe_failed", "P1", "resolved"),
+    ]
     assert events[0]["fields"]["url"] == f"{rx.url}/test"

@@ -7,15 +7,17 @@ import errno
 import logging
 import os
 
+from support.clock import FakeClock
+
 from logsentinel.sources.files import follow
 from logsentinel.sources.files.config import SourceConfig
 from logsentinel.sources.files.follow import FORGET_GONE_AFTER_S, IDLE_CLOSE_S, SourceTail
-from support.clock import FakeClock
 
 
 def _tail(folder, max_open=8, clock=None, pattern="*.log"):
-    cfg = SourceConfig(name="app", paths=[str(folder / pattern)], start_at="beginning",
-                       every_line=True, flush_after_s=0.0)
+    cfg = SourceConfig(
+        name="app", paths=[str(folder / pattern)], start_at="beginning", every_line=True, flush_after_s=0.0
+    )
     return SourceTail(cfg, cfg.spec("UTC"), [], first_start=True, clock=clock or FakeClock(), max_open=max_open)
 
 
@@ -50,7 +52,7 @@ def test_idle_files_are_closed_and_reopened_on_growth(tmp_path):
     log.write_text("one\n")
     tail = _tail(tmp_path, clock=clock)
     assert _drain(tail) == [b"one"]
-    assert tail.open_handles() == (0 if follow.RELEASE_AT_EOF else 1)   # Windows lets go at the end at once
+    assert tail.open_handles() == (0 if follow.RELEASE_AT_EOF else 1)  # Windows lets go at the end at once
     clock.advance(IDLE_CLOSE_S + 1)
     assert _drain(tail) == [] and tail.open_handles() == 0
     with log.open("a") as fh:
@@ -69,18 +71,17 @@ def test_running_out_of_descriptors_is_not_taken_for_files_that_left(tmp_path, m
     def no_descriptors(*_args, **_kwargs):
         raise OSError(errno.EMFILE, "Too many open files")
 
-    monkeypatch.setattr(follow.glob, "glob", lambda *a, **k: [])     # glob swallows EMFILE: it lists nothing
+    monkeypatch.setattr(follow.glob, "glob", lambda *a, **k: [])  # glob swallows EMFILE: it lists nothing
     monkeypatch.setattr(follow.os, "scandir", no_descriptors)
     monkeypatch.setattr(follow, "open_shared", no_descriptors)
     for _ in range(3):
         assert tail.sweep() + tail.read() == []
     assert not any(ff.gone for ff in tail.files.values()) and not tail.take_forgotten()
-    assert not any("left the watched paths" in r.getMessage() or "vanished" in r.getMessage()
-                   for r in caplog.records)
+    assert not any("left the watched paths" in r.getMessage() or "vanished" in r.getMessage() for r in caplog.records)
     monkeypatch.undo()
     with open(tmp_path / "f1.log", "a") as fh:
         fh.write("more 1\n")
-    assert _drain(tail) == [b"more 1"]   # nothing read twice
+    assert _drain(tail) == [b"more 1"]  # nothing read twice
     tail.close()
 
 
@@ -127,7 +128,7 @@ def test_a_new_file_on_a_reused_identity_is_read_from_the_start_without_a_trunca
     assert len(_drain(tail)) == 2
     log.rename(tmp_path / "app.log.1")
     assert _drain(tail) == []
-    with open(tmp_path / "app.log.1", "w") as fh:   # same inode, new content, shorter
+    with open(tmp_path / "app.log.1", "w") as fh:  # same inode, new content, shorter
         fh.write("2026-11-29 09:00:00,000 new\n")
     os.rename(tmp_path / "app.log.1", log)
     caplog.set_level(logging.INFO, logger="logsentinel")
@@ -151,7 +152,7 @@ def test_a_tiny_file_written_again_while_away_is_read_again(tmp_path):
     log.rename(tmp_path / "away")
     assert _drain(tail) == []
     st = os.stat(tmp_path / "away")
-    with open(tmp_path / "away", "w") as fh:     # same inode, new content, starting alike
+    with open(tmp_path / "away", "w") as fh:  # same inode, new content, starting alike
         fh.write("\nsecond\n")
     os.utime(tmp_path / "away", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     os.rename(tmp_path / "away", log)

@@ -30,13 +30,19 @@ class TailMachine(RuleBasedStateMachine):
         self.encoding = encoding
         self.eol = "\r\n" if crlf else "\n"
         pattern = "*.log*" if self.glob_rotated else "*.log"
-        self.cfg = SourceConfig(name="app", paths=[str(self.dir / pattern)], encoding="auto",
-                                every_line=True, start_at="beginning", flush_after_s=0.0)
+        self.cfg = SourceConfig(
+            name="app",
+            paths=[str(self.dir / pattern)],
+            encoding="auto",
+            every_line=True,
+            start_at="beginning",
+            flush_after_s=0.0,
+        )
         self.spec = self.cfg.spec("UTC")
         self.tail = SourceTail(self.cfg, self.spec, [], first_start=True)
-        self.written: list[str] = []      # every complete line, in write order
-        self.pending_bytes = b""          # written bytes of an unfinished line (current file)
-        self.out: list[str] = []          # lines the tailer emitted
+        self.written: list[str] = []  # every complete line, in write order
+        self.pending_bytes = b""  # written bytes of an unfinished line (current file)
+        self.out: list[str] = []  # lines the tailer emitted
         self.committed_rows = []
         self.committed_out = 0
         self.gen = 0
@@ -139,9 +145,10 @@ class TailMachine(RuleBasedStateMachine):
 
     def commit(self):
         from logsentinel.sources.files.fileio import file_key
+
         key = file_key(os.stat(self.path), self.path) if self.path.exists() else None
         self.generation_seen = any(ff.key == key and not ff.gone for ff in self.tail.files.values())
-        self.committed_rows = [r for r in (ff.row("app") for ff in self.tail.files.values())]
+        self.committed_rows = [ff.row("app") for ff in self.tail.files.values()]
         self.committed_out = len(self.out)
 
     @rule(crash=st.booleans())
@@ -183,7 +190,11 @@ class TailMachineGlobMatchesRotated(TailMachine):
 
 
 TestTail = TailMachine.TestCase
-TestTail.settings = settings(max_examples=150, stateful_step_count=30, deadline=None,
-                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+TestTail.settings = settings(
+    max_examples=150,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 TestTailGlobRotated = TailMachineGlobMatchesRotated.TestCase
 TestTailGlobRotated.settings = TestTail.settings

@@ -13,8 +13,9 @@ from logsentinel.sources.files.follow import SourceTail
 def test_an_unopenable_file_is_warned_about_once_and_read_when_it_opens(tmp_path, monkeypatch, caplog):
     log = tmp_path / "a.log"
     log.write_text("first line\nsecond line\n")
-    cfg = SourceConfig(name="app", paths=[str(tmp_path / "*.log")], start_at="beginning",
-                       every_line=True, flush_after_s=0.0)
+    cfg = SourceConfig(
+        name="app", paths=[str(tmp_path / "*.log")], start_at="beginning", every_line=True, flush_after_s=0.0
+    )
     tail = SourceTail(cfg, cfg.spec("UTC"), [], first_start=True)
     real_open = follow.open_shared
 

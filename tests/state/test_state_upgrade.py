@@ -11,12 +11,13 @@ import sqlite3
 import textwrap
 
 from conftest import ROOT
-from logsentinel.config.load import load_config
-from logsentinel.runtime.sidecar import Sidecar
-from logsentinel.detection.events import EventKey
-from logsentinel.signatures.load import load_effective
 from support.clock import FakeClock
 from support.sidecar import read_jsonl
+
+from logsentinel.config.load import load_config
+from logsentinel.detection.events import EventKey
+from logsentinel.runtime.sidecar import Sidecar
+from logsentinel.signatures.load import load_effective
 
 FIXTURE = ROOT / "tests" / "fixtures" / "state-v1"
 NOW = 1_795_773_720.0  # 2026-11-27 10:02:00 UTC, just after the fixture's last record
@@ -31,20 +32,22 @@ def _relocate(tmp_path):
     db.execute("UPDATE files SET file_key = ?, path = ?", (f"{st.st_dev}:{st.st_ino}", str(tmp_path / "app.log")))
     db.commit()
     db.close()
-    (tmp_path / "cfg.yaml").write_text(textwrap.dedent(f"""
+    (tmp_path / "cfg.yaml").write_text(
+        textwrap.dedent(f"""
         host: ucx-fixture
         patterns: ['{FIXTURE / "patterns"}']
         bundled_patterns: false
         state: state.db
         sources: [{{name: app, paths: ['{tmp_path / "app.log"}'], timezone: UTC, start_at: beginning}}]
         sinks: [{{type: jsonl, name: out, path: out.jsonl}}]
-    """))
+    """)
+    )
 
 
 def test_schema_1_state_is_upgraded_and_reading_goes_on(tmp_path):
     _relocate(tmp_path)
     with open(tmp_path / "app.log", "a") as fh:
-        fh.write("2026-11-27 10:01:00,000 [1] ERROR Up - Upload failed on node-a\n")       # 3rd of the window
+        fh.write("2026-11-27 10:01:00,000 [1] ERROR Up - Upload failed on node-a\n")  # 3rd of the window
         fh.write("2026-11-27 10:01:01,000 [1] WARN Mon - Low database space for database DB|1\n")  # folds in
         fh.write("2026-11-27 10:01:02,000 [1] INFO Mon - Database space ok for database DB|1\n")  # resolves
     config = load_config(tmp_path / "cfg.yaml")
@@ -61,9 +64,9 @@ def test_schema_1_state_is_upgraded_and_reading_goes_on(tmp_path):
     by_report = {(e["signature"], e["report"]): e for e in out}
     got = sorted((e["signature"], e["report"], e["count"], e["line"]) for e in out)
     assert got == [
-        ("fx.db_low", "fired", 1, 1),          # the report the old release left in the outbox
-        ("fx.db_low", "resolved", 2, 1),       # the open event went on: one more hit, then resolved
-        ("fx.upload_failed", "fired", 3, 5),   # two hits from before the upgrade, the third after
+        ("fx.db_low", "fired", 1, 1),  # the report the old release left in the outbox
+        ("fx.db_low", "resolved", 2, 1),  # the open event went on: one more hit, then resolved
+        ("fx.upload_failed", "fired", 3, 5),  # two hits from before the upgrade, the third after
     ]
     fired, resolved = by_report["fx.db_low", "fired"], by_report["fx.db_low", "resolved"]
     upload = by_report["fx.upload_failed", "fired"]
@@ -76,6 +79,7 @@ def test_schema_1_state_is_upgraded_and_reading_goes_on(tmp_path):
 
 def test_a_database_from_a_newer_release_is_refused(tmp_path):
     from logsentinel.state.database import State, StateError
+
     State(tmp_path / "s.db").close()
     db = sqlite3.connect(tmp_path / "s.db")
     db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")

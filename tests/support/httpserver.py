@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -24,8 +25,8 @@ class Receiver:
         self.port = port or free_port()
         self.default = default
         self.script: list[tuple[int, dict, float]] = []
-        self.bodies: list = []        # bodies answered 2xx
-        self.attempts: list = []      # every request: (status, body, headers, arrival time)
+        self.bodies: list = []  # bodies answered 2xx
+        self.attempts: list = []  # every request: (status, body, headers, arrival time)
         self.lock = threading.Lock()
         self.server = None
 
@@ -36,7 +37,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,10 +50,8 @@ class Receiver:
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(payload)
-                except OSError:
-                    pass
 
             def do_GET(self):
                 with receiver.lock:

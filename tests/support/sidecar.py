@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from logsentinel.config.load import load_config
-from logsentinel.signatures.load import load_effective
 from logsentinel.runtime.sidecar import Sidecar
+from logsentinel.signatures.load import load_effective
 
 
 def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
@@ -29,19 +29,30 @@ def utc_stamp() -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S,000", time.gmtime())
 
 
-def write_config(tmp_path: Path, log: Path, source: str = "a", start_at: str = "end",
-                 sinks: str = "[{type: jsonl, path: out.jsonl}]", patterns: Path | None = None,
-                 bundled: bool = True) -> Path:
+def write_config(
+    tmp_path: Path,
+    log: Path,
+    source: str = "a",
+    start_at: str = "end",
+    sinks: str = "[{type: jsonl, path: out.jsonl}]",
+    patterns: Path | None = None,
+    bundled: bool = True,
+) -> Path:
     """A sidecar config in ``tmp_path``: one source tailing ``log`` (UTC), the given sinks;
     ``patterns`` with the bundled library, or alone (``bundled=False``)."""
     from conftest import PATTERNS
+
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: h
         patterns: ['{patterns or PATTERNS}']{"" if bundled else chr(10) + "        bundled_patterns: false"}
         state: state.db
         sources: [{{name: {source}, paths: ['{log}'], timezone: UTC, start_at: {start_at}}}]
-        sinks: """) + sinks + "\n")
+        sinks: """)
+        + sinks
+        + "\n"
+    )
     return cfg
 
 
@@ -49,6 +60,7 @@ def load_sidecar(config_path: Path) -> Sidecar:
     """A real Sidecar, not started: tests drive it with ``step()``; with the web listener, as
     ``logsentinel run`` builds it."""
     from logsentinel.web.listener import MetricsServer
+
     config = load_config(config_path)
     return Sidecar(config, load_effective(config.patterns, config.bundled_patterns), listener=MetricsServer)
 
@@ -62,6 +74,7 @@ def fail_first_call(func, exc: Exception):
         if calls["n"] == 1:
             raise exc
         return func(*args, **kwargs)
+
     return wrapper
 
 

@@ -40,7 +40,9 @@ def test_files_are_merged_by_time(tmp_path):
     """Two files captured together: hits interleave by time, so a threshold sees both."""
     (tmp_path / "a.log").write_text(LINE.format(m=0) + LINE.format(m=20))
     (tmp_path / "b.log").write_text(LINE.format(m=10))
-    res = run_cli("replay", "--patterns", PATTERNS, "--host", "h", "--timezone", "UTC", tmp_path / "a.log", tmp_path / "b.log")
+    res = run_cli(
+        "replay", "--patterns", PATTERNS, "--host", "h", "--timezone", "UTC", tmp_path / "a.log", tmp_path / "b.log"
+    )
     events = [json.loads(x) for x in res.stdout.splitlines()]
     assert [(e["count"], e["path"].rsplit("/", 1)[-1]) for e in events] == [(2, "b.log"), (3, "b.log")]
 
@@ -52,7 +54,9 @@ def test_missing_file(tmp_path):
 
 def test_broken_config_names_file_line_and_key(tmp_path):
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text("host: h\nsources:\n  - name: a\n    paths: ['x.log']\n    encodng: utf-8\n    timezone: Mars/Base\n")
+    cfg.write_text(
+        "host: h\nsources:\n  - name: a\n    paths: ['x.log']\n    encodng: utf-8\n    timezone: Mars/Base\n"
+    )
     res = run_cli("replay", "-c", cfg, cfg)
     assert res.returncode == 2
     assert "cfg.yaml:5: encodng" in res.stderr and "did you mean 'encoding'" in res.stderr
@@ -61,7 +65,9 @@ def test_broken_config_names_file_line_and_key(tmp_path):
 
 def test_broken_patterns_refuse_replay(tmp_path):
     (tmp_path / "p").mkdir()
-    (tmp_path / "p" / "bad.yaml").write_text("id: bad\ntitle: B\npriority: P1\nmatch: ['(']\nexamples: {match: [x], no_match: [y]}\n")
+    (tmp_path / "p" / "bad.yaml").write_text(
+        "id: bad\ntitle: B\npriority: P1\nmatch: ['(']\nexamples: {match: [x], no_match: [y]}\n"
+    )
     (tmp_path / "a.log").write_text("x\n")
     res = run_cli("replay", "--patterns", tmp_path / "p", tmp_path / "a.log")
     assert res.returncode == 2 and "bad.yaml:4: bad: match[0]: bad regex" in res.stderr
@@ -70,9 +76,12 @@ def test_broken_patterns_refuse_replay(tmp_path):
 
 def test_engines_give_identical_output(tmp_path):
     from conftest import SAMPLES
+
     outs = set()
     for engine in ("python", "naive", "auto"):
-        res = run_cli("replay", "-c", SAMPLES / "logsentinel.yaml", *sorted((SAMPLES / "logs").iterdir()), "--engine", engine)
+        res = run_cli(
+            "replay", "-c", SAMPLES / "logsentinel.yaml", *sorted((SAMPLES / "logs").iterdir()), "--engine", engine
+        )
         assert res.returncode == 0, res.stderr
         outs.add(res.stdout)
     assert len(outs) == 1
@@ -81,11 +90,19 @@ def test_engines_give_identical_output(tmp_path):
 def test_scan_database_cache_survives_corruption(tmp_path, monkeypatch):
     """The compiled scan database is cached; a damaged cache file is recompiled, not fatal."""
     import os
+
     from conftest import SAMPLES
+
     cache = tmp_path / "cache"
     monkeypatch.setenv("LOGSENTINEL_CACHE_DIR", str(cache))
-    args = ("replay", "-c", SAMPLES / "logsentinel.yaml", *sorted((SAMPLES / "logs").iterdir()),
-            "--expect", SAMPLES / "expected" / "events.jsonl")
+    args = (
+        "replay",
+        "-c",
+        SAMPLES / "logsentinel.yaml",
+        *sorted((SAMPLES / "logs").iterdir()),
+        "--expect",
+        SAMPLES / "expected" / "events.jsonl",
+    )
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     files = list(cache.glob("hs-*.db"))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-
-import pytest
-
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SAMPLES, run_cli
 
 CONFIG = SAMPLES / "logsentinel.yaml"
@@ -61,7 +59,11 @@ def test_scenario_facts(replayed):
     assert [e["status"] for e in by_sig["ha.replication_problem"]] == ["firing", "resolved"]
     # an absence: last CDR download 15:55 local, fired an hour later, resolved at 18:30
     absent = by_sig["webex.cdr_not_downloaded"]
-    assert [(e["report"], e["kind"]) for e in absent] == [("fired", "absent"), ("overdue", "absent"), ("resolved", "absent")]
+    assert [(e["report"], e["kind"]) for e in absent] == [
+        ("fired", "absent"),
+        ("overdue", "absent"),
+        ("resolved", "absent"),
+    ]
     assert absent[0]["detected_at"].startswith("2026-11-27T15:55:04")
     assert absent[1]["overdue"] and absent[2]["overdue"] and absent[2]["resolved_at"].startswith("2026-11-27T17:30")
     # the UTF-16 event log was read: its events carry the eventlog source
@@ -72,6 +74,7 @@ def test_scenario_facts(replayed):
 
 def test_no_secret_in_any_event(replayed):
     from support.samples_token import FAKE_BEARER
+
     text = json.dumps(replayed)
     assert "invalid_grant" in text  # the record that carried the token was reported
     assert FAKE_BEARER not in text and FAKE_BEARER[:20] not in text
@@ -89,7 +92,7 @@ def test_expect_shows_a_per_field_diff_and_writes_junit_and_annotations(tmp_path
     changed = json.loads(lines[0])
     changed["count"] = 99
     bad = tmp_path / "expected.jsonl"
-    bad.write_text("\n".join([json.dumps(changed)] + lines[1:4] + lines[5:]) + "\n")   # line 5 left out
+    bad.write_text("\n".join([json.dumps(changed), *lines[1:4], *lines[5:]]) + "\n")  # line 5 left out
     junit = tmp_path / "junit.xml"
     res = run_cli("replay", "-c", CONFIG, *LOGS, "--expect", bad, "--junit", junit, "--format", "github")
     assert res.returncode == 1
@@ -103,8 +106,9 @@ def test_expect_shows_a_per_field_diff_and_writes_junit_and_annotations(tmp_path
     assert note.startswith("::error file=") and "count: expected 99" in note
     assert not any(x.startswith("{") for x in res.stdout.splitlines())
     import xml.etree.ElementTree as ET
+
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert suite.get("tests") == str(len(lines))           # one case per expected event, and the extra one
+    assert suite.get("tests") == str(len(lines))  # one case per expected event, and the extra one
     assert suite.get("failures") == "2"
 
 
@@ -124,6 +128,7 @@ def test_readme_demo_command_runs():
     import re
     import subprocess
     import sys
+
     readme = (ROOT / "README.md").read_text()
     first = re.search(r"```sh\n(.*?)\n```", readme, re.S).group(1)
     demo = first.split("&&")[-1].strip()
@@ -133,4 +138,6 @@ def test_readme_demo_command_runs():
     assert res.returncode == 0, res.stderr
     got = [json.loads(line) for line in res.stdout.splitlines()]
     want = [json.loads(line) for line in EXPECTED.read_text().splitlines()]
-    assert [(e["signature"], e["report"], e["id"]) for e in got] == [(e["signature"], e["report"], e["id"]) for e in want]
+    assert [(e["signature"], e["report"], e["id"]) for e in got] == [
+        (e["signature"], e["report"], e["id"]) for e in want
+    ]

@@ -14,10 +14,10 @@ import urllib.error
 import urllib.request
 
 from conftest import PATTERNS, ROOT
-from logsentinel.detection.events import EventKey
-from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.httpserver import free_port
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 
+from logsentinel.detection.events import EventKey
 
 NEW_SIG = """\
 id: demo.{name}
@@ -30,19 +30,20 @@ examples:
 """
 
 
-
-
 def _start(tmp_path, patterns, extra: str = "", sinks: str = "[{type: jsonl, path: out.jsonl}]"):
     log = tmp_path / "app.log"
     log.write_text("")
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: h
         patterns: ['{patterns}']
         state: state.db
         sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
         sinks: {sinks}
-    """) + textwrap.dedent(extra))
+    """)
+        + textwrap.dedent(extra)
+    )
     side, thread = start_sidecar(cfg)
     wait_following(side)
     return side, thread, log
@@ -63,8 +64,6 @@ def _metric(text: str, name: str, **labels) -> float:
     return 0.0
 
 
-
-
 def test_metrics_move_as_lines_are_appended(tmp_path):
     port = free_port()
     side, thread, log = _start(tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n")
@@ -81,9 +80,12 @@ def test_metrics_move_as_lines_are_appended(tmp_path):
 
         def moved():
             text = _get(f"{base}/metrics")[1]
-            return (_metric(text, "logsentinel_lines_read_total", source="app") >= 21
-                    and _metric(text, "logsentinel_events_total", signature="database.space_low", report="fired") == 1
-                    and _metric(text, "logsentinel_deliveries_total", sink="jsonl:out.jsonl", result="ok") >= 1)
+            return (
+                _metric(text, "logsentinel_lines_read_total", source="app") >= 21
+                and _metric(text, "logsentinel_events_total", signature="database.space_low", report="fired") == 1
+                and _metric(text, "logsentinel_deliveries_total", sink="jsonl:out.jsonl", result="ok") >= 1
+            )
+
         assert wait_until(moved), _get(f"{base}/metrics")[1][-3000:]
         text = _get(f"{base}/metrics")[1]
         assert _metric(before, "logsentinel_lines_read_total", source="app") == 0
@@ -97,6 +99,7 @@ def test_metrics_move_as_lines_are_appended(tmp_path):
 
 def test_reload_takes_a_good_library_and_refuses_a_broken_one(tmp_path):
     import shutil
+
     patterns = tmp_path / "patterns"
     shutil.copytree(PATTERNS, patterns)
     side, thread, log = _start(tmp_path, patterns)
@@ -130,10 +133,13 @@ def test_reload_takes_a_good_library_and_refuses_a_broken_one(tmp_path):
 
 def test_json_log_lines(tmp_path):
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(f"patterns: ['{PATTERNS}']\nsources: [{{name: a, paths: ['{tmp_path}/*.log']}}]\n"
-                   "state: s.db\nlog: {format: json, level: info}\n")
-    proc = subprocess.Popen([sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT,
-                            stderr=subprocess.PIPE, text=True)
+    cfg.write_text(
+        f"patterns: ['{PATTERNS}']\nsources: [{{name: a, paths: ['{tmp_path}/*.log']}}]\n"
+        "state: s.db\nlog: {format: json, level: info}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsentinel", "run", "-c", str(cfg)], cwd=ROOT, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(2)
     proc.terminate()
     _out, err = proc.communicate(timeout=15)
@@ -146,15 +152,18 @@ def test_json_log_lines(tmp_path):
 def test_readyz_reports_a_sink_that_cannot_deliver(tmp_path):
     port, dead = free_port(), free_port()
     side, thread, log = _start(
-        tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n",
-        sinks=f"[{{type: webhook, name: support, url: 'http://127.0.0.1:{dead}/hook', timeout: 0.5, backoff_max: 0.3}}]")
+        tmp_path,
+        PATTERNS,
+        f"metrics: {{listen: '127.0.0.1:{port}'}}\n",
+        sinks=f"[{{type: webhook, name: support, url: 'http://127.0.0.1:{dead}/hook', timeout: 0.5, backoff_max: 0.3}}]",
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         assert _get(f"{base}/readyz")[0] == 200
         with open(log, "a") as fh:
             fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB9\n")
         assert wait_until(lambda: _get(f"{base}/readyz")[0] == 503)
-        status, body = _get(f"{base}/readyz")
+        _status, body = _get(f"{base}/readyz")
         assert "sink support: 1 report(s) waiting" in body and "cannot connect" in body
         assert _get(f"{base}/healthz")[0] == 200  # alive all the same
     finally:
@@ -165,13 +174,14 @@ def test_a_reload_request_reloads_once_and_never_triggers_the_next(tmp_path, cap
     """Issue 11, item 4: reading the pattern files (watchdog's opened / closed_no_write) made
     every reload trigger the next one. Only a change reloads; a request without one is counted."""
     import logging
+
     caplog.set_level(logging.INFO, logger="logsentinel")
     patterns = tmp_path / "patterns"
     patterns.mkdir()
     (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one"))
     side, thread, _log = _start(tmp_path, patterns)
     try:
-        side.reloader.request()                         # SIGHUP with nothing changed
+        side.reloader.request()  # SIGHUP with nothing changed
         assert wait_until(lambda: side.stats.reloads_unchanged == 1)
         assert side.stats.reloads == 0
         (patterns / "demo.yaml").write_text(NEW_SIG.format(name="one").replace("P2", "P1"))
@@ -179,7 +189,7 @@ def test_a_reload_request_reloads_once_and_never_triggers_the_next(tmp_path, cap
         assert wait_until(lambda: side.stats.reloads == 1)
         said = lambda text: any(text in r.getMessage() for r in caplog.records)  # noqa: E731
         assert wait_until(lambda: said("added: demo.two; removed: none; changed: demo.one"))
-        side.reloader.request()                         # SIGHUP again: the files are read, nothing changed
+        side.reloader.request()  # SIGHUP again: the files are read, nothing changed
         assert wait_until(lambda: side.stats.reloads_unchanged == 2)
         (patterns / "more.yaml").unlink()
         assert wait_until(lambda: side.stats.reloads == 2)
@@ -191,16 +201,25 @@ def test_a_reload_request_reloads_once_and_never_triggers_the_next(tmp_path, cap
 
 
 def test_only_a_written_yaml_file_is_a_change():
-    from watchdog.events import (DirModifiedEvent, FileClosedNoWriteEvent, FileCreatedEvent,
-                                 FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileOpenedEvent)
+    from watchdog.events import (
+        DirModifiedEvent,
+        FileClosedNoWriteEvent,
+        FileCreatedEvent,
+        FileDeletedEvent,
+        FileModifiedEvent,
+        FileMovedEvent,
+        FileOpenedEvent,
+    )
+
     from logsentinel.runtime.reload import is_change
+
     assert not is_change(FileOpenedEvent("/p/a.yaml"))
     assert not is_change(FileClosedNoWriteEvent("/p/a.yaml"))
     assert not is_change(FileModifiedEvent("/p/a.yaml.swp"))
     assert not is_change(DirModifiedEvent("/p/sub.yaml"))
     assert is_change(FileModifiedEvent("/p/a.yaml")) and is_change(FileCreatedEvent("/p/b.yml"))
     assert is_change(FileDeletedEvent("/p/a.yaml"))
-    assert is_change(FileMovedEvent("/p/.a.yaml.tmp", "/p/a.yaml"))     # an editor's atomic save
+    assert is_change(FileMovedEvent("/p/.a.yaml.tmp", "/p/a.yaml"))  # an editor's atomic save
 
 
 def test_healthz_fails_while_the_loop_keeps_failing_on_the_same_batch(tmp_path):
@@ -214,12 +233,13 @@ def test_healthz_fails_while_the_loop_keeps_failing_on_the_same_batch(tmp_path):
 
         def failing_step():
             raise ValueError("year 10000 is out of range")
-        side.step = failing_step                    # every round fails, as on a poisoned batch
+
+        side.step = failing_step  # every round fails, as on a poisoned batch
         assert wait_until(lambda: _get(f"{base}/healthz")[0] == 503, timeout=30)
-        status, body = _get(f"{base}/healthz")
+        _status, body = _get(f"{base}/healthz")
         assert "main loop failed" in body and "year 10000 is out of range" in body
         assert "main loop failed" in _get(f"{base}/readyz")[1]
-        side.step = real_step                       # the batch goes through: healthy again
+        side.step = real_step  # the batch goes through: healthy again
         assert wait_until(lambda: _get(f"{base}/healthz") == (200, "ok\n"), timeout=30)
     finally:
         side.step = real_step
@@ -230,7 +250,9 @@ def test_readyz_fails_on_a_full_disk_and_on_a_deleted_state_file(tmp_path, monke
     """Issue 11, item 16: /readyz said ready with the state disk full and the state file deleted
     (its check even created a new, empty database in its place)."""
     import collections
+
     from logsentinel.runtime import health
+
     port = free_port()
     side, thread, _log = _start(tmp_path, PATTERNS, f"metrics: {{listen: '127.0.0.1:{port}'}}\n")
     base = f"http://127.0.0.1:{port}"
@@ -243,11 +265,11 @@ def test_readyz_fails_on_a_full_disk_and_on_a_deleted_state_file(tmp_path, monke
         assert status == 503 and "nearly full: 0 MB free" in body
         monkeypatch.undo()
         assert _get(f"{base}/readyz") == (200, "ready\n")
-        if sys.platform != "win32":                 # Windows refuses to delete an open file
+        if sys.platform != "win32":  # Windows refuses to delete an open file
             state.unlink()
             status, body = _get(f"{base}/readyz")
             assert status == 503 and "is gone" in body
-            assert not state.exists()               # the check did not make an empty one
+            assert not state.exists()  # the check did not make an empty one
     finally:
         stop_sidecar(side, thread)
 
@@ -257,6 +279,7 @@ def test_a_record_that_keeps_failing_is_set_aside_and_reading_goes_on(tmp_path, 
     forever. After two failures the batch goes record by record; the record that still fails is
     set aside (counted, logged with its place) and the records around it are detected."""
     import logging
+
     caplog.set_level(logging.INFO, logger="logsentinel")
     side, thread, log = _start(tmp_path, PATTERNS)
     out = tmp_path / "out.jsonl"
@@ -269,23 +292,25 @@ def test_a_record_that_keeps_failing_is_set_aside_and_reading_goes_on(tmp_path, 
             poisoned.append(mr.record.line)
             raise OverflowError("a record no detector can take")
         return real_process(mr, advance=advance)
+
     try:
         side.detector.process = process
-        original_recover = side.recover             # recover() loads the detector anew: patch that one too
+        original_recover = side.recover  # recover() loads the detector anew: patch that one too
 
         def recover():
             original_recover()
             nonlocal real_process
             real_process = side.detector.process
             side.detector.process = process
+
         side.recover = recover
         with open(log, "a") as fh:
             for name in ("DB_BEFORE", "DB_POISON", "DB_AFTER"):
                 fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database {name}\n")
         assert wait_until(lambda: {e["fields"].get("database") for e in events()} >= {"DB_BEFORE", "DB_AFTER"})
-        assert side.stats.records_set_aside == 1 and len(poisoned) >= 3    # twice whole, once alone
+        assert side.stats.records_set_aside == 1 and len(poisoned) >= 3  # twice whole, once alone
         assert "DB_POISON" not in {e["fields"].get("database") for e in events()}
-        assert [e["fields"]["database"] for e in events()].count("DB_BEFORE") == 1   # nothing twice
+        assert [e["fields"]["database"] for e in events()].count("DB_BEFORE") == 1  # nothing twice
         assert any(f"{log}:2: set aside" in r.getMessage() for r in caplog.records)
         with open(log, "a") as fh:
             fh.write(f"{utc_stamp()} [1] WARN Mon - Low database space for database DB_LATER\n")

@@ -16,7 +16,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 from support.httpserver import free_port
 from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
@@ -24,8 +23,8 @@ from support.signatures import slow_answer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LINES = [
-    "{t} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n",   # P4, 8 h
-    "{t} [3] ERROR Demo - demo failure 7\n",                                                   # P2, 2 s: overdue
+    "{t} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n",  # P4, 8 h
+    "{t} [3] ERROR Demo - demo failure 7\n",  # P2, 2 s: overdue
 ]
 DEMO = slow_answer("2s")
 
@@ -37,14 +36,16 @@ def _sidecar(tmp_path, metrics: str = ""):
     (tmp_path / "p" / "demo.yaml").write_text(DEMO)
     port = free_port()
     cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(textwrap.dedent(f"""
+    cfg.write_text(
+        textwrap.dedent(f"""
         host: ucx-status
         patterns: ['{tmp_path / "p"}']
         state: state.db
         sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
         sinks: [{{type: jsonl, path: out.jsonl}}]
         metrics: {{listen: '127.0.0.1:{port}'{metrics}}}
-    """))
+    """)
+    )
     side, thread = start_sidecar(cfg)
     wait_following(side)
     with open(log, "a") as fh:
@@ -62,24 +63,25 @@ def test_status_table_and_json_while_the_sidecar_runs(tmp_path):
         status = json.loads(res.stdout)
         assert set(status) == {"events", "sinks", "sources", "probes", "sidecar"}
         assert status["sidecar"]["running"] and status["sidecar"]["pid"] == os.getpid()
-        first, second = status["events"]              # sorted by deadline: the overdue P2 first
+        first, second = status["events"]  # sorted by deadline: the overdue P2 first
         assert (first["signature"], first["overdue"], first["report"]) == ("demo.slow_answer", True, "overdue")
         assert first["seconds_to_deadline"] < 0 < second["seconds_to_deadline"] <= 8 * 3600
         assert second["signature"] == "database.space_low" and second["fields"] == {"database": "UCX_Analytics"}
         assert status["sinks"][0]["name"] == "jsonl:out.jsonl" and status["sources"][0]["files"] == 1
         table = run_cli("status", "-c", cfg, env_tz="Europe/Rome").stdout
         assert "running since" in table and "overdue by" in table and "in 7h" in table
-        assert "CET" in table or "CEST" in table          # local times, with the zone shown
+        assert "CET" in table or "CEST" in table  # local times, with the zone shown
     finally:
         stop_sidecar(side, thread)
     stopped = json.loads(run_cli("status", "-c", cfg, "--json").stdout)
-    assert not stopped["sidecar"]["running"] and len(stopped["events"]) == 2   # it works stopped too
+    assert not stopped["sidecar"]["running"] and len(stopped["events"]) == 2  # it works stopped too
 
 
 def _get(url: str, context=None, auth: str | None = None) -> tuple[int, str, str]:
     req = urllib.request.Request(url)
     if auth:
         import base64
+
         req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
     try:
         with urllib.request.urlopen(req, timeout=10, context=context) as resp:
@@ -100,7 +102,7 @@ def test_page_api_and_metrics(tmp_path):
         metrics = _get(f"{base}/metrics")[2]
         assert 'logsentinel_open_events{priority="P4",signature="database.space_low"} 1.0' in metrics
         assert 'logsentinel_overdue_events{priority="P2"} 1.0' in metrics
-        earliest = [l for l in metrics.splitlines() if l.startswith("logsentinel_earliest_deadline_timestamp_seconds ")]
+        earliest = [m for m in metrics.splitlines() if m.startswith("logsentinel_earliest_deadline_timestamp_seconds ")]
         assert earliest and float(earliest[0].split()[1]) > 1.7e9
         assert _get(f"{base}/healthz")[0] == 200
     finally:
@@ -109,29 +111,69 @@ def test_page_api_and_metrics(tmp_path):
 
 def test_a_page_shows_a_log_line_escaped(tmp_path):
     from logsentinel.web.page import render
-    status = {"events": [{"signature": "s", "title": "<b>t</b>", "priority": "P1", "fields": {"x": "<script>"},
-                          "message": "<script>alert(1)</script>", "count": 1, "first_seen": None, "last_seen": None,
-                          "deadline": "2026-11-27T10:00:00.000Z", "seconds_to_deadline": 5}],
-              "sinks": [], "sources": [], "probes": [], "sidecar": {"running": False, "since": None, "pid": None}}
+
+    status = {
+        "events": [
+            {
+                "signature": "s",
+                "title": "<b>t</b>",
+                "priority": "P1",
+                "fields": {"x": "<script>"},
+                "message": "<script>alert(1)</script>",
+                "count": 1,
+                "first_seen": None,
+                "last_seen": None,
+                "deadline": "2026-11-27T10:00:00.000Z",
+                "seconds_to_deadline": 5,
+            }
+        ],
+        "sinks": [],
+        "sources": [],
+        "probes": [],
+        "sidecar": {"running": False, "since": None, "pid": None},
+    }
     page = render(status, "h")
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
 
 
 def _self_signed(tmp_path) -> tuple[Path, Path]:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return cert, key
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
 def test_tls_and_basic_auth(tmp_path):
     import bcrypt
+
     cert, key = _self_signed(tmp_path)
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
-    side, thread, _cfg, port = _sidecar(tmp_path, f", tls_server_config: {{cert_file: '{cert}', key_file: '{key}'}}, "
-                                                  f"basic_auth_users: {{ops: '{hashed}'}}")
+    side, thread, _cfg, port = _sidecar(
+        tmp_path,
+        f", tls_server_config: {{cert_file: '{cert}', key_file: '{key}'}}, basic_auth_users: {{ops: '{hashed}'}}",
+    )
     context = ssl.create_default_context(cafile=str(cert))
     base = f"https://127.0.0.1:{port}"
     try:
@@ -140,7 +182,7 @@ def test_tls_and_basic_auth(tmp_path):
         code, _kind, body = _get(f"{base}/api/status", context, auth="ops:s3cret")
         assert code == 200 and len(json.loads(body)["events"]) == 2
         assert _get(f"{base}/metrics", context, auth="ops:s3cret")[0] == 200
-        with pytest.raises(OSError):                   # plain HTTP is not served (URLError is an OSError)
+        with pytest.raises(OSError):  # plain HTTP is not served (URLError is an OSError)
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
     finally:
         stop_sidecar(side, thread)
@@ -150,24 +192,37 @@ def test_tls_and_basic_auth(tmp_path):
 def test_the_page_in_a_real_browser(tmp_path):
     side, thread, _cfg, port = _sidecar(tmp_path)
     url = f"http://127.0.0.1:{port}/"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'chromium'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ]
     try:
-        browser_env = dict(os.environ, TZ="Europe/Rome")     # the reader's zone, not the server's
-        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                             env=browser_env).stdout
+        browser_env = dict(os.environ, TZ="Europe/Rome")  # the reader's zone, not the server's
+        dom = subprocess.run(
+            [CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120, env=browser_env
+        ).stdout
         shot = tmp_path / "status-page.png"
-        subprocess.run([CHROMIUM, *flags, "--window-size=1100,700", "--hide-scrollbars", f"--screenshot={shot}", url],
-                       capture_output=True, timeout=120, env=browser_env)
+        subprocess.run(
+            [CHROMIUM, *flags, "--window-size=1100,700", "--hide-scrollbars", f"--screenshot={shot}", url],
+            capture_output=True,
+            timeout=120,
+            env=browser_env,
+        )
     finally:
         stop_sidecar(side, thread)
-    rows = dom.count("class=\"event\"")
+    rows = dom.count('class="event"')
     assert rows == 2, dom[:2000]
     assert "Open events: 2" in dom and "1 overdue" in dom and "Demo event with a short response time" in dom
     times = re.findall(r"<time datetime=\"[^\"]+\">([^<]*)</time>", dom)
-    assert times and not any(re.match(r"\d{4}-", t) for t in times), times   # the script showed the reader's time
+    assert times and not any(re.match(r"\d{4}-", t) for t in times), times  # the script showed the reader's time
     assert any("GMT+1" in t or "CET" in t for t in times), times
     assert shot.is_file() and shot.stat().st_size > 10_000
-    if os.environ.get("LOGSENTINEL_SCREENSHOT_TO"):        # to refresh docs/status-page.png
+    if os.environ.get("LOGSENTINEL_SCREENSHOT_TO"):  # to refresh docs/status-page.png
         shutil.copy(shot, os.environ["LOGSENTINEL_SCREENSHOT_TO"])

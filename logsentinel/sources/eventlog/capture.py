@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from logsentinel.records.blocks import Record
 from logsentinel.records.eventxml import EventXmlError, xml_record
@@ -26,7 +26,7 @@ _EVENT_END = re.compile(r"</Event>|<Event\b[^>]*/>")
 @dataclass
 class EventStats:
     events: int = 0
-    malformed: int = 0      # events (or broken chunks) skipped
+    malformed: int = 0  # events (or broken chunks) skipped
     first_error: str = ""
 
 
@@ -86,6 +86,7 @@ def _bad(stats: EventStats, message: str) -> None:
 
 def _evtx_xml(path: Path, stats: EventStats) -> Iterator[str]:
     from evtx import PyEvtxParser  # a wheel for Linux x86-64 and Windows x64
+
     records = PyEvtxParser(str(path)).records()
     while True:
         try:
@@ -95,7 +96,8 @@ def _evtx_xml(path: Path, stats: EventStats) -> Iterator[str]:
         except Exception as exc:  # a bad chunk or record: the parser goes on with the next one
             _bad(stats, f"evtx: {exc}")
             continue
-        yield record["data"]
+        if record:
+            yield record["data"]
 
 
 def _export_xml(path: Path) -> Iterator[str]:
@@ -121,7 +123,7 @@ def _export_xml(path: Path) -> Iterator[str]:
                 while start >= 0 and buf.startswith("<Events", start):
                     start = buf.find("<Event", start + 7, m.start() + 1)
                 if start >= 0:
-                    yield buf[start:m.end()]
+                    yield buf[start : m.end()]
                 pos = m.end()
             buf = buf[pos:]
             if not raw:

@@ -13,14 +13,14 @@ EVENTLOG_KEYS = {"type", "name", "channels", "query", "start_at"}
 class EventLogConfig:
     name: str
     channels: list[str] = field(default_factory=lambda: ["Application", "System"])
-    query: str | None = None          # an XPath query (default: every event)
-    start_at: str = "end"             # end: new events only on first start; beginning: the whole channel
+    query: str | None = None  # an XPath query (default: every event)
+    start_at: str = "end"  # end: new events only on first start; beginning: the whole channel
 
 
 def parse_eventlog(item: dict, label: str) -> tuple[EventLogConfig, list[tuple[object, object, str]]]:
-    problems = []
+    problems: list[tuple[object, object, str]] = []
 
-    def err(key, message):
+    def err(key, message) -> None:
         problems.append((item, key, f"{label}{message}"))
 
     for key in item:

@@ -12,8 +12,8 @@ have been missed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.records.blocks import Record
@@ -23,15 +23,15 @@ from logsentinel.sources.eventlog.subscription import Subscription, bookmark_rec
 
 log = logging.getLogger("logsentinel.eventlog")
 
-BATCH = 500   # events taken from a channel per read
+BATCH = 500  # events taken from a channel per read
 
 
 @dataclass
 class BookmarkRow:
     source: str
     channel: str
-    xml: str | None      # after the last event read; None while nothing came
-    since: int           # epoch ms the channel was first read from
+    xml: str | None  # after the last event read; None while nothing came
+    since: int  # epoch ms the channel was first read from
 
 
 @dataclass
@@ -41,11 +41,11 @@ class EventLogStats:
 
 
 class _Channel:
-    def __init__(self, name: str, sub: Subscription, row: BookmarkRow, skip_before: int | None):
+    def __init__(self, name: str, sub: Subscription, row: BookmarkRow, skip_before: int | None) -> None:
         self.name = name
         self.sub = sub
         self.row = row
-        self.skip_before = skip_before     # events older than this were seen before (no bookmark yet)
+        self.skip_before = skip_before  # events older than this were seen before (no bookmark yet)
         self.dirty = False
         self.warn_lost = sub.lost_bookmark
 
@@ -53,8 +53,14 @@ class _Channel:
 class EventLogTail:
     """Every channel of one ``eventlog`` source."""
 
-    def __init__(self, cfg: EventLogConfig, rows: list[BookmarkRow], first_start: bool,
-                 open_subscription: Callable[..., Subscription], clock: Clock = SYSTEM):
+    def __init__(
+        self,
+        cfg: EventLogConfig,
+        rows: list[BookmarkRow],
+        first_start: bool,
+        open_subscription: Callable[..., Subscription],
+        clock: Clock = SYSTEM,
+    ) -> None:
         self.cfg = cfg
         self.clock = clock
         self.stats = EventLogStats()
@@ -65,7 +71,7 @@ class EventLogTail:
             if row is not None and row.xml:
                 sub = open_subscription(channel, cfg.query, row.xml, "beginning")
                 ch = _Channel(channel, sub, row, None)
-            elif row is not None:   # started before, nothing came yet: read what came since
+            elif row is not None:  # started before, nothing came yet: read what came since
                 sub = open_subscription(channel, cfg.query, None, "beginning")
                 ch = _Channel(channel, sub, row, row.since)
             else:
@@ -100,11 +106,15 @@ class EventLogTail:
             return None
         if ch.warn_lost is not None:
             lost = bookmark_record_id(ch.warn_lost)
-            first = rec.attrs.get("record_id")
+            first = (rec.attrs or {}).get("record_id")
             missed = int(first) - lost - 1 if lost is not None and first and first.isdigit() else None
-            log.warning("%s: the bookmark of channel %s no longer resolves (the log was cleared or wrapped): "
-                        "reading again from the oldest record; %s record(s) may have been missed",
-                        self.cfg.name, ch.name, missed if missed is not None and missed >= 0 else "some")
+            log.warning(
+                "%s: the bookmark of channel %s no longer resolves (the log was cleared or wrapped): "
+                "reading again from the oldest record; %s record(s) may have been missed",
+                self.cfg.name,
+                ch.name,
+                missed if missed is not None and missed >= 0 else "some",
+            )
             ch.warn_lost = None
         self.stats.events += 1
         return rec

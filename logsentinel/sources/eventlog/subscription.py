@@ -10,13 +10,13 @@ says so (``lost_bookmark``).
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from typing import Any, Protocol
 
 _RECORD_ID = re.compile(r"RecordId=['\"](\d+)['\"]")
 
 
 class Subscription(Protocol):
-    lost_bookmark: str | None   # the bookmark that no longer resolved, if this one restarted
+    lost_bookmark: str | None  # the bookmark that no longer resolved, if this one restarted
 
     def next(self, max_events: int) -> list[tuple[str, str | None]]:
         """Up to ``max_events`` (event XML, formatted message or None); [] when none waits."""
@@ -36,10 +36,12 @@ def bookmark_record_id(xml: str | None) -> int | None:
 class WindowsSubscription:  # pragma: no cover - needs the Windows event log
     """A pull subscription (``EvtSubscribe`` with a signal event, ``EvtNext``)."""
 
-    def __init__(self, channel: str, query: str | None, bookmark: str | None, start_at: str):
+    def __init__(self, channel: str, query: str | None, bookmark: str | None, start_at: str) -> None:
         import win32event
         import win32evtlog
+
         self._ev = win32evtlog
+        self._handle: Any = None
         self.channel = channel
         self.lost_bookmark: str | None = None
         self._signal = win32event.CreateEvent(None, 0, 0, None)
@@ -50,15 +52,22 @@ class WindowsSubscription:  # pragma: no cover - needs the Windows event log
         if bookmark:
             try:
                 self._handle = win32evtlog.EvtSubscribe(
-                    channel, win32evtlog.EvtSubscribeStartAfterBookmark | win32evtlog.EvtSubscribeStrict,
-                    SignalEvent=self._signal, Query=query, Bookmark=self._bookmark)
+                    channel,
+                    win32evtlog.EvtSubscribeStartAfterBookmark | win32evtlog.EvtSubscribeStrict,
+                    SignalEvent=self._signal,
+                    Query=query,
+                    Bookmark=self._bookmark,
+                )
                 return
             except Exception:  # pywintypes.error: the bookmarked record is gone
                 self.lost_bookmark = bookmark
                 self._bookmark = win32evtlog.EvtCreateBookmark(None)
                 self._given = None
-        flags = win32evtlog.EvtSubscribeStartAtOldestRecord if (start_at == "beginning" or self.lost_bookmark) \
+        flags = (
+            win32evtlog.EvtSubscribeStartAtOldestRecord
+            if (start_at == "beginning" or self.lost_bookmark)
             else win32evtlog.EvtSubscribeToFutureEvents
+        )
         self._handle = win32evtlog.EvtSubscribe(channel, flags, SignalEvent=self._signal, Query=query)
 
     def next(self, max_events: int) -> list[tuple[str, str | None]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Callable
 
 from logsentinel.records.blocks import DEFAULT_MAX_RECORD_BYTES, SourceSpec
 from logsentinel.records.decoding import DEFAULT_MAX_LINE_BYTES, normal_encoding
@@ -15,12 +15,22 @@ from logsentinel.records.timestamps import check_time_format, get_zone
 from logsentinel.units import parse_duration
 from logsentinel.yamlload import control_character_problem, did_you_mean
 
-SOURCE_KEYS = {"type", "name", "paths", "encoding", "timezone", "multiline", "time_format", "start_at",
-               "max_line_bytes", "exclude_paths"}
+SOURCE_KEYS = {
+    "type",
+    "name",
+    "paths",
+    "encoding",
+    "timezone",
+    "multiline",
+    "time_format",
+    "start_at",
+    "max_line_bytes",
+    "exclude_paths",
+}
 MULTILINE_KEYS = {"start", "flush_after", "max_bytes"}
 _ROTATION = re.compile(r"(\.gz|\.\d+|\.\d{4}-?\d{2}-?\d{2}(?:[-_.]\d+)?)+$")
 
-Problem = tuple[object, object, str]   # (container, key, message): the loader adds file and line
+Problem = tuple[object, object, str]  # (container, key, message): the loader adds file and line
 
 
 @dataclass
@@ -39,8 +49,14 @@ class SourceConfig:
     exclude_paths: list[str] = field(default_factory=list)
 
     def spec(self, timezone: str | None = None) -> SourceSpec:
-        return SourceSpec.build(self.name, self.multiline_start, timezone or self.timezone,
-                                self.time_format, self.max_record_bytes, self.every_line)
+        return SourceSpec.build(
+            self.name,
+            self.multiline_start,
+            timezone or self.timezone,
+            self.time_format,
+            self.max_record_bytes,
+            self.every_line,
+        )
 
     def claims(self, path: str | Path) -> bool:
         """True if ``path`` matches one of this source's globs (by full path or by name)."""
@@ -73,7 +89,7 @@ def parse_source(item: dict, label: str, rel: Callable[[str], Path]) -> tuple[So
     """One ``sources:`` entry; ``rel`` makes a path relative to the config's folder."""
     problems: list[Problem] = []
 
-    def err(container, key, message):
+    def err(container, key, message) -> None:
         problems.append((container, key, f"{label}{message}"))
 
     for key in item:
@@ -105,9 +121,11 @@ def parse_source(item: dict, label: str, rel: Callable[[str], Path]) -> tuple[So
 
 def _checked(check):
     """The value as written, once ``check`` (which raises ValueError) accepts it."""
+
     def keep(value: str) -> str:
         check(value)
         return value
+
     return keep
 
 

@@ -10,6 +10,7 @@ Elsewhere a plain open already allows all of that.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,6 +25,8 @@ def open_shared(path: str | Path) -> BinaryIO:
 
 
 def _open_windows(path: str) -> BinaryIO:  # pragma: no cover - Windows only
+    if sys.platform != "win32":  # (for the type checker too: the Windows-only modules below)
+        raise OSError("Windows only")
     import ctypes
     import msvcrt
     from ctypes import wintypes
@@ -34,10 +37,16 @@ def _open_windows(path: str) -> BinaryIO:  # pragma: no cover - Windows only
     FILE_ATTRIBUTE_NORMAL = 0x80
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     kernel32.CreateFileW.restype = wintypes.HANDLE
-    kernel32.CreateFileW.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
-                                     wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
-    handle = kernel32.CreateFileW(path, GENERIC_READ, FILE_SHARE_ALL, None, OPEN_EXISTING,
-                                  FILE_ATTRIBUTE_NORMAL, None)
+    kernel32.CreateFileW.argtypes = [
+        wintypes.LPCWSTR,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.LPVOID,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.HANDLE,
+    ]
+    handle = kernel32.CreateFileW(path, GENERIC_READ, FILE_SHARE_ALL, None, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, None)
     if handle in (None, wintypes.HANDLE(-1).value):
         err = ctypes.get_last_error()
         raise OSError(err, ctypes.FormatError(err), path)
@@ -59,14 +68,20 @@ def delete_pending(fh: BinaryIO) -> bool:
 
 
 def _delete_pending_windows(fh: BinaryIO) -> bool:  # pragma: no cover - Windows only
+    if sys.platform != "win32":
+        raise OSError("Windows only")
     import ctypes
     import msvcrt
     from ctypes import wintypes
 
     class FILE_STANDARD_INFO(ctypes.Structure):
-        _fields_ = [("AllocationSize", ctypes.c_longlong), ("EndOfFile", ctypes.c_longlong),
-                    ("NumberOfLinks", wintypes.DWORD), ("DeletePending", wintypes.BOOLEAN),
-                    ("Directory", wintypes.BOOLEAN)]
+        _fields_ = [
+            ("AllocationSize", ctypes.c_longlong),
+            ("EndOfFile", ctypes.c_longlong),
+            ("NumberOfLinks", wintypes.DWORD),
+            ("DeletePending", wintypes.BOOLEAN),
+            ("Directory", wintypes.BOOLEAN),
+        ]
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     kernel32.GetFileInformationByHandleEx.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD]
@@ -76,7 +91,9 @@ def _delete_pending_windows(fh: BinaryIO) -> bool:  # pragma: no cover - Windows
         handle = msvcrt.get_osfhandle(fh.fileno())
     except (OSError, ValueError):
         return True
-    if not kernel32.GetFileInformationByHandleEx(handle, 1, ctypes.byref(info), ctypes.sizeof(info)):  # FileStandardInfo
+    if not kernel32.GetFileInformationByHandleEx(
+        handle, 1, ctypes.byref(info), ctypes.sizeof(info)
+    ):  # FileStandardInfo
         return False
     return bool(info.DeletePending) or info.NumberOfLinks == 0
 

@@ -20,6 +20,7 @@ last record); both are saved with the offset, so a restart goes on exactly where
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import glob
 import logging
@@ -40,10 +41,10 @@ log = logging.getLogger("logsentinel.tail")
 
 READ_CHUNK = 1 << 20
 DEFAULT_MAX_OPEN = 256
-IDLE_CLOSE_S = 300.0                 # close a file read to its end that has been quiet this long
-FORGET_GONE_AFTER_S = 24 * 3600.0    # how long a file that left the globs is remembered
-MAX_GONE = 100_000                   # a safety cap only: gone files are forgotten by time
-TINY_HEAD = 64                       # fewer first bytes known than this do not tell a file apart
+IDLE_CLOSE_S = 300.0  # close a file read to its end that has been quiet this long
+FORGET_GONE_AFTER_S = 24 * 3600.0  # how long a file that left the globs is remembered
+MAX_GONE = 100_000  # a safety cap only: gone files are forgotten by time
+TINY_HEAD = 64  # fewer first bytes known than this do not tell a file apart
 # Windows: let go of a file read to its end. A handle, even with FILE_SHARE_DELETE, keeps a
 # deleted log's name reserved until it is closed (on systems without POSIX delete semantics),
 # and the suite could not create the next app.log. The file is found again by identity.
@@ -58,8 +59,8 @@ class TailStats:
     rotations: int = 0
     truncations: int = 0
     lost_files: int = 0
-    closed_idle: int = 0        # handles let go of (idle, or over the open-file budget)
-    open_failures: int = 0      # attempts to open a matched file that failed (warned once per file)
+    closed_idle: int = 0  # handles let go of (idle, or over the open-file budget)
+    open_failures: int = 0  # attempts to open a matched file that failed (warned once per file)
 
 
 @dataclass
@@ -72,12 +73,13 @@ class FollowedFile:
     cutter: RecordCutter
     fh: BinaryIO | None = None
     gone: bool = False
-    last_data: float = 0.0     # monotonic time of the last bytes read
+    last_data: float = 0.0  # monotonic time of the last bytes read
     last_size: int = -1
     dirty: bool = True
     read_to_end: bool = False  # the last read reached its end: closing it loses nothing
-    last_used: float = 0.0     # monotonic time the handle was last used (budget: least recent closes first)
-    last_mtime: int | None = None   # st_mtime_ns at the last sweep that saw it (None after a restart)
+    last_used: float = 0.0  # monotonic time the handle was last used (budget: least recent closes first)
+    last_mtime: int | None = None  # st_mtime_ns at the last sweep that saw it (None after a restart)
+
     @property
     def reached(self) -> int | None:
         """Time of the last dated record read from this file."""
@@ -94,18 +96,23 @@ class FollowedFile:
 
     def close(self) -> None:
         if self.fh is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.fh.close()
-            except OSError:
-                pass
             self.fh = None
 
 
 class SourceTail:
     """All files of one configured source."""
 
-    def __init__(self, cfg: SourceConfig, spec: SourceSpec, rows: list[FileRow], first_start: bool,
-                 clock: Clock = SYSTEM, max_open: int = DEFAULT_MAX_OPEN):
+    def __init__(
+        self,
+        cfg: SourceConfig,
+        spec: SourceSpec,
+        rows: list[FileRow],
+        first_start: bool,
+        clock: Clock = SYSTEM,
+        max_open: int = DEFAULT_MAX_OPEN,
+    ) -> None:
         self.cfg = cfg
         self.max_open = max(max_open, 1)
         self.spec = spec
@@ -116,12 +123,18 @@ class SourceTail:
         self.forgotten: list[str] = []
         self.skipped: set[str] = set()  # compressed files: never tailed
         self.unopenable: set[str] = set()  # files that could not be opened: warned once, tried each sweep
-        self.out_of_descriptors = False    # warned once while opening fails with EMFILE
+        self.out_of_descriptors = False  # warned once while opening fails with EMFILE
         for row in rows:
-            ff = FollowedFile(row.file_key, row.path, row.head, row.offset,
-                              LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
-                              RecordCutter.restore(spec, row.path, row.reader["cutter"]), gone=row.gone,
-                              last_data=clock.monotonic())
+            ff = FollowedFile(
+                row.file_key,
+                row.path,
+                row.head,
+                row.offset,
+                LineDecoder.restore(row.reader["decoder"], cfg.max_line_bytes),
+                RecordCutter.restore(spec, row.path, row.reader["cutter"]),
+                gone=row.gone,
+                last_data=clock.monotonic(),
+            )
             ff.dirty = False
             self.files[ff.key] = ff
 
@@ -149,24 +162,29 @@ class SourceTail:
         for key, ff in list(self.files.items()):
             pending = ff.fh is not None and delete_pending(ff.fh)
             if pending:
-                matched.pop(key, None)   # deleted, still listed until we let go of it (Windows)
+                matched.pop(key, None)  # deleted, still listed until we let go of it (Windows)
             elif key not in matched and not ff.gone and self._still_listed(ff):
                 matched[key] = (ff.path, os.stat(ff.path))  # the listing failed (EMFILE...), the file did not
-            if key in matched or ff.gone and ff.fh is None:
+            if key in matched or (ff.gone and ff.fh is None):
                 continue
             blocks += self._left(ff)  # rotated away or deleted: finish it first
         for key, (path, st) in matched.items():
-            ff = self.files.get(key)
-            if ff is None:
+            known = self.files.get(key)
+            if known is None:
                 self._pick_up(key, path, st)
                 continue
+            ff = known
             if ff.gone:
                 ff.gone = False
                 ff.dirty = True
                 if not self._same_head(ff, path) or self._new_on_same_identity(ff, st):
                     # not a copy-truncate: a new file was given the identity of one that left
-                    log.info("%s: %s is a new file on the identity of %s (reused); reading it from the start",
-                             self.cfg.name, path, ff.path)
+                    log.info(
+                        "%s: %s is a new file on the identity of %s (reused); reading it from the start",
+                        self.cfg.name,
+                        path,
+                        ff.path,
+                    )
                     ff.path = path
                     blocks += self._restart(ff)
                     ff.last_size = st.st_size
@@ -259,8 +277,11 @@ class SourceTail:
         if read_head(fh, 2) == b"\x1f\x8b":
             fh.close()
             self.skipped.add(key)
-            log.info("%s: %s is compressed (a rotated archive): not tailed (logsentinel replay reads it)",
-                     self.cfg.name, path)
+            log.info(
+                "%s: %s is compressed (a rotated archive): not tailed (logsentinel replay reads it)",
+                self.cfg.name,
+                path,
+            )
             return
         self.stats.files_opened += 1
         decoder = LineDecoder(self.cfg.encoding, self.cfg.max_line_bytes)
@@ -269,10 +290,19 @@ class SourceTail:
             offset = st.st_size
             decoder.join_at(read_head(fh, 4))  # the encoding is told by the file's start
             first_line = 1 + count_lines(fh, offset, decoder.encoding.startswith("utf-16"))
-        ff = FollowedFile(key, path, read_head(fh), offset, decoder,
-                          RecordCutter(self.spec, path, first_line), fh=fh, last_size=st.st_size,
-                          last_data=self.clock.monotonic(), last_used=self.clock.monotonic(),
-                          last_mtime=st.st_mtime_ns)
+        ff = FollowedFile(
+            key,
+            path,
+            read_head(fh),
+            offset,
+            decoder,
+            RecordCutter(self.spec, path, first_line),
+            fh=fh,
+            last_size=st.st_size,
+            last_data=self.clock.monotonic(),
+            last_used=self.clock.monotonic(),
+            last_mtime=st.st_mtime_ns,
+        )
         self.files[key] = ff
         where = "its end" if offset else "the start"
         log.info("%s: picked up %s (%d bytes), reading from %s", self.cfg.name, path, st.st_size, where)
@@ -314,13 +344,22 @@ class SourceTail:
     def _warn_descriptors(self, path: str, exc: OSError) -> None:
         if not self.out_of_descriptors:
             self.out_of_descriptors = True
-            log.warning("%s: out of file descriptors opening %s (%s); nothing is taken as gone, "
-                        "tried again on the next pass (raise LimitNOFILE / ulimit -n)", self.cfg.name, path,
-                        exc.strerror or exc)
+            log.warning(
+                "%s: out of file descriptors opening %s (%s); nothing is taken as gone, "
+                "tried again on the next pass (raise LimitNOFILE / ulimit -n)",
+                self.cfg.name,
+                path,
+                exc.strerror or exc,
+            )
 
     def _truncated(self, ff: FollowedFile, st) -> list[Block]:
-        log.warning("%s: %s shrank from %d to %d bytes (copy-truncate?); reading it again from the start",
-                    self.cfg.name, ff.path, ff.offset, st.st_size)
+        log.warning(
+            "%s: %s shrank from %d to %d bytes (copy-truncate?); reading it again from the start",
+            self.cfg.name,
+            ff.path,
+            ff.offset,
+            st.st_size,
+        )
         self.stats.truncations += 1
         return self._restart(ff)
 
@@ -338,19 +377,20 @@ class SourceTail:
         """The file is no longer at any configured path: read what is left, then let it go."""
         try:
             fh = ff.fh or self._find_moved(ff)
-        except OSError as exc:   # its folder could not be listed: tell nothing now, look again later
+        except OSError as exc:  # its folder could not be listed: tell nothing now, look again later
             if is_out_of_descriptors(exc):
                 self._warn_descriptors(str(Path(ff.path).parent), exc)
                 return []
             fh = None
         # only a handle held on it can tell a deletion; a file not found is remembered (it may come back)
-        deleted = fh is not None and _unlinked(fh)   # asked first: reading to the end may let go of it
+        deleted = fh is not None and _unlinked(fh)  # asked first: reading to the end may let go of it
         blocks: list[Block] = []
         if fh is not None:
             blocks += self._read(ff, budget=None)
         elif not ff.read_to_end or ff.last_size > ff.offset:
-            log.warning("%s: %s vanished before it was read to its end (from byte %d)",
-                        self.cfg.name, ff.path, ff.offset)
+            log.warning(
+                "%s: %s vanished before it was read to its end (from byte %d)", self.cfg.name, ff.path, ff.offset
+            )
             self.stats.lost_files += 1
         blocks += self._finish(ff)
         ff.close()
@@ -413,8 +453,11 @@ class SourceTail:
     def read(self, budget: int = READ_CHUNK) -> list[Block]:
         """New data of every followed file, oldest file first, up to ``budget`` bytes each."""
         # a closed file is opened again only when the last sweep saw it grow
-        live = [ff for ff in self.files.values()
-                if not ff.gone and (ff.fh is not None or ff.last_size > ff.offset or not ff.read_to_end)]
+        live = [
+            ff
+            for ff in self.files.values()
+            if not ff.gone and (ff.fh is not None or ff.last_size > ff.offset or not ff.read_to_end)
+        ]
         live.sort(key=lambda ff: (_mtime(ff.path), ff.path))
         blocks: list[Block] = []
         for ff in live:

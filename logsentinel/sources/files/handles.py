@@ -9,8 +9,8 @@ while idle and reopened, by identity, when they grow.
 
 from __future__ import annotations
 
-RESERVED = 64            # descriptors left for sockets, the state database, sinks, probes
-WINDOWS_BUDGET = 512     # no per-process descriptor limit to read there: a generous fixed budget
+RESERVED = 64  # descriptors left for sockets, the state database, sinks, probes
+WINDOWS_BUDGET = 512  # no per-process descriptor limit to read there: a generous fixed budget
 MIN_PER_SOURCE = 4
 
 
@@ -41,4 +41,5 @@ def per_source_budget(limit: int | None, sources: int) -> int:
 def is_out_of_descriptors(exc: OSError) -> bool:
     """EMFILE/ENFILE: the process (or system) has no descriptor left; says nothing about the file."""
     import errno
+
     return exc.errno in (errno.EMFILE, errno.ENFILE) or getattr(exc, "winerror", None) == 4  # ERROR_TOO_MANY_OPEN_FILES

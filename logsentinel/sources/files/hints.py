@@ -36,7 +36,7 @@ def watch_roots(patterns: list[str]) -> list[tuple[str, bool]]:
 class Hints:
     """Sets ``wake`` whenever something changes under the watched folders."""
 
-    def __init__(self, patterns: list[str], wake: threading.Event):
+    def __init__(self, patterns: list[str], wake: threading.Event) -> None:
         self.wake = wake
         self.observer = None
         try:
@@ -49,7 +49,7 @@ class Hints:
         hints = self
 
         class _Handler(FileSystemEventHandler):
-            def on_any_event(self, event):  # noqa: D401 - watchdog callback
+            def on_any_event(self, event) -> None:
                 hints.wake.set()
 
         self.observer = Observer()

@@ -13,7 +13,7 @@ log = logging.getLogger("logsentinel.records")
 
 
 class IgnoredTimes:
-    def __init__(self):
+    def __init__(self) -> None:
         self.count = 0
         self.per_source: dict[str, int] = {}
         self._warned: set[str] = set()
@@ -21,12 +21,16 @@ class IgnoredTimes:
     def note(self, block: Block) -> None:
         if not block.ignored_times:
             return
-        n = len(set(block.ignored_times))   # a line's time may be read more than once
+        n = len(set(block.ignored_times))  # a line's time may be read more than once
         self.count += n
         self.per_source[block.spec.name] = self.per_source.get(block.spec.name, 0) + n
         if block.path not in self._warned:
             self._warned.add(block.path)
             line, t = block.ignored_times[0]
-            log.warning("%s: a record dated %s is more than a day ahead of this machine's clock, or before 2000: "
-                        "it takes the time of the record before it (said once per file): %s",
-                        block.path, iso(t), line[:120])
+            log.warning(
+                "%s: a record dated %s is more than a day ahead of this machine's clock, or before 2000: "
+                "it takes the time of the record before it (said once per file): %s",
+                block.path,
+                iso(t),
+                line[:120],
+            )

@@ -6,17 +6,19 @@ picks the type and reads that dataclass (``config.sections``).
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PROBE_SOURCE = "probes"  # the source name of probe records (signatures select it with sources:)
 DURATION = {"duration": True, "positive": True}
 
 
 @dataclass
 class ProbeResult:
-    probe: str           # the probe's name
-    text: str            # the record: "probe=disk volume=C:\\ free_pct=... level=low"
-    ok: bool             # for metrics: True when the measured thing is fine
+    probe: str  # the probe's name
+    text: str  # the record: "probe=disk volume=C:\\ free_pct=... level=low"
+    ok: bool  # for metrics: True when the measured thing is fine
     value: float | None = None
 
 
@@ -33,15 +35,15 @@ class Probe:
     """Measures something every ``interval`` seconds and describes it as a record."""
 
     type = "?"
-    settings: type[ProbeSettings] = ProbeSettings
+    settings: builtins.type[ProbeSettings] = ProbeSettings  # (``type`` above is the type's name)
 
-    def __init__(self, name: str, cfg: ProbeSettings):
+    def __init__(self, name: str, cfg: ProbeSettings) -> None:
         self.name = name
         self.interval = cfg.interval
         self.last: ProbeResult | None = None
 
     @classmethod
-    def build(cls, name: str, cfg: ProbeSettings, base: Path) -> "Probe":
+    def build(cls, name: str, cfg: ProbeSettings, base: Path) -> Probe:
         """The probe for ``cfg``; ``base`` is the config's folder (for relative paths)."""
         return cls(name, cfg)
 

@@ -22,8 +22,8 @@ DEFAULT_EXPECT = "successfully connected"
 class HttpSettings(ProbeSettings):
     url: str = DEFAULT_URL
     timeout: float = field(default=10.0, metadata=DURATION)
-    failures: int = field(default=3, metadata={"positive": True})   # in a row, to be down
-    expect: str | None = None       # text the answer must hold (default for api.imagicle.com)
+    failures: int = field(default=3, metadata={"positive": True})  # in a row, to be down
+    expect: str | None = None  # text the answer must hold (default for api.imagicle.com)
     verify_tls: bool = True
     ca_file: str | None = field(default=None, metadata={"path": True})
 
@@ -32,7 +32,7 @@ class HttpProbe(Probe):
     type = "http"
     settings = HttpSettings
 
-    def __init__(self, name, cfg: HttpSettings):
+    def __init__(self, name, cfg: HttpSettings) -> None:
         super().__init__(name, cfg)
         self.url = cfg.url
         self.timeout = cfg.timeout
@@ -71,7 +71,19 @@ class HttpProbe(Probe):
         self.failures += 1
         if self.failures >= self.failures_needed:
             self.down = True
-            return [ProbeResult(self.name, f"probe=http url={self.url} status=down failures={self.failures} "
-                                           f"error={error.replace(' ', '_')}", False, 0.0)]
-        return [ProbeResult(self.name, f"probe=http url={self.url} status=failing failures={self.failures} "
-                                       f"error={error.replace(' ', '_')}", False, 0.0)]
+            return [
+                ProbeResult(
+                    self.name,
+                    f"probe=http url={self.url} status=down failures={self.failures} error={error.replace(' ', '_')}",
+                    False,
+                    0.0,
+                )
+            ]
+        return [
+            ProbeResult(
+                self.name,
+                f"probe=http url={self.url} status=failing failures={self.failures} error={error.replace(' ', '_')}",
+                False,
+                0.0,
+            )
+        ]

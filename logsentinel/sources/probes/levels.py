@@ -16,9 +16,9 @@ OK, LOW, NEAR = "ok", "low", "near_saturation"
 class Levels:
     """Thresholds on a "headroom" value (percent free): lower is worse."""
 
-    low: float = 20.0              # below this: running low (P4 rows)
+    low: float = 20.0  # below this: running low (P4 rows)
     near_saturation: float = 10.0  # below this: near saturation (P3 rows)
-    hysteresis: float = 2.0        # margin to come back up
+    hysteresis: float = 2.0  # margin to come back up
     level: str = OK
 
     def update(self, headroom: float) -> str:

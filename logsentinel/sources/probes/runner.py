@@ -14,7 +14,9 @@ log = logging.getLogger("logsentinel.probes")
 
 
 class ProbeRunner(threading.Thread):
-    def __init__(self, probes: list[Probe], wake: threading.Event, stop: threading.Event, clock: Clock = SYSTEM):
+    def __init__(
+        self, probes: list[Probe], wake: threading.Event, stop: threading.Event, clock: Clock = SYSTEM
+    ) -> None:
         super().__init__(name="probes", daemon=True)
         self.probes = probes
         self.wake = wake
