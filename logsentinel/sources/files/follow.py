@@ -78,7 +78,7 @@ class FollowedFile:
     dirty: bool = True
     read_to_end: bool = False  # the last read reached its end: closing it loses nothing
     last_used: float = 0.0  # monotonic time the handle was last used (budget: least recent closes first)
-    last_mtime: int | None = None  # st_mtime_ns at the last sweep that saw it (None after a restart)
+    last_mtime: int | None = None  # st_mtime_ns when the row was last written or swept (kept in the state)
 
     @property
     def reached(self) -> int | None:
@@ -91,7 +91,7 @@ class FollowedFile:
         return bool(self.cutter.pending)
 
     def row(self, source: str) -> FileRow:
-        reader = {"decoder": self.decoder.snapshot(), "cutter": self.cutter.snapshot()}
+        reader = {"decoder": self.decoder.snapshot(), "cutter": self.cutter.snapshot(), "mtime": self.last_mtime}
         return FileRow(source, self.key, self.path, self.head, self.offset, reader, self.gone)
 
     def close(self) -> None:
@@ -134,6 +134,7 @@ class SourceTail:
                 RecordCutter.restore(spec, row.path, row.reader["cutter"]),
                 gone=row.gone,
                 last_data=clock.monotonic(),
+                last_mtime=row.reader.get("mtime"),  # a restart still tells a new tiny file on a reused identity
             )
             ff.dirty = False
             self.files[ff.key] = ff
