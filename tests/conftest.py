@@ -67,3 +67,22 @@ def run_cli(
         env=env,
         input=input_bytes,
     )
+
+
+FAKE_PYWIN32 = ("pywintypes", "win32event", "win32evtlog", "fake_eventlog_service")
+
+
+@pytest.fixture
+def fake_pywin32(monkeypatch):
+    """pywin32's event-log modules replaced by the doubles in ``tests/support/fakewin`` (put
+    ahead of the real ones, which Windows CPython has), so the real reader runs against a Windows
+    Event Log that raises what Windows raises. Yields the simulated service."""
+    saved = {name: sys.modules.pop(name) for name in FAKE_PYWIN32 if name in sys.modules}
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "support" / "fakewin"))
+    from fake_eventlog_service import SERVICE
+
+    SERVICE.__init__()
+    yield SERVICE
+    for name in FAKE_PYWIN32:
+        sys.modules.pop(name, None)
+    sys.modules.update(saved)

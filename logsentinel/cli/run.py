@@ -47,8 +47,21 @@ def cmd_validate(args) -> int:
         n = sum(len(glob.glob(p, recursive=True)) for p in src.paths)
         note = "" if n else "  (nothing matches yet: files created later are picked up)"
         print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
+    bad_query = False
     for ev in config.eventlogs:
         print(f"source {ev.name}: the Windows event log, channels {', '.join(ev.channels)}")
+        from logsentinel.sources.eventlog.check import channel_problems
+        from logsentinel.sources.eventlog.query import default_query
+
+        errors, warnings = channel_problems(ev, default_query(lib.signatures, ev.name))
+        for line in warnings:
+            print(f"warning: {line}")
+        for line in errors:
+            print(line, file=sys.stderr)
+        bad_query |= bool(errors)
+    if bad_query:
+        print(f"{args.config}: not valid", file=sys.stderr)
+        return 1
     known = {src.name for src in config.sources} | {ev.name for ev in config.eventlogs} | {PROBE_SOURCE}
     for sig in lib.signatures:
         missing = [name for name in (sig.sources or ()) if name not in known]

@@ -112,6 +112,14 @@ def render_table(status: dict) -> str:
         if status["sources"]
         else ["  (none)"]
     )
+    channels = [(s["name"], c) for s in status["sources"] for c in s.get("channels", [])]
+    if channels:
+        lines.append("")
+        lines.append("event-log channels:")
+        lines += _table(
+            [("SOURCE", "CHANNEL", "STATE", "LAST ERROR")]
+            + [(name, c["channel"], c["state"], c["error"][:90]) for name, c in channels]
+        )
     if status["probes"]:
         lines.append("")
         lines.append("probes:")

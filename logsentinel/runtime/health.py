@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class Health:
         self.failures_in_row = 0
         self.last_failure = ""
         self.state_identity = _identity(state_path)  # the file the sidecar opened
+        self.source_problems: Callable[[], list[str]] = list  # sources that cannot be read (event-log channels)
 
     def beat(self) -> None:
         """The main loop is going round."""
@@ -86,6 +88,7 @@ class Health:
             counts = {}
         now = self.clock.time()
         problems += self.liveness()
+        problems += self.source_problems()
         for w in self.workers:
             c = w.counters
             pending = counts.get((w.sink.name, "pending"), 0)

@@ -31,9 +31,8 @@ from logsentinel.runtime.reload import Reloader, library_changes
 from logsentinel.runtime.telemetry import Telemetry
 from logsentinel.signatures.load import Library
 from logsentinel.sinks.registry import build_sinks
-from logsentinel.sources.eventlog.follow import BATCH as EVENT_BATCH
 from logsentinel.sources.eventlog.follow import EventLogTail
-from logsentinel.sources.eventlog.subscription import windows_subscription
+from logsentinel.sources.eventlog.query import default_query
 from logsentinel.sources.files.follow import SourceTail
 from logsentinel.sources.files.handles import per_source_budget, raise_open_limit
 from logsentinel.sources.files.hints import Hints
@@ -60,12 +59,10 @@ class Sidecar:
         library: Library,
         clock: Clock = SYSTEM,
         engine: str = "auto",
-        subscriptions=windows_subscription,
         listener: Callable[[Telemetry, Health, Config], Any] | None = None,
     ) -> None:
         self.config = config
         self.make_listener = listener  # the web listener's class (``web.listener``), given by ``run``
-        self.open_subscription = subscriptions  # (channel, query, bookmark, start_at) -> Subscription
         self.library = library
         self.clock = clock
         self.engine = engine
@@ -92,6 +89,9 @@ class Sidecar:
         self.ignored_times = IgnoredTimes()
         self.hints: Hints | None = None
         self.metrics = None
+        self._must_recover = False
+        self._channels_said: str | None = None  # the channel states last written to the state
+        self.health.source_problems = self._source_problems
 
     def _open_tails(self, first_start: bool) -> list[SourceTail]:
         limit = raise_open_limit()
@@ -105,9 +105,13 @@ class Sidecar:
 
     def _open_eventlogs(self, first_start: bool) -> list[EventLogTail]:
         return [
-            EventLogTail(cfg, self.state.load_bookmarks(cfg.name), first_start, self.open_subscription, self.clock)
+            EventLogTail(cfg, self.state.load_bookmarks(cfg.name), first_start, self.clock, self._query(cfg.name))
             for cfg in self.config.eventlogs
         ]
+
+    def _query(self, source: str) -> str | None:
+        """The query a channel needs when the config gives none (``sources.eventlog.query``)."""
+        return default_query(self.library.signatures, source)
 
     # ---- life cycle ----------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -197,6 +201,7 @@ class Sidecar:
                 self.clock,
                 self.detector,
                 self.ignored_times,
+                self.eventlogs,
             )
             self.telemetry = telemetry
             self.metrics = self.make_listener(telemetry, self.health, self.config)
@@ -230,15 +235,21 @@ class Sidecar:
 
     def recover(self) -> None:
         """Forget what was read and detected since the last commit: the tails and the detector
-        start again from the state database, so nothing is lost or reported twice."""
-        for tail in self.tails + self.eventlogs:
-            tail.close()
+        start again from the state database, so nothing is lost or reported twice. The new tails
+        and detector are made before the old ones go; if they cannot be (the state database cannot
+        be read yet), nothing is read until a later pass manages it."""
         try:
-            self.tails = self._open_tails(first_start=False)
-            self.eventlogs = self._open_eventlogs(first_start=False)
-            self.detector = load_detector(self.state, self.library.signatures, self.config)
+            tails = self._open_tails(first_start=False)
+            eventlogs = self._open_eventlogs(first_start=False)
+            detector = load_detector(self.state, self.library.signatures, self.config)
         except Exception:
             log.exception("cannot read the state database yet; will try again")
+            self._must_recover = True
+            return
+        for tail in self.tails + self.eventlogs:
+            tail.close()
+        self.tails, self.eventlogs, self.detector = tails, eventlogs, detector
+        self._must_recover = False
         self._telemetry_follows()
 
     def apply_library(self, library: Library) -> None:
@@ -248,6 +259,13 @@ class Sidecar:
         self.matcher = build_matcher(library.signatures, self.engine, [src.name for src in self.config.sources])
         self.detector = build_detector(library.signatures, self.config, self.detector.snapshot())
         self.library = library
+        if any(tail.query != (tail.cfg.query or self._query(tail.cfg.name)) for tail in self.eventlogs):
+            # the signatures need other events: subscribe again from the committed bookmarks (a
+            # reload comes between two passes, so nothing is read and not yet committed)
+            eventlogs = self._open_eventlogs(first_start=False)
+            for tail in self.eventlogs:
+                tail.close()
+            self.eventlogs = eventlogs
         self.stats.reloads += 1
         self._telemetry_follows()
         log.info(
@@ -263,6 +281,7 @@ class Sidecar:
         telemetry = getattr(self, "telemetry", None)
         if telemetry is not None:
             telemetry.tails, telemetry.matcher, telemetry.detector = self.tails, self.matcher, self.detector
+            telemetry.eventlogs = self.eventlogs
 
     def _idle_timeout(self) -> float:
         due = [t for t in (tail.next_flush() for tail in self.tails) if t is not None]
@@ -273,6 +292,10 @@ class Sidecar:
     # ---- one pass ------------------------------------------------------------------------
     def step(self) -> bool:
         """Sweep, read, match, detect, commit. True while a backlog remains."""
+        if self._must_recover:
+            self.recover()
+            if self._must_recover:
+                return False
         new_library = self.reloader.take()
         if new_library is not None:
             self.apply_library(new_library)
@@ -281,9 +304,11 @@ class Sidecar:
         blocks = batch.blocks + self._probe_blocks(probes)
         streams, more_events = self._streams(blocks), False
         for tail in self.eventlogs:
-            records = tail.read(EVENT_BATCH)
-            more_events |= len(records) >= EVENT_BATCH
-            streams.append(record_items(records, self.matcher, tail.cfg.name))
+            per_channel, fetched = tail.read()
+            more_events |= fetched > 0  # fetched, not kept: a backlog of filtered events is read at once
+            for records in per_channel.values():  # one time-ordered stream per channel, merged in feed
+                streams.append(record_items(records, self.matcher, tail.cfg.name))
+        self._note_channels()
         # caught up, the detector's clock follows the wall clock: a record dated ahead of it (a
         # wrong clock on the writer's side) does not move absence timers and windows forward
         now_ms = int(self.clock.time() * 1000)
@@ -306,6 +331,31 @@ class Sidecar:
         ):
             self.dispatcher.poke()
         return batch.backlog or more_events
+
+    def _channel_states(self) -> list[dict]:
+        return [state for tail in self.eventlogs for state in tail.channel_states()]
+
+    def _note_channels(self) -> None:
+        """Write the event-log channels' states to the state database when they change (``status``
+        reads them there, also while the sidecar is stopped)."""
+        if not self.eventlogs:
+            return
+        said = json.dumps([{k: v for k, v in s.items() if k != "retry_in_s"} for s in self._channel_states()])
+        if said == self._channels_said:
+            return
+        try:
+            with self.state.transaction() as db:
+                self.state.set_meta(db, "eventlog_channels", said)
+            self._channels_said = said
+        except Exception:  # a busy disk: said again at the next pass
+            log.debug("cannot note the event-log channels' states", exc_info=True)
+
+    def _source_problems(self) -> list[str]:
+        return [
+            f"event-log channel {s['channel']} ({s['source']}) cannot be read: {s['error']}"
+            for s in self._channel_states()
+            if s["state"] != "open"
+        ]
 
     def _set_aside(self, item, error: Exception) -> None:
         where = place(item)

@@ -3,7 +3,7 @@ handed over by the sidecar (which replaces matcher, detector and tails on reload
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from logsentinel.clock import Clock
@@ -28,3 +28,4 @@ class Telemetry:
     clock: Clock
     detector: Detector  # replaced on reload and recovery
     ignored_times: IgnoredTimes | None = None
+    eventlogs: list = field(default_factory=list)  # EventLogTail: .channel_states(), .stats (replaced on recovery)

@@ -393,7 +393,7 @@ def _event(col: _Collector) -> EventSelector | None:
     ev = _mapping(col, "event")
     if ev is None:
         return None
-    values = {}
+    values: dict[str, Any] = {}
     for key in ("provider", "id", "channel"):
         if ev.get(key) is None:
             continue
@@ -407,6 +407,8 @@ def _event(col: _Collector) -> EventSelector | None:
             col.error(f"event.{key}", f"expected a name or a list of names, got {ev[key]!r}", col.line(ev, key))
         else:
             values[key + "s"] = frozenset(v.casefold() for v in items)
+            if key == "provider":
+                values["provider_names"] = tuple(sorted(set(items)))  # as written: for event-log queries
     if not values:
         col.error("event", "select at least one of provider, id or channel", col.line(col.data, "event"))
         return None

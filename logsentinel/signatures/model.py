@@ -5,13 +5,13 @@ matcher must produce exactly the same hits."""
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import regex
 
 PRIORITY_RESPONSE_S = {"P1": 3600, "P2": 7200, "P3": 14400, "P4": 28800}
-CATEGORIES = ("degradation", "anomaly", "space", "capacity", "cloud")
+CATEGORIES = ("degradation", "anomaly", "space", "capacity", "cloud", "sidecar")  # sidecar: its own health
 ARM_MODES = ("seen", "start")
 DEFAULT_MATCH_TIMEOUT_S = 0.2
 ID_RE = regex.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
@@ -131,6 +131,7 @@ class EventSelector:
     providers: frozenset[str] | None = None  # case-folded
     ids: frozenset[int] | None = None
     channels: frozenset[str] | None = None  # case-folded
+    provider_names: tuple[str, ...] | None = field(default=None, compare=False)  # as written
 
     def selects(self, attrs: dict[str, Any] | None) -> bool:
         if attrs is None:

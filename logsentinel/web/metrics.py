@@ -32,6 +32,7 @@ class SidecarCollector:
         yield from self._open_events()
         yield from self._sinks()
         yield from self._probes()
+        yield from self._eventlogs()
         yield GaugeMetricFamily("logsentinel_signatures", "Signatures loaded", value=len(self.t.matcher.signatures))
         yield CounterMetricFamily("logsentinel_reloads", "Pattern reloads taken", value=self.t.run.reloads)
         yield CounterMetricFamily(
@@ -161,3 +162,38 @@ class SidecarCollector:
                 if probe.last.value is not None:
                     value.add_metric([probe.name], probe.last.value)
         yield from (ok, value)
+
+    def _eventlogs(self):
+        up = GaugeMetricFamily(
+            "logsentinel_eventlog_channel_up",
+            "1 if the event-log channel is being read, 0 if it is retrying",
+            labels=["source", "channel"],
+        )
+        counters = {
+            name: CounterMetricFamily(f"logsentinel_eventlog_{name}", help_, labels=["source"])
+            for name, help_ in (
+                ("events", "Events read"),
+                ("malformed", "Events whose XML could not be read, skipped"),
+                ("unrendered", "Events that did not render after retries, skipped"),
+                ("resubscribes", "Subscriptions opened again after an API error"),
+                ("records_lost", "Records overwritten or cleared before they were read"),
+                ("api_errors", "Errors of the Windows Event Log API"),
+                ("partial_messages", "Messages kept partial (an insert did not resolve)"),
+            )
+        }
+        for tail in self.t.eventlogs:
+            for s in tail.channel_states():
+                up.add_metric([s["source"], s["channel"]], 1 if s["state"] == "open" else 0)
+            st, name = tail.stats, tail.cfg.name
+            for key, value in (
+                ("events", st.events),
+                ("malformed", st.malformed),
+                ("unrendered", st.unrendered),
+                ("resubscribes", st.resubscribes),
+                ("records_lost", st.lost),
+                ("api_errors", st.errors),
+                ("partial_messages", tail.publishers.partial),
+            ):
+                counters[key].add_metric([name], value)
+        yield up
+        yield from counters.values()

@@ -107,6 +107,27 @@ def render(status: dict, host: str) -> str:
             ],
         )
     )
+    channels = [(s["name"], c) for s in status["sources"] for c in s.get("channels", [])]
+    if channels:
+        parts.append(
+            "<h2>Event-log channels</h2>"
+            + _simple(
+                ["Source", "Channel", "State", "Last error"],
+                [
+                    [
+                        name,
+                        c["channel"],
+                        _Raw(
+                            "<span class=ok>open</span>"
+                            if c["state"] == "open"
+                            else f"<span class=bad>{html.escape(c['state'])}</span>"
+                        ),
+                        c["error"],
+                    ]
+                    for name, c in channels
+                ],
+            )
+        )
     if status["probes"]:
         parts.append(
             "<h2>Probes</h2>"

@@ -116,13 +116,24 @@ def _sources(db, config: Config) -> list[dict]:
                 "last_record_time": iso(last) if last else None,
             }
         )
+    try:
+        states = json.loads(_meta(db, "eventlog_channels") or "[]")
+    except ValueError:
+        states = []
     for ev in config.eventlogs:
-        marks = db.execute("SELECT channel, xml FROM bookmarks WHERE source = ?", (ev.name,)).fetchall()
+        mine = {s.get("channel"): s for s in states if isinstance(s, dict) and s.get("source") == ev.name}
         out.append(
             {
                 "name": ev.name,
                 "type": "eventlog",
-                "channels": [c for c, _ in marks] or ev.channels,
+                "channels": [
+                    {
+                        "channel": ch,
+                        "state": mine.get(ch, {}).get("state", "unknown"),
+                        "error": mine.get(ch, {}).get("error", ""),
+                    }
+                    for ch in ev.channels
+                ],
                 "files": 0,
                 "lag_bytes": None,
                 "last_record_time": None,

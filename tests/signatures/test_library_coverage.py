@@ -31,6 +31,9 @@ def test_every_seed_row_has_a_signature_with_its_priority(library):
     assert len(SEED_ROWS) == 18
     by_row: dict[str, list] = {}
     for sig in library.signatures:
+        if sig.category == "sidecar":  # the sidecar's own health (records lost...), not a row
+            assert not sig.monitored_event, sig.id
+            continue
         assert sig.monitored_event in SEED_ROWS, f"{sig.id}: monitored_event {sig.monitored_event!r} is not a seed row"
         by_row.setdefault(sig.monitored_event, []).append(sig)
     assert set(by_row) == set(SEED_ROWS)

@@ -1,7 +1,8 @@
-"""The live event-log source, on a subscription with pywin32's interface: bookmarks committed
-with the batch they end, so a failed commit, a kill or a restart loses and repeats nothing;
-new events only on a first start; a bookmark that no longer resolves restarts at the oldest
-record with a warning; the CLI refuses the source off Windows."""
+"""The live event-log source through the pywin32-level double (``fake_pywin32``): bookmarks
+committed with the batch they end, so a failed commit, a kill or a restart loses and repeats
+nothing; new events only on a first start; a bookmark that no longer resolves restarts at the
+oldest record with a warning; the CLI refuses the source off Windows. The error table of the
+Windows API is ``test_eventlog_reader.py``'s."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import textwrap
 import pytest
 from conftest import PATTERNS, run_cli
 from support.clock import FakeClock
-from support.eventlog import FakeEventLog
 from support.sidecar import fail_first_call, read_jsonl
 
 from logsentinel.config.load import load_config
@@ -38,14 +38,12 @@ def _config(tmp_path, start_at="end"):
     return cfg
 
 
-def _sidecar(cfg, log: FakeEventLog, clock: FakeClock) -> Sidecar:
+def _sidecar(cfg, log, clock: FakeClock) -> Sidecar:
     config = load_config(cfg)
-    return Sidecar(
-        config, load_effective(config.patterns, config.bundled_patterns), clock=clock, subscriptions=log.subscribe
-    )
+    return Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock)
 
 
-def _crash(log: FakeEventLog, service: str, ms: int) -> int:
+def _crash(log, service: str, ms: int) -> int:
     return log.write("System", ms, "Service Control Manager", 7031, {"param1": service, "param2": "1"})
 
 
@@ -55,8 +53,9 @@ def _deliver(side: Sidecar) -> None:
     side.state.close()
 
 
-def test_a_failed_commit_and_a_kill_lose_and_repeat_nothing(tmp_path):
-    log, clock = FakeEventLog(), FakeClock(NOW)
+def test_a_failed_commit_and_a_kill_lose_and_repeat_nothing(tmp_path, fake_pywin32):
+    log, clock = fake_pywin32, FakeClock(NOW)
+    log.channel("System"), log.channel("Application")
     _crash(log, "Imagicle Old Service", MS - 60_000)  # before the first start: not read (start_at end)
     cfg = _config(tmp_path)
     side = _sidecar(cfg, log, clock)
@@ -91,8 +90,9 @@ def test_a_failed_commit_and_a_kill_lose_and_repeat_nothing(tmp_path):
     )
 
 
-def test_start_at_beginning_reads_the_channel(tmp_path):
-    log, clock = FakeEventLog(), FakeClock(NOW)
+def test_start_at_beginning_reads_the_channel(tmp_path, fake_pywin32):
+    log, clock = fake_pywin32, FakeClock(NOW)
+    log.channel("System"), log.channel("Application")
     _crash(log, "Imagicle Old Service", MS - 60_000)
     side = _sidecar(_config(tmp_path, "beginning"), log, clock)
     side.step()
@@ -100,8 +100,9 @@ def test_start_at_beginning_reads_the_channel(tmp_path):
     assert [e["fields"]["param1"] for e in read_jsonl(tmp_path / "out.jsonl")] == ["Imagicle Old Service"]
 
 
-def test_a_channel_with_nothing_read_yet_is_read_from_its_start_after_a_restart(tmp_path):
-    log, clock = FakeEventLog(), FakeClock(NOW)
+def test_a_channel_with_nothing_read_yet_is_read_from_its_start_after_a_restart(tmp_path, fake_pywin32):
+    log, clock = fake_pywin32, FakeClock(NOW)
+    log.channel("System"), log.channel("Application")
     cfg = _config(tmp_path)
     side = _sidecar(cfg, log, clock)
     side.step()  # nothing came: no bookmark yet
@@ -113,8 +114,9 @@ def test_a_channel_with_nothing_read_yet_is_read_from_its_start_after_a_restart(
     assert [e["fields"]["param1"] for e in read_jsonl(tmp_path / "out.jsonl")] == ["Imagicle Call Recording"]
 
 
-def test_a_bookmark_that_no_longer_resolves_restarts_at_the_oldest_record(tmp_path, caplog):
-    log, clock = FakeEventLog(), FakeClock(NOW)
+def test_a_bookmark_that_no_longer_resolves_restarts_at_the_oldest_record(tmp_path, caplog, fake_pywin32):
+    log, clock = fake_pywin32, FakeClock(NOW)
+    log.channel("System"), log.channel("Application")
     cfg = _config(tmp_path)
     side = _sidecar(cfg, log, clock)
     side.step()
@@ -129,12 +131,15 @@ def test_a_bookmark_that_no_longer_resolves_restarts_at_the_oldest_record(tmp_pa
         side = _sidecar(cfg, log, clock)
         side.step()
     _deliver(side)
-    assert [e["fields"]["param1"] for e in read_jsonl(tmp_path / "out.jsonl")] == [
+    reports = read_jsonl(tmp_path / "out.jsonl")
+    assert [e["fields"]["param1"] for e in reports if e["signature"] == "app.crash"] == [
         "Imagicle Call Recording",
         "Imagicle Advanced Queuing",
     ]
     warning = [r.getMessage() for r in caplog.records if "no longer resolves" in r.getMessage()]
-    assert warning and "0 record(s) may have been missed" in warning[0]
+    assert warning and "(record 1)" in warning[0]  # the bookmarked crash, gone with the clear
+    lost = [e for e in reports if e["signature"] == "eventlog.records_lost" and e["report"] == "fired"]
+    assert [e["fields"]["lost_channel"] for e in lost] == ["System"]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="on Windows the event log is there to read")

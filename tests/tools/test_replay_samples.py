@@ -34,8 +34,10 @@ def test_every_event_validates_against_the_schema(replayed, event_schema):
 
 
 def test_every_signature_fires_on_the_samples(replayed, library):
+    """Every signature of a seed row; the sidecar's own (records lost) come from the live reader,
+    not from captured logs (tests/sources/test_eventlog_reader.py)."""
     fired = {e["signature"] for e in replayed if e["status"] == "firing"}
-    assert fired == {s.id for s in library.signatures}
+    assert fired == {s.id for s in library.signatures if s.category != "sidecar"}
 
 
 def test_scenario_facts(replayed):

@@ -41,6 +41,14 @@ def parse_eventlog(item: dict, label: str) -> tuple[EventLogConfig, list[tuple[o
     if item.get("query") is not None:
         if not isinstance(item["query"], str):
             err("query", ": expected an XPath query string")
+        elif item["query"].lstrip().startswith("<QueryList"):
+            err(
+                "query",
+                ": a <QueryList> query is not supported: each channel is subscribed on its own, and a "
+                "QueryList makes every subscription return every channel's events (each event twice or more); "
+                "give an XPath filter such as '*[System[(EventID=7031 or EventID=7034)]]' and list the "
+                "channels under channels:",
+            )
         else:
             cfg.query = item["query"]
     start_at = item.get("start_at", "end")
