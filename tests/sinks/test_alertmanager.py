@@ -174,3 +174,19 @@ def test_an_overdue_event_carries_the_overdue_label(tmp_path, cluster):
         assert len(firing()) == 1 and firing()[0]["labels"]["code"] == "42"
     finally:
         stop_sidecar(side, thread)
+
+
+def test_test_sinks_leaves_no_alert_open(tmp_path, cluster):
+    """``logsentinel test-sinks``: each member takes the test alert (label test="true") and its
+    resolve at once: nothing stays active."""
+    from conftest import run_cli
+
+    cfg = tmp_path / "cfg.yaml"
+    urls = ", ".join(f"'{m.url}'" for m in cluster)
+    cfg.write_text(f"host: ucx-07\nstate: state.db\nsinks: [{{type: alertmanager, urls: [{urls}]}}]\n")
+    res = run_cli("test-sinks", "-c", cfg)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert sum(line.startswith("ok") for line in res.stdout.splitlines()) == 2
+    for member in cluster:
+        active = [a for a in member.alerts() if a["labels"].get("test") == "true" and a["status"]["state"] == "active"]
+        assert active == [], active
