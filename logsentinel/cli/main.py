@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, replay, run, validate, outbox, status)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, replay, run, validate, outbox, status, service)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ COMMANDS = {
     "replay": "replay",
     "run": "run",
     "validate": "run",
+    "coverage": "run",
     "outbox": "outbox",
     "status": "status",
     "test": "tryout",
     "show": "tryout",
     "new": "new",
+    "service": "service",
+    "test-sinks": "testsinks",
 }
 _GLOBAL_WITH_VALUE = {"--log-format"}
 

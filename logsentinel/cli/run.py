@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import glob
+import itertools
 import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from logsentinel.cli.common import read_config, read_library
 from logsentinel.matching.matcher import ENGINES
@@ -20,6 +24,9 @@ def add_parsers(sub) -> None:
     v = sub.add_parser("validate", help="check a config file and the patterns it names")
     v.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
     v.set_defaults(func=cmd_validate)
+    c = sub.add_parser("coverage", help="which monitored events a config can raise, given its sources and probes")
+    c.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+    c.set_defaults(func=cmd_coverage)
 
 
 def eventlog_refusal(config) -> str | None:
@@ -47,6 +54,12 @@ def cmd_validate(args) -> int:
         n = sum(len(glob.glob(p, recursive=True)) for p in src.paths)
         note = "" if n else "  (nothing matches yet: files created later are picked up)"
         print(f"source {src.name}: {len(src.paths)} glob(s), {n} file(s) now{note}")
+        for folder in sorted({_folder_of(p) for p in src.paths}):
+            if not folder.is_dir():
+                print(
+                    f"warning: source {src.name}: the folder {folder} does not exist: check the path (a log "
+                    "folder created later is picked up once it exists)"
+                )
     bad_query = False
     for ev in config.eventlogs:
         print(f"source {ev.name}: the Windows event log, channels {', '.join(ev.channels)}")
@@ -70,11 +83,67 @@ def cmd_validate(args) -> int:
                 f"warning: {sig.file}: {sig.id}: sources {', '.join(missing)} are not configured here: "
                 "this signature will never match"
             )
+    if not config.sinks:
+        print("warning: no sinks: events are detected and kept in the state, but go nowhere (docs/sinks.md)")
+    for line in _unresolved_hosts(config):
+        print(f"warning: {line}")
+    _print_coverage(lib.signatures, config)
     print(
         f"ok: {len(lib.signatures)} signatures, {len(config.sources)} sources, {len(config.sinks)} sinks; "
         f"host {config.host}, state {config.state}"
     )
     return 0
+
+
+def _folder_of(pattern: str) -> Path:
+    """The folder a glob looks in: its path up to the first part with a wildcard."""
+    parts = Path(pattern).parts
+    fixed = list(itertools.takewhile(lambda p: not any(c in p for c in "*?["), parts))
+    return Path(*fixed[:-1]) if len(fixed) == len(parts) else Path(*fixed) if fixed else Path(".")
+
+
+def _unresolved_hosts(config) -> list[str]:
+    """Sinks whose URL's host name does not resolve from here (a typo, or no DNS on this server)."""
+    import socket
+    from urllib.parse import urlparse
+
+    from logsentinel.sinks.base import mask_url, sink_name
+
+    out = []
+    for i, cfg in enumerate(config.sinks):
+        urls = list(getattr(cfg, "urls", None) or ()) + ([cfg.url] if getattr(cfg, "url", None) else [])
+        for url in urls:
+            host = urlparse(url).hostname
+            if not host or "${" in url:
+                continue
+            try:
+                socket.getaddrinfo(host, None)
+            except (OSError, UnicodeError) as exc:
+                out.append(f"sink {sink_name(cfg, i)}: the host of {mask_url(url)} does not resolve here ({exc})")
+    return out
+
+
+def _print_coverage(signatures, config) -> int:
+    from logsentinel.tools.coverage import coverage
+
+    rows = coverage(signatures, config)
+    covered = [r for r in rows if r.covered_by]
+    print(f"monitored events this config can raise: {len(covered)} of {len(rows)}")
+    for r in rows:
+        if r.covered_by:
+            print(f"  yes  {r.priority}  {r.event}  ({', '.join(r.covered_by)})")
+        else:
+            print(f"  NO   {r.priority}  {r.event}  (needs {r.needs})")
+    return len(rows) - len(covered)
+
+
+def cmd_coverage(args) -> int:
+    config = read_config(args.config)
+    lib = read_library(config) if config is not None else None
+    if config is None or lib is None:
+        return 2
+    missing = _print_coverage(lib.signatures, config)
+    return 1 if missing else 0
 
 
 def _listener(telemetry, health, config):
@@ -84,11 +153,24 @@ def _listener(telemetry, health, config):
 
 
 def cmd_run(args) -> int:
+    return run_sidecar(args.config, args.verbose, args.log_format, args.engine)
+
+
+def run_sidecar(
+    config_path: str,
+    verbose: int = 0,
+    log_format: str | None = None,
+    engine: str = "auto",
+    log_file: Path | None = None,
+    started: Callable[[Any], None] | None = None,
+) -> int:
+    """``logsentinel run``, also as the Windows service runs it (``cli.winservice``): its log in
+    ``log_file``, and ``started(sidecar)`` told the sidecar it can stop."""
     from logsentinel.dispatch.outbox import StateError
     from logsentinel.runtime.logsetup import setup_logging
     from logsentinel.runtime.sidecar import Sidecar
 
-    config = read_config(args.config)
+    config = read_config(config_path)
     lib = read_library(config, checked=True) if config is not None else None
     if config is None or lib is None:
         print("not started: fix the problems above (logsentinel validate -c FILE)", file=sys.stderr)
@@ -98,7 +180,7 @@ def cmd_run(args) -> int:
         print(refusal, file=sys.stderr)
         return 2
     if not config.sources and not config.probes and not config.eventlogs:
-        print(f"{args.config}: no sources and no probes configured: nothing to watch", file=sys.stderr)
+        print(f"{config_path}: no sources and no probes configured: nothing to watch", file=sys.stderr)
         return 2
     from logsentinel.state.lock import StateInUse, StateLock
 
@@ -109,9 +191,9 @@ def cmd_run(args) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     try:
-        setup_logging("debug" if args.verbose >= 2 else config.log.level, args.log_format or config.log.format)
+        setup_logging("debug" if verbose >= 2 else config.log.level, log_format or config.log.format, file=log_file)
         try:
-            sidecar = Sidecar(config, lib, engine=args.engine, listener=_listener)
+            sidecar = Sidecar(config, lib, engine=engine, listener=_listener)
         except StateError as exc:
             print(str(exc), file=sys.stderr)
             return 2
@@ -120,11 +202,13 @@ def cmd_run(args) -> int:
         except OSError as exc:
             where = f"{config.metrics.host}:{config.metrics.port}" if config.metrics else "?"
             print(
-                f"{args.config}: metrics: cannot listen on {where}: {exc.strerror or exc}",
+                f"{config_path}: metrics: cannot listen on {where}: {exc.strerror or exc}",
                 file=sys.stderr,
             )
             return 2
         sidecar.install_signal_handlers()
+        if started is not None:
+            started(sidecar)
         sidecar.run()
         return 0
     finally:
