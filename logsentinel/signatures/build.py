@@ -69,6 +69,36 @@ def _string_list(col: _Collector, container: Any, key: str, label: str) -> list[
     return [(v, value.line_of(i) if hasattr(value, "line_of") else None) for i, v in enumerate(value)]
 
 
+MAX_GROUP_DEPTH = 50  # groups nested deeper than this are refused before any parser sees them
+
+
+def group_depth(source: str) -> int:
+    """How deep the groups of a regex nest (escapes and character classes skipped)."""
+    depth = deepest = i = 0
+    in_class = False
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if source[i + 1 : i + 2] == "^":
+                i += 1
+            if source[i + 1 : i + 2] == "]":  # a ] first in a class is a literal
+                i += 1
+        elif c == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c == ")":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
 def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx | None:
     written, expansion = source, None
     if REF.search(source):
@@ -92,6 +122,14 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
     if known is not None and not known[1]:
         # compiled and checked on an earlier start (the shell keeps these facts on disk)
         return Rx(source, None, key, line, written if expansion else None, frozenset(known[0]))
+    depth = group_depth(source)
+    if depth > MAX_GROUP_DEPTH:
+        col.error(
+            key,
+            f"groups nest {depth} deep: at most {MAX_GROUP_DEPTH} are allowed (deeper cannot be parsed safely)",
+            line,
+        )
+        return None
     compiled: regex.Pattern[str] | None = None
     probe: _std_re.Pattern[str] | regex.Pattern[str]
     try:
@@ -101,6 +139,9 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
     except (_std_re.error, OverflowError, RecursionError):
         try:
             probe = compiled = regex.compile(source, flags=regex.V0)
+        except (RecursionError, MemoryError, OverflowError) as exc:
+            col.error(key, f"bad regex: too large to compile ({type(exc).__name__})", line)
+            return None
         except regex.error as exc:
             msg, pos = _regex_error(source, exc)
             shown = col.vocab.caret(expansion, written, pos) if expansion and col.vocab else caret_under(written, pos)

@@ -14,7 +14,7 @@ PRIORITY_RESPONSE_S = {"P1": 3600, "P2": 7200, "P3": 14400, "P4": 28800}
 CATEGORIES = ("degradation", "anomaly", "space", "capacity", "cloud", "sidecar")  # sidecar: its own health
 ARM_MODES = ("seen", "start")
 DEFAULT_MATCH_TIMEOUT_S = 0.2
-ID_RE = regex.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+ID_RE = regex.compile(r"^[a-z0-9][a-z0-9_.\-]*\Z")  # \Z: a trailing newline is not an id's
 
 TOP_KEYS = {
     "id",

@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 from conftest import PATTERNS, run_cli
+from hypothesis import given
+from hypothesis import strategies as st
 
 GOOD = """\
 id: demo.good
@@ -126,3 +128,21 @@ def test_list_of_signatures_in_one_file(tmp_path):
 def test_missing_folder(tmp_path):
     res = run_cli("check", tmp_path / "nope")
     assert res.returncode == 1 and "patterns folder not found" in res.stderr
+
+
+# ---- hostile input: groups nested too deep (issue 21, item 5) ------------------------------
+@pytest.mark.parametrize("depth", [60, 500, 3000])
+def test_a_regex_nesting_groups_too_deep_is_one_problem_line(tmp_path, depth):
+    regex = "(?:" * depth + "disk" + ")" * depth
+    res = _check(tmp_path, f"id: x.deep\ntitle: t\npriority: P3\nmatch:\n  - '{regex}'\n")
+    assert res.returncode == 1 and "Traceback" not in res.stderr + res.stdout
+    line = next(x for x in (res.stdout + res.stderr).splitlines() if "nest" in x)
+    assert "sig.yaml:5" in line and f"nest {depth} deep" in line
+
+
+@given(st.integers(0, 80), st.sampled_from(["a", r"\(", "[(]", "[^)(]", r"[\]()]", "(?:a)"]))
+def test_group_depth_counts_groups_not_escapes_or_classes(depth, inner):
+    from logsentinel.signatures.build import group_depth
+
+    extra = 1 if inner == "(?:a)" else 0
+    assert group_depth("(" * depth + inner + ")" * depth) == depth + extra
