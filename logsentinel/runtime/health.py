@@ -46,6 +46,7 @@ class Health:
         self.last_failure = ""
         self.state_identity = _identity(state_path)  # the file the sidecar opened
         self.source_problems: Callable[[], list[str]] = list  # sources that cannot be read (event-log channels)
+        self.notes: Callable[[], list[str]] = list  # said by /healthz without making it fail (a refused reload)
 
     def beat(self) -> None:
         """The main loop is going round."""

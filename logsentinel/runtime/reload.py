@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.signatures.load import YAML_SUFFIXES, Library, effective_folders, signature_files
 from logsentinel.signatures.model import Rx, Signature
+from logsentinel.signatures.vocabulary import VOCABULARY_FILE
 from logsentinel.tools.check import run_check
 
 if TYPE_CHECKING:
@@ -35,10 +36,12 @@ CHANGES = frozenset({"created", "modified", "moved", "deleted"})
 
 
 def library_digest(folders: list[Path], bundled: bool) -> str:
-    """A hash of every signature file's name and content, as a reload would read them."""
+    """A hash of every signature file's and vocabulary file's name and content, as a reload
+    would read them (a changed fragment changes the signatures that use it)."""
     digest = hashlib.sha256()
     for folder in effective_folders(folders, bundled):
-        for path in signature_files(folder) if folder.exists() else ():
+        vocabulary = [folder / VOCABULARY_FILE] if folder.is_dir() and (folder / VOCABULARY_FILE).is_file() else []
+        for path in vocabulary + (signature_files(folder) if folder.exists() else []):
             digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0")
             try:
                 digest.update(path.read_bytes())
@@ -100,6 +103,7 @@ class Reloader(threading.Thread):
         self._observer: BaseObserver | None = None
         self._digest = library_digest(self.folders, bundled)  # of the library the sidecar started with
         self._now = False
+        self.last_error: str | None = None  # why the last reload was refused (shown by /healthz)
 
     def request(self) -> None:
         """SIGHUP: reload at once (the operator has finished writing; no debounce)."""
@@ -139,7 +143,16 @@ class Reloader(threading.Thread):
             self._now = False
             self._hurry.clear()
             self.trigger.clear()
-            self._load()
+            try:
+                self._load()
+            except Exception as exc:
+                self.stats.reloads_refused += 1
+                self.last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+                log.error(
+                    "reloading the patterns failed (%s); the running library stays, and the next change is tried again",
+                    self.last_error,
+                    exc_info=not isinstance(exc, (MemoryError, RecursionError)),
+                )
         if self._observer is not None:
             self._observer.stop()
 
@@ -153,6 +166,7 @@ class Reloader(threading.Thread):
         result = run_check(self.folders, engine=self.engine, bundled=self.bundled)
         if result.errors:
             self.stats.reloads_refused += 1
+            self.last_error = f"{len(result.errors)} problem(s), the first: {result.errors[0]}"
             log.error(
                 "patterns changed but the new library is refused (%d problem(s)); the running one stays:",
                 len(result.errors),
@@ -162,6 +176,7 @@ class Reloader(threading.Thread):
             return
         with self._lock:
             self._ready = result.library
+        self.last_error = None
         self.wake.set()
 
     def take(self) -> Library | None:

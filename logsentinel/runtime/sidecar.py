@@ -24,6 +24,7 @@ from logsentinel.config.load import Config
 from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.dispatch.worker import Dispatcher
 from logsentinel.records.blocks import Block, SourceSpec
+from logsentinel.runtime import early
 from logsentinel.runtime.checkpoint import Checkpoint, RunStats, load_detector
 from logsentinel.runtime.health import Health
 from logsentinel.runtime.reading import read_batch
@@ -92,6 +93,7 @@ class Sidecar:
         self._must_recover = False
         self._channels_said: str | None = None  # the channel states last written to the state
         self.health.source_problems = self._source_problems
+        self.health.notes = self._notes
 
     def _open_tails(self, first_start: bool) -> list[SourceTail]:
         limit = raise_open_limit()
@@ -131,6 +133,13 @@ class Sidecar:
         for sig, handler in handlers:
             with contextlib.suppress(ValueError, OSError):  # not the main thread / not on this platform
                 signal.signal(sig, handler)
+        queued = early.take()  # what came while it was starting (runtime/early.py)
+        if "reload" in queued:
+            log.info("SIGHUP before the loop ran: the patterns are reloaded now")
+            self.reloader.request()
+        if "stop" in queued:
+            log.info("a stop was asked while starting: stopping")
+            self.stop()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -349,6 +358,10 @@ class Sidecar:
             self._channels_said = said
         except Exception:  # a busy disk: said again at the next pass
             log.debug("cannot note the event-log channels' states", exc_info=True)
+
+    def _notes(self) -> list[str]:
+        error = self.reloader.last_error
+        return [f"the last pattern reload was refused, the running library stays: {error}"] if error else []
 
     def _source_problems(self) -> list[str]:
         return [

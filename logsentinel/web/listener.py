@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import ssl
+import sys
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -28,6 +29,12 @@ log = logging.getLogger("logsentinel.metrics")
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that speaks plain HTTP to the TLS port, or drops the connection: one debug
+        line, never a traceback in the sidecar's log for what the network sent."""
+        exc = sys.exc_info()[1]
+        log.debug("request from %s failed: %s: %s", client_address[0], type(exc).__name__, exc)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -95,7 +102,10 @@ class MetricsServer:
             return _send(start_response, 200, "application/json", body)
         if path == "/healthz":
             problems = self.health.liveness()
-            return _text(start_response, 200 if not problems else 503, "".join(p + "\n" for p in problems) or "ok\n")
+            notes = "".join(f"note: {n}\n" for n in self.health.notes())
+            return _text(
+                start_response, 200 if not problems else 503, ("".join(p + "\n" for p in problems) or "ok\n") + notes
+            )
         if path == "/readyz":
             problems = self.health.readiness()
             return _text(start_response, 200 if not problems else 503, "".join(p + "\n" for p in problems) or "ready\n")
