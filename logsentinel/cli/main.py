@@ -67,7 +67,12 @@ def utf8_streams() -> None:
 def main(argv: list[str] | None = None) -> int:
     utf8_streams()
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(command_of(argv))
+    command = command_of(argv)
+    if command == "run":  # signals are safe from the first instruction: queued until the loop runs
+        from logsentinel.runtime import early
+
+        early.install()
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     from logsentinel.runtime.logsetup import setup_logging
 
