@@ -6,6 +6,11 @@ import base64
 import hashlib
 import threading
 
+MAX_BCRYPT_BYTES = 72
+# a bcrypt hash of nothing anyone knows: an unknown user is checked against it, so the answer
+# takes as long as for a known user and user names cannot be told apart by timing
+_DUMMY = b"$2b$12$0mJ3zRjm7y1HjzL6N1oXUeDZb6yG0tQdXoYH2n8mA0b1JY9nSx7e2"
+
 
 class BasicAuth:
     """Basic auth against bcrypt hashes (``basic_auth_users``); a password that passed once is
@@ -24,15 +29,20 @@ class BasicAuth:
         except (ValueError, UnicodeDecodeError):
             return False
         hashed = self.users.get(user)
-        if hashed is None:
-            return False
+        known = hashed is not None
+        hashed = hashed if hashed is not None else _DUMMY  # an unknown user costs what a known one does
         digest = hashlib.sha256(hashed + b"\0" + password.encode("utf-8")).digest()
         with self._lock:
-            if digest in self._passed:
+            if known and digest in self._passed:
                 return True
         import bcrypt
 
-        if not bcrypt.checkpw(password.encode("utf-8"), hashed):
+        secret = password.encode("utf-8")[:MAX_BCRYPT_BYTES]  # bcrypt reads 72 bytes; newer ones refuse more
+        try:
+            ok = bcrypt.checkpw(secret, hashed)
+        except ValueError:  # a malformed hash in the config: nobody gets in with it
+            return False
+        if not (ok and known):
             return False
         with self._lock:
             self._passed.add(digest)

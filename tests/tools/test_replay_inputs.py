@@ -114,3 +114,22 @@ def test_scan_database_cache_survives_corruption(tmp_path, monkeypatch):
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     assert all(os.path.getsize(f) > 1000 for f in cache.glob("hs-*.db"))
+
+
+def test_an_evtx_shorter_than_its_header_is_one_line_and_the_other_files_are_replayed(tmp_path):
+    """Issue 21, item 9: it was an OSError traceback, exit 1, and the other files' events lost."""
+    from conftest import rust_extension
+
+    rust_extension("evtx")
+    short = tmp_path / "short.evtx"
+    short.write_bytes(b"ElfFile\x00\x00")
+    good = tmp_path / "good.log"
+    good.write_text(
+        "2026-11-27 10:00:00,000 [7] FATAL StoneVoice.CallRecording.Host - Unhandled exception, "
+        "application is terminating: System.OutOfMemoryException\n"
+    )
+    res = run_cli("replay", "--format", "jsonl", short, good)
+    assert res.returncode == 0 and "Traceback" not in res.stderr
+    assert [json.loads(x)["signature"] for x in res.stdout.splitlines()] == ["app.unhandled_exception"]
+    line = next(x for x in res.stderr.splitlines() if "short.evtx" in x)
+    assert "cannot be read as an .evtx file" in line

@@ -5,6 +5,7 @@ open-event metrics, and the page as a real browser renders it (headless Chromium
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -165,11 +166,12 @@ def _self_signed(tmp_path) -> tuple[Path, Path]:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
-def test_tls_and_basic_auth(tmp_path):
+def test_tls_and_basic_auth(tmp_path, caplog):
     import bcrypt
 
     cert, key = _self_signed(tmp_path)
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
+    caplog.set_level(logging.DEBUG)
     side, thread, _cfg, port = _sidecar(
         tmp_path,
         f", tls_server_config: {{cert_file: '{cert}', key_file: '{key}'}}, basic_auth_users: {{ops: '{hashed}'}}",
@@ -184,8 +186,11 @@ def test_tls_and_basic_auth(tmp_path):
         assert _get(f"{base}/metrics", context, auth="ops:s3cret")[0] == 200
         with pytest.raises(OSError):  # plain HTTP is not served (URLError is an OSError)
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        # issue 21, item 17: a password past bcrypt's 72 bytes is refused, not a 500
+        assert _get(f"{base}/api/status", context, auth="ops:" + "x" * 100)[0] == 401
     finally:
         stop_sidecar(side, thread)
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.exc_info]  # nothing from the network
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -226,3 +231,33 @@ def test_the_page_in_a_real_browser(tmp_path):
     assert shot.is_file() and shot.stat().st_size > 10_000
     if os.environ.get("LOGSENTINEL_SCREENSHOT_TO"):  # to refresh docs/status-page.png
         shutil.copy(shot, os.environ["LOGSENTINEL_SCREENSHOT_TO"])
+
+
+def test_an_unknown_user_costs_a_bcrypt_check_as_a_known_one_does(monkeypatch):
+    """Issue 21, item 17: user names cannot be told apart by how fast a wrong password is refused."""
+    import base64
+
+    import bcrypt
+
+    from logsentinel.web.auth import BasicAuth
+
+    calls = []
+    real = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda pw, h: calls.append(h) or real(pw, h))
+    auth = BasicAuth({"ops": bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()})
+
+    def header(user, pw):
+        return "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+
+    assert not auth.allows(header("nobody", "guess"))
+    assert not auth.allows(header("ops", "guess"))
+    assert len(calls) == 2  # the unknown user was checked against a dummy hash too
+    assert auth.allows(header("ops", "s3cret"))
+    assert not auth.allows(header("nobody", "s3cret"))
+
+
+def test_a_signature_id_with_a_newline_is_refused(tmp_path):
+    from conftest import run_cli
+
+    res = run_cli("new", "ok.id\n", "--priority", "P3", cwd=tmp_path)
+    assert res.returncode != 0 and not any("\n" in p.name for p in tmp_path.rglob("*"))

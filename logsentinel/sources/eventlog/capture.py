@@ -9,6 +9,7 @@ header or a bad chunk is counted and skipped; reading goes on as far as the file
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ EVTX_MAGIC = b"ElfFile\x00"
 CHUNK = 1 << 20
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _EVENT_END = re.compile(r"</Event>|<Event\b[^>]*/>")
+
+log = logging.getLogger("logsentinel.replay")
 
 
 @dataclass
@@ -87,7 +90,12 @@ def _bad(stats: EventStats, message: str) -> None:
 def _evtx_xml(path: Path, stats: EventStats) -> Iterator[str]:
     from evtx import PyEvtxParser  # a wheel for Linux x86-64 and Windows x64
 
-    records = PyEvtxParser(str(path)).records()
+    try:
+        records = PyEvtxParser(str(path)).records()
+    except (OSError, RuntimeError, ValueError) as exc:  # shorter than its header, not an .evtx after all
+        _bad(stats, f"{path}: {exc}")
+        log.warning("%s: cannot be read as an .evtx file (%s): skipped; the other files are replayed", path, exc)
+        return
     while True:
         try:
             record = next(records)
