@@ -236,6 +236,8 @@ class Detector:
         text, masked = rec.text[: MESSAGE_MAX_CHARS * 2], None
         if fields:  # a field may hold a secret only its context shows: mask both at once
             masked, fields = self.redactor.record(text, fields)
+            # a field is cut as the message is (a 200 MB event value would reach every sink)
+            fields = {k: cut_message(v) if isinstance(v, str) else v for k, v in fields.items()}
         event_key = EventKey.of(sig, self.host, fields)
         key = event_key.text()
         ev = self.open.get(key)

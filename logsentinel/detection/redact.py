@@ -23,6 +23,7 @@ _WORD = (
     r"|credentials?|session[_-]?(?:id|key|token))"
 )
 _NAME = r"(?<![a-z0-9])((?:[a-z0-9]+[_.-])*" + _WORD + r"(?:[_.-][a-z0-9]+)*)(?![a-z0-9])"
+_SECRET_NAME = re.compile("(?i)" + _NAME)
 # how a value is given: = : => %3D (URL-encoded) or "is", the name maybe quoted (JSON)
 _GIVES = r"([\"']?[ \t]*(?:=>|[=:]|%3d|[ \t]is[ \t])[ \t]*)"
 # the value: quoted, braced (ODBC), or up to a separator
@@ -81,12 +82,17 @@ class Redactor:
         return value
 
     def record(self, text: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Masked record text, and fields masked too where the text's masking removed them
-        (a regex may capture a token that only its context shows to be secret)."""
+        """Masked record text, and fields masked too: a field whose name says it holds a secret
+        (an event's ``<Data Name='password'>``, whatever its message says), and a field the
+        text's masking removed (a regex may capture a token only its context shows secret)."""
         masked = self.text(text)
         out = {}
         for key, value in fields.items():
-            if isinstance(value, str) and value and value in text and value not in masked:
+            if (
+                isinstance(value, str)
+                and value
+                and (_SECRET_NAME.fullmatch(key) or (value in text and value not in masked))
+            ):
                 out[key] = MASK
             else:
                 out[key] = self.text(value) if isinstance(value, str) else value

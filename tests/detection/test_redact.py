@@ -115,3 +115,46 @@ def test_a_value_named_as_a_secret_never_comes_out(word, before, after, case, sy
     assert value not in masked, (line, masked)
     assert fields["captured"] == MASK
     assert name in masked  # what was masked stays readable
+
+
+def test_a_field_named_as_a_secret_is_masked_whatever_the_message_says():
+    """Issue 21, item 1: a 7031 event with <Data Name='password'> and a rendered message kept the
+    password in its fields (only values also in the text were masked)."""
+    from logsentinel.detection.redact import DEFAULT
+
+    text = "Error Service Control Manager 7031: The Imagicle Call Recording service terminated unexpectedly."
+    fields = {
+        "param1": "Imagicle Call Recording",
+        "password": "hunter2",
+        "DB_PASSWORD": "x1",
+        "session_token": "t0k",
+        "api-key": "k",
+        "passwords_reset": "3",
+    }
+    _masked, out = DEFAULT.record(text, fields)
+    assert out["param1"] == "Imagicle Call Recording"
+    assert {k: out[k] for k in ("password", "DB_PASSWORD", "session_token", "api-key")} == dict.fromkeys(
+        ("password", "DB_PASSWORD", "session_token", "api-key"), "***"
+    )
+
+
+def test_a_huge_field_is_cut_with_a_marker_like_the_message(library):
+    """Issue 21, item 11: fields were kept whole (a 200 MB Data value reached every sink)."""
+    from logsentinel.detection.detector import Detector
+    from logsentinel.detection.events import MESSAGE_MAX_CHARS
+    from logsentinel.matching.matcher import Matcher
+    from logsentinel.records.eventxml import xml_record
+
+    xml = (
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+        "<Provider Name='Service Control Manager'/><EventID>7031</EventID><Level>2</Level>"
+        "<TimeCreated SystemTime='2026-11-27T10:00:00.000Z'/><EventRecordID>9</EventRecordID>"
+        "<Channel>System</Channel><Computer>ucx</Computer></System><EventData>"
+        f"<Data Name='param1'>Imagicle Call Recording{'x' * 1_000_000}</Data></EventData></Event>"
+    )
+    rec = xml_record(xml, "eventlog", "eventlog:System")
+    matched = Matcher(library.signatures).match_records([rec], "eventlog")
+    detector = Detector(library.signatures, "h")
+    events = [ev for m in matched for ev in detector.process(m)]
+    value = next(e for e in events if e.signature == "app.crash").fields["param1"]
+    assert len(value) <= MESSAGE_MAX_CHARS and value.endswith("…")
