@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_test_sinks)
 
 
-def test_events(host: str, now_ms: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def marked_events(host: str, now_ms: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The test event as fired, and as resolved."""
     from logsentinel.detection.events import Event
 
@@ -83,7 +83,7 @@ def cmd_test_sinks(args) -> int:
         print(f"{args.config}: no sinks configured: events would go nowhere (docs/sinks.md)", file=sys.stderr)
         return 1
     outbox = _outbox(config.state)
-    fired, resolved = test_events(config.host or socket.gethostname(), int(SYSTEM.time() * 1000))
+    fired, resolved = marked_events(config.host or socket.gethostname(), int(SYSTEM.time() * 1000))
     failed = 0
     for sink in build_sinks(config.sinks, config.base, SYSTEM):
         store: Any = outbox.sink_store(sink.name) if outbox is not None else _MemoryStore()

@@ -31,6 +31,9 @@ def load_detector(state: State, signatures: list[Signature], config: Config) -> 
     return build_detector(signatures, config, state.load_detector())
 
 
+DROPS_SAID_EVERY_S = 60.0  # a full outbox is said at most this often, with the count
+
+
 @dataclass
 class RunStats:
     commits: int = 0
@@ -39,6 +42,7 @@ class RunStats:
     reloads_refused: int = 0
     reloads_unchanged: int = 0  # a request (SIGHUP, a touched file) with the same library content
     records_set_aside: int = 0  # records the detector failed on, in a batch that failed twice
+    dropped: int = 0  # reports set aside by a full outbox (max_pending)
     reports: dict = field(default_factory=dict)  # (signature, report) -> count
 
 
@@ -49,6 +53,8 @@ class Checkpoint:
         self.state = state
         self.sinks = sinks
         self.max_pending = max_pending
+        self._drops_said_at = float("-inf")  # when the last "outbox full" line was written
+        self._unsaid_drops = 0
         self.stats = stats
         self._next_prune = 0.0
 
@@ -96,7 +102,15 @@ class Checkpoint:
     def _enqueue(self, db, ev: Event, now: float) -> None:
         dropped = Outbox.enqueue(db, self.sinks, ev.to_dict(), now, self.max_pending)
         if dropped:
-            log.error("outbox full: %d lowest-priority report(s) set aside (see logsentinel outbox)", dropped)
+            self.stats.dropped += dropped
+            self._unsaid_drops += dropped
+            if now - self._drops_said_at >= DROPS_SAID_EVERY_S:  # a burst: one line per interval, not per report
+                log.error(
+                    "outbox full: %d lowest-priority report(s) set aside in the last %.0f s (see logsentinel outbox)",
+                    self._unsaid_drops,
+                    min(now - self._drops_said_at, DROPS_SAID_EVERY_S),
+                )
+                self._drops_said_at, self._unsaid_drops = now, 0
 
     def _count(self, events: list[Event]) -> None:
         self.stats.events += len(events)

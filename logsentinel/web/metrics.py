@@ -44,6 +44,11 @@ class SidecarCollector:
             value=self.t.run.records_set_aside,
         )
         yield CounterMetricFamily(
+            "logsentinel_reports_set_aside",
+            "Reports set aside by a full outbox (max_pending)",
+            value=self.t.run.dropped,
+        )
+        yield CounterMetricFamily(
             "logsentinel_reloads_unchanged",
             "Reload requests with no signature file changed",
             value=self.t.run.reloads_unchanged,
