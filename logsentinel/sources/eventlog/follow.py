@@ -38,6 +38,7 @@ from logsentinel.sources.eventlog.messages import Publishers
 from logsentinel.sources.eventlog.subscription import (
     AFTER_BOOKMARK,
     OLDEST,
+    RENDER_TRIES,
     WindowsSubscription,
     bookmark_record_id,
     newest_bookmark,
@@ -261,7 +262,7 @@ class EventLogTail:
                 ch.last_id,
                 record_id,
                 why,
-                3,
+                RENDER_TRIES,
             )
             if record_id is not None:
                 ch.last_id = record_id
