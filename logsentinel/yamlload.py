@@ -73,6 +73,63 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+# A document whose aliases make it bigger than this is refused: nine aliases of nine aliases...
+# (an 800-byte "billion laughs") would be walked, printed and stored as a billion nodes.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _expanded_size(root: yaml.Node) -> int | None:
+    """How many nodes the document holds once every alias is followed, or None when that is
+    more than MAX_EXPANDED_NODES (or an alias refers to a node holding it)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise OverflowError
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                raise OverflowError
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        return size(root)
+    except (OverflowError, RecursionError):
+        return None
+
+
+def _load(text: str):
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) is None:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"its aliases (*name) expand it past {MAX_EXPANDED_NODES} values, or into itself; write the values out",
+                node.start_mark,
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 class YamlError(Exception):
     """A YAML file that cannot be read or parsed; carries the file, line and what is wrong."""
 
@@ -90,7 +147,7 @@ def load_yaml(path: Path):
     except OSError as exc:
         raise YamlError(path, None, f"cannot read: {exc.strerror or exc}") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return _load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"

@@ -25,7 +25,7 @@ from logsentinel.signatures.model import (
     Signature,
     Threshold,
 )
-from logsentinel.signatures.vocabulary import REF, Vocabulary, caret_under
+from logsentinel.signatures.vocabulary import MAX_EXPANDED, REF, Vocabulary, caret_under
 from logsentinel.units import parse_duration
 from logsentinel.yamlload import did_you_mean
 
@@ -115,7 +115,9 @@ def compile_rx(col: _Collector, source: str, key: str, line: int | None) -> Rx |
         for name in dict.fromkeys(expansion.broken):
             frag = vocab.fragments[name]
             col.error(key, f"uses the broken fragment {{{{{name}}}}} (see {frag.file}:{frag.line})", line)
-        if expansion.unknown or expansion.cycle or expansion.broken:
+        if expansion.too_big and not expansion.broken:
+            col.error(key, f"expands to more than {MAX_EXPANDED} characters through its fragments", line)
+        if expansion.unknown or expansion.cycle or expansion.broken or expansion.too_big:
             return None
         source = expansion.source
     known = col.facts.get(source) if col.facts is not None else None

@@ -47,6 +47,9 @@ NESTED_KEYS = {
 EXAMPLE_EVENT_KEYS = {"channel", "provider", "id", "level", "data", "record_id", "computer", "time"}
 
 
+MAX_PROBLEM_CHARS = 2000
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a signature file or signature."""
@@ -66,7 +69,10 @@ class Problem:
         if self.key:
             parts.append(self.key)
         prefix = "warning: " if self.level == "warning" else ""
-        return ": ".join(parts) + f": {prefix}{self.message}"
+        message = self.message
+        if len(message) > MAX_PROBLEM_CHARS:  # a 10 MB value quoted in a message is one line, not 10 MB
+            message = message[:MAX_PROBLEM_CHARS] + f"... ({len(message) - MAX_PROBLEM_CHARS} characters cut)"
+        return ": ".join(parts) + f": {prefix}{message}"
 
 
 class Rx:

@@ -20,6 +20,13 @@ from logsentinel.signatures.model import Problem
 VOCABULARY_FILE = "_vocabulary.yaml"
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REF = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")
+# An expanded regex longer than this is refused: a fragment using another twice, twenty deep,
+# would otherwise expand to 2**20 copies (the bundled library's longest expansion is ~400).
+MAX_EXPANDED = 32_768
+
+
+class _TooBig(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Expansion:
     unknown: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # fragments used that do not compile by themselves
     cycle: list[str] | None = None  # names of a cycle met while expanding
+    too_big: bool = False  # stopped at MAX_EXPANDED characters
 
 
 @dataclass
@@ -89,7 +97,11 @@ class Vocabulary:
         out: list[str] = []
         origins: list[Origin] = []
         exp = Expansion("", origins)
-        self._expand(written, None, [], out, origins, exp)
+        try:
+            self._expand(written, None, [], out, origins, exp)
+        except _TooBig:
+            exp.too_big = True
+            del out[:], origins[:]
         exp.source = "".join(out)
         return exp
 
@@ -98,6 +110,8 @@ class Vocabulary:
     ) -> None:
         pos = 0
         for m in REF.finditer(text):
+            if len(out) + m.start() - pos > MAX_EXPANDED:
+                raise _TooBig
             for i in range(pos, m.start()):
                 out.append(text[i])
                 origins.append(Origin(origin, i))
@@ -118,6 +132,8 @@ class Vocabulary:
             self._expand(frag.text, name, [*stack, name], out, origins, exp)
             out.append(")")
             origins.append(Origin(origin, m.end() - 1))
+        if len(out) + len(text) - pos > MAX_EXPANDED:
+            raise _TooBig
         for i in range(pos, len(text)):
             out.append(text[i])
             origins.append(Origin(origin, i))
@@ -155,6 +171,19 @@ class Vocabulary:
         for name in names:
             frag = self.fragments[name]
             exp = probe.expand(frag.text)
+            if exp.too_big:
+                self.broken.add(name)
+                problems.append(
+                    Problem(
+                        frag.file,
+                        frag.line,
+                        None,
+                        f"fragments.{name}",
+                        f"expands to more than {MAX_EXPANDED} characters (fragments that use others "
+                        "several times, many levels deep, grow exponentially)",
+                    )
+                )
+                continue
             if exp.unknown or exp.cycle or exp.broken:
                 continue
             err = compile_error(exp.source)
