@@ -20,6 +20,7 @@ import regex
 from logsentinel import __version__
 from logsentinel.cache.folder import cache_dir, write_atomic
 from logsentinel.signatures.model import Rx
+from logsentinel.signatures.redos import VERSION as REDOS_VERSION
 from logsentinel.signatures.redos import find_slow_input
 
 log = logging.getLogger("logsentinel.check")
@@ -29,7 +30,7 @@ MAX_ENTRIES = 20_000  # a pattern author edits regexes; old verdicts go, oldest 
 
 
 def verdict_key(rx: Rx) -> str:
-    text = f"{__version__}\0{regex.__version__}\0{rx.compiled.flags}\0{rx.source}"
+    text = f"{__version__}\0{REDOS_VERSION}\0{regex.__version__}\0{rx.compiled.flags}\0{rx.source}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -16,8 +16,14 @@ import regex
 
 from logsentinel.sre import C, P
 
+VERSION = 2  # of the search: a cached verdict of another version is not used
 PUMP_LENGTH = 3000
 BUDGET_S = 0.25
+# The slowest inputs over this are tried again four times as long: a time that grows more than
+# GROWTH times is polynomial (a lookbehind scanning back over every earlier repeat is
+# quadratic: 20 ms on 3,500 characters, 5.9 s on a 56 KB record); a linear one grows 4 times.
+GROWTH_FLOOR_S = 0.002
+GROWTH = 8.0
 _BASE_CHARS = " a0A\t.-:/_\\x"
 _ENDINGS = ("\x00", "!", "\n")
 
@@ -97,6 +103,11 @@ def _prefixes(items: Any, depth: int = 0) -> list[str]:
 
 def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
     """Strings likely to expose exponential or polynomial backtracking in ``source``."""
+    return [prefix + unit * (length // len(unit)) + end for prefix, unit, end in _pumps(source)]
+
+
+def _pumps(source: str) -> list[tuple[str, str, str]]:
+    """(prefix, unit, ending): the input is the prefix, the unit repeated, then the ending."""
     chars, literals = set(_BASE_CHARS), list[str]()
     prefixes: list[str] = []
     try:
@@ -106,56 +117,70 @@ def adversarial_inputs(source: str, length: int = PUMP_LENGTH) -> list[str]:
     except Exception:  # syntax only the regex module knows: use the base set
         pass
     chars.discard("\n")
-    pumps = [c * length for c in sorted(chars)]
+    units = sorted(chars)
     pattern_chars = sorted(c for c in chars if c not in _BASE_CHARS)[:12]
     for a in [*pattern_chars, " ", "a"]:
         for b in [*pattern_chars, " ", "a"]:
             if a < b:
-                pumps.append((a + b) * (length // 2))
+                units.append(a + b)
+    # each literal of the regex repeated: a quantifier or lookaround around it meets it again and again
+    units += [lit + " " for lit in dict.fromkeys(literals[:6])]
     prefixes = list(dict.fromkeys(["", *literals[:6], *[p for p in prefixes if p][:24]]))
-    out = []
-    for prefix in prefixes:
-        for pump in pumps:
-            for end in _ENDINGS[:1] if prefix else _ENDINGS:
-                out.append(prefix + pump + end)
-    return out
+    return [
+        (prefix, unit, end) for prefix in prefixes for unit in units for end in (_ENDINGS[:1] if prefix else _ENDINGS)
+    ]
 
 
 def find_slow_input(compiled: regex.Pattern[str], source: str, budget_s: float = BUDGET_S) -> str | None:
     """A short description of an input on which ``compiled`` is far too slow, or None.
 
     "Too slow" is over a fifth of the budget on a few thousand characters, twice in a row
-    (a linear regex needs well under a millisecond; a shared machine may pause once).
+    (a linear regex needs well under a millisecond; a shared machine may pause once); or, for
+    the slowest of those inputs, a time that grows more than twice as fast as the text (a
+    lookbehind scanning back over every earlier repeat).
     """
     limit = budget_s / 5
-    for text in adversarial_inputs(source):
-        if _too_slow(compiled, text, budget_s, limit) and _too_slow(compiled, text, budget_s, limit):
+    timed: list[tuple[float, int]] = []
+    pumps = _pumps(source)
+    for i, (prefix, unit, end) in enumerate(pumps):
+        text = prefix + unit * (PUMP_LENGTH // len(unit)) + end
+        took = _time(compiled, text, budget_s)
+        if took > limit and _time(compiled, text, budget_s) > limit:
             return _describe(text)
+        if took > GROWTH_FLOOR_S:
+            timed.append((took, i))
+    for took, i in sorted(timed, reverse=True)[:3]:
+        prefix, unit, end = pumps[i]
+        short = prefix + unit * (PUMP_LENGTH // len(unit)) + end
+        longer = prefix + unit * (4 * PUMP_LENGTH // len(unit)) + end
+        took = min(took, _time(compiled, short, budget_s))
+        grown = min(_time(compiled, longer, budget_s) for _ in range(2))
+        if grown > GROWTH * took and grown > 4 * GROWTH_FLOOR_S:
+            return (
+                f"{_describe(short)}: {took * 1000:.0f} ms on {len(short):,} characters, {grown * 1000:.0f} ms on "
+                f"{len(longer):,} (time grows as the square of the text: seconds on a long record)"
+            )
     return None
 
 
-def _too_slow(compiled: regex.Pattern[str], text: str, budget_s: float, limit: float) -> bool:
+def _time(compiled: regex.Pattern[str], text: str, budget_s: float) -> float:
     t0 = time.perf_counter()
     try:
         compiled.search(text, timeout=budget_s)
     except TimeoutError:
-        return True
-    return time.perf_counter() - t0 > limit
+        return budget_s
+    return time.perf_counter() - t0
 
 
 def _describe(text: str) -> str:
+    """``prefix + N x unit`` for a pumped input (the unit one character, two, or a literal)."""
     body = text[:-1]
-    for size in (1, 2):
+    for size in range(1, 41):
         unit = body[-size:]
-        run = len(body) - len(body.rstrip(unit)) if size == 1 else 0
-        if size == 2:
-            n = 0
-            while body.endswith(unit * (n + 1)):
-                n += 1
-                if n > 2000:
-                    break
-            run = n * 2
-        if run >= 100:
-            prefix = body[: len(body) - run]
-            return f"{prefix!r} + {run} x {unit!r}"
+        n = 0
+        while n < 100_000 and body.endswith(unit, 0, len(body) - n * size):
+            n += 1
+        if n * size >= 100:
+            prefix = body[: len(body) - n * size]
+            return f"{prefix!r} + {n} x {unit!r}"
     return repr(text[:40]) + "..."

@@ -78,6 +78,38 @@ def test_a_catastrophic_regex_is_refused_by_validate_and_run(tmp_path):
     _refused_everywhere(tmp_path, CATASTROPHIC, "demo.catastrophic", "backtrack catastrophically")
 
 
+QUADRATIC = """\
+id: demo.quadratic
+title: A lookbehind that scans back over every earlier repeat
+priority: P3
+match:
+  - '(?<=\\bdisk\\b.{0,100000})failed'
+examples:
+  match:
+    - 'the disk has failed'
+  no_match:
+    - 'the disk is fine'
+"""
+
+
+def test_a_quadratic_lookbehind_is_refused_by_validate_and_run(tmp_path):
+    """Issue 21, item 7: 3.9 s on a 54 KB record passed the check (each input took under the
+    budget on 3,000 characters); time that grows as the square of the text is found now."""
+    _refused_everywhere(tmp_path, QUADRATIC, "demo.quadratic", "time grows as the square of the text")
+
+
+def test_a_verdict_of_an_earlier_search_is_not_reused(tmp_path, monkeypatch):
+    import logsentinel.cache.verdicts as verdicts
+
+    cache = VerdictCache(tmp_path)
+    cache.slow_input(_rx(r"disk (\w+) failed"))
+    cache.save()
+    monkeypatch.setattr(verdicts, "REDOS_VERSION", verdicts.REDOS_VERSION + 1)
+    again = VerdictCache(tmp_path)
+    again.slow_input(_rx(r"disk (\w+) failed"))
+    assert again.tested == 1
+
+
 def _rx(source: str, flags: int = 0) -> Rx:
     return Rx(source, regex.compile(source, flags), "match[0]", 1)
 
@@ -101,11 +133,11 @@ def test_verdicts_are_tested_once_per_regex_text_flags_and_version(tmp_path):
 def test_a_broken_or_unwritable_cache_is_no_error(tmp_path):
     (tmp_path / "redos-verdicts.json").write_text("{not json")
     cache = VerdictCache(tmp_path)
-    assert cache.slow_input(_rx(r"a+b")) is None and cache.tested == 1
+    assert cache.slow_input(_rx(r"disk \d+ failed")) is None and cache.tested == 1
     cache.save()
     assert json.loads((tmp_path / "redos-verdicts.json").read_text())  # rewritten whole
     blocked = tmp_path / "file"
     blocked.write_text("")
     cache = VerdictCache(blocked / "sub")  # a folder that cannot exist
-    cache.slow_input(_rx(r"a+b"))
+    cache.slow_input(_rx(r"disk \d+ failed"))
     cache.save()  # says nothing, raises nothing
