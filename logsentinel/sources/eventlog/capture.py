@@ -168,7 +168,7 @@ class _ZeroPadded(io.RawIOBase):
     def tell(self) -> int:
         return self._pos
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buffer) -> int:
         n = min(len(buffer), max(0, self._size - self._pos))
         data = b""
         if self._pos < self._real:
