@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 
 from logsentinel.detection.events import MESSAGE_MAX_CHARS, Event, EventKey, cut_message, event_id
+from logsentinel.detection.openevents import OpenEvents
 from logsentinel.detection.redact import DEFAULT as DEFAULT_REDACTOR
 from logsentinel.detection.redact import Redactor
 from logsentinel.matching.model import MatchedRecord
@@ -71,7 +73,7 @@ class Detector:
         self.escalation_repeat_ms = int(escalation_repeat_s * 1000) if escalation_repeat_s else None
         self.redactor = redactor
         self.signatures = {s.id: s for s in signatures}
-        self.open: dict[str, Event] = {}
+        self.open = OpenEvents()
         self.pending: dict[str, Window] = {}  # threshold windows per event key text
         self.absent: dict[str, AbsentState] = {s.id: AbsentState() for s in signatures if s.absent is not None}
         self._absent_keys = {sid: EventKey(sid, host).text() for sid in self.absent}  # looked up at every due
@@ -148,6 +150,7 @@ class Detector:
         for key, ev in list(self.open.items()):
             if self._event_due(ev) <= now:  # most open events have nothing due: a quick look first
                 fired.extend((at, key, snap) for at, snap in self._event_reports(key, ev, now))
+                self.open.touch(key)
         for sid, st in self.absent.items():
             sig = self.signatures[sid]
             if not st.armed or st.last is None or self._absent_event(sid) is not None:
@@ -157,6 +160,7 @@ class Detector:
                 ev = self._fire_absent(sig, st, at)
                 fired.append((at, ev.dedup_key, ev.snapshot("fired", at)))
                 fired.extend((t, ev.dedup_key, snap) for t, snap in self._event_reports(ev.dedup_key, ev, now))
+                self.open.touch(ev.dedup_key)
         for key in [k for k, win in self.pending.items() if not win.times or now > self._window_end(win)]:
             del self.pending[key]
         fired.sort(key=lambda item: (item[0], item[2].signature, item[1]))  # same time: a stable order
@@ -246,6 +250,7 @@ class Detector:
                 ev.count += 1
                 ev.last_seen = max(ev.last_seen, t)
                 ev.dirty = True
+                self.open.touch(key)
                 self._lower_due(ev.reported_at + _repeat_ms(sig))
                 return None
             del self.open[key]  # a quiet gap: a new event follows
@@ -262,7 +267,7 @@ class Detector:
             first, count, kind = times[0], len(times), "threshold"
             del self.pending[key]
         ev = Event(
-            id=event_id(event_key, first, f"{rec.source}|{PurePath(rec.path).name}|{rec.line}"),
+            id=event_id(event_key, first, f"{rec.source}|{_file_name(rec.path)}|{rec.line}"),
             signature=sig.id,
             title=sig.title,
             application=sig.application,
@@ -353,26 +358,31 @@ class Detector:
         return ev
 
     # ---- persistence ------------------------------------------------------------------
-    def snapshot(self) -> dict[str, Any]:
-        """The whole state as JSON-ready data (open events, threshold windows, absence timers)."""
+    def snapshot(self, with_open: bool = True) -> dict[str, Any]:
+        """The whole state as JSON-ready data (open events, threshold windows, absence timers);
+        without ``open`` when the state writes the open events a row each (``open.take_changes``)."""
         return {
             "clock": self.clock,
             "fired": dict(self.fired),
-            "open": [dict(vars(ev)) for ev in self.open.values()],
+            **({"open": [dict(vars(ev)) for ev in self.open.values()]} if with_open else {}),
             "version": SNAPSHOT_VERSION,
             "pending": [{"key": k, "signature": w.signature, "times": list(w.times)} for k, w in self.pending.items()],
             "absent": {sid: dict(vars(st)) for sid, st in self.absent.items()},
         }
 
-    def restore(self, snap: dict[str, Any]) -> None:
-        """Take over a snapshot; state of signatures that no longer exist is dropped."""
+    def restore(self, snap: dict[str, Any], rewrite: bool = True) -> None:
+        """Take over a snapshot; state of signatures that no longer exist is dropped. Without
+        ``rewrite`` the snapshot's open events are the state's rows: only what is dropped is
+        noted as changed."""
         self.clock = snap.get("clock")
         self.fired = {k: v for k, v in snap.get("fired", {}).items() if k in self.signatures}
-        self.open = {}
+        self.open = OpenEvents(rewrite)
         for data in snap.get("open", []):
             if data.get("signature") in self.signatures:
                 ev = Event(**data)
-                self.open[ev.dedup_key] = ev
+                dict.__setitem__(self.open, ev.dedup_key, ev)
+            elif isinstance(data.get("dedup_key"), str):
+                self.open.touch(data["dedup_key"])
         self.pending = {}
         for item in snap.get("pending", []):
             sig = self.signatures.get(item["signature"])
@@ -388,6 +398,11 @@ class Detector:
         """Open events that changed since they were last reported (end of a replay)."""
         at = self.clock or 0
         return [ev.snapshot("updated", at) for _k, ev in sorted(self.open.items()) if ev.dirty]
+
+
+@lru_cache(maxsize=256)
+def _file_name(path: str | None) -> str:
+    return PurePath(path or "").name
 
 
 def _repeat_ms(sig: Signature) -> int:

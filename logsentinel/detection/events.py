@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from logsentinel.signatures.model import Signature
@@ -52,7 +53,7 @@ class Event:
         self.dirty = False
         self.report = report
         self.reported_at = at
-        return replace(self)
+        return copy.copy(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {

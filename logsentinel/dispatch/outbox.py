@@ -101,16 +101,26 @@ class Outbox(Connection):
 
     @staticmethod
     def enqueue(db, sinks: list[str], event: dict, now: float, max_pending: dict[str, int] | None = None) -> int:
-        """Queue a report for every sink, in the caller's transaction. A sink's queue holds at
-        most ``max_pending`` pending reports: beyond that the lowest-priority, newest ones are set
-        aside as 'dropped' (listed by ``logsentinel outbox``, sent again with --retry). Returns
-        how many were set aside."""
-        report = json.dumps(event, ensure_ascii=False)
-        rank = PRIORITY_RANK.get(str(event.get("priority")), 5)
-        db.executemany(
-            "INSERT INTO outbox (sink, rank, event_id, report, created) VALUES (?, ?, ?, ?, ?)",
-            [(sink, rank, event["id"], report, now) for sink in sinks],
-        )
+        """One report for every sink (``enqueue_many``)."""
+        return Outbox.enqueue_many(db, sinks, [event], now, max_pending)
+
+    @staticmethod
+    def enqueue_many(
+        db, sinks: list[str], events: list[dict], now: float, max_pending: dict[str, int] | None = None
+    ) -> int:
+        """Queue the reports of one commit for every sink, in the caller's transaction. A sink's
+        queue holds at most ``max_pending`` pending reports: beyond that the lowest-priority,
+        newest ones are set aside as 'dropped' (listed by ``logsentinel outbox``, sent again with
+        --retry). The queue is counted once per commit, not once per report (a burst of 20k
+        reports in one commit counted 20k times: 65 s). Returns how many were set aside."""
+        rows = []
+        for event in events:
+            report = json.dumps(event, ensure_ascii=False)
+            rank = PRIORITY_RANK.get(str(event.get("priority")), 5)
+            rows += [(sink, rank, event["id"], report, now) for sink in sinks]
+        if not rows:
+            return 0
+        db.executemany("INSERT INTO outbox (sink, rank, event_id, report, created) VALUES (?, ?, ?, ?, ?)", rows)
         dropped = 0
         for sink in sinks:
             limit = (max_pending or {}).get(sink)

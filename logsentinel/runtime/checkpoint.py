@@ -28,7 +28,8 @@ PRUNE_EVERY_S = 3600.0  # delivered reports older than a day are deleted this of
 
 def load_detector(state: State, signatures: list[Signature], config: Config) -> Detector:
     """The detector as the state database holds it."""
-    return build_detector(signatures, config, state.load_detector())
+    snapshot, from_rows = state.load_detector()
+    return build_detector(signatures, config, snapshot, from_rows)
 
 
 DROPS_SAID_EVERY_S = 60.0  # a full outbox is said at most this often, with the count
@@ -84,9 +85,8 @@ class Checkpoint:
                 state.save_bookmark(db, bookmark)
             for at, result in probes:
                 state.save_probe(db, result.probe, at, result.text, result.ok, result.value)
-            state.save_detector(db, detector.snapshot())
-            for ev in events:
-                self._enqueue(db, ev, now)
+            state.save_detector(db, detector)
+            self._enqueue(db, events, now)
             state.set_meta(db, "started", "1")
             if mono >= self._next_prune:
                 self._next_prune = mono + PRUNE_EVERY_S
@@ -99,8 +99,8 @@ class Checkpoint:
         self._count(events)
         return True
 
-    def _enqueue(self, db, ev: Event, now: float) -> None:
-        dropped = Outbox.enqueue(db, self.sinks, ev.to_dict(), now, self.max_pending)
+    def _enqueue(self, db, events: list[Event], now: float) -> None:
+        dropped = Outbox.enqueue_many(db, self.sinks, [ev.to_dict() for ev in events], now, self.max_pending)
         if dropped:
             self.stats.dropped += dropped
             self._unsaid_drops += dropped

@@ -81,6 +81,9 @@ class Health:
                 con.execute("ROLLBACK")
             finally:
                 con.close()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):  # locked: a commit is being written (a burst's), so it is writable
+                problems.append(f"state database {self.state_path} is not writable: {exc}")
         except sqlite3.Error as exc:
             problems.append(f"state database {self.state_path} is not writable: {exc}")
         try:

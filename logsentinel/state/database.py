@@ -14,8 +14,9 @@ import json
 import sqlite3
 from pathlib import Path
 
+from logsentinel.detection.detector import Detector
+from logsentinel.dispatch.outbox import PRIORITY_RANK, Connection, StateError, connect
 from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
-from logsentinel.dispatch.outbox import Connection, StateError, connect
 from logsentinel.sources.eventlog.follow import BookmarkRow
 from logsentinel.sources.files.position import FileRow
 from logsentinel.state.migrate import SCHEMA_VERSION, upgrade_schema
@@ -37,6 +38,13 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (source, file_key)
 );
 CREATE TABLE IF NOT EXISTS detector (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS open_events (
+    dedup_key TEXT PRIMARY KEY,      -- the event's key (EventKey text)
+    deadline INTEGER NOT NULL,       -- epoch ms its response is due: the status lists by it
+    rank INTEGER NOT NULL,           -- 1 for P1 ... 4 for P4
+    data TEXT NOT NULL               -- the event, JSON
+);
+CREATE INDEX IF NOT EXISTS open_events_deadline ON open_events (deadline, rank);
 CREATE TABLE IF NOT EXISTS probes (
     name TEXT PRIMARY KEY,
     at INTEGER NOT NULL,             -- epoch ms of the last result
@@ -125,10 +133,31 @@ class State(Connection):
         )
 
     # ---- detector -----------------------------------------------------------------------
-    def load_detector(self) -> dict | None:
+    def load_detector(self) -> tuple[dict | None, bool]:
+        """(the detector's snapshot, whether its open events are this table's rows). A snapshot
+        of an earlier release holds its open events itself (written whole at the next commit)."""
         row = self.db.execute("SELECT state FROM detector WHERE id = 1").fetchone()
-        return json.loads(row[0]) if row else None
+        if not row:
+            return None, False
+        snap = json.loads(row[0])
+        if "open" in snap:
+            return snap, False
+        snap["open"] = [json.loads(r[0]) for r in self.db.execute("SELECT data FROM open_events")]
+        return snap, True
 
     @staticmethod
-    def save_detector(db, state: dict) -> None:
-        db.execute("INSERT OR REPLACE INTO detector VALUES (1, ?)", (json.dumps(state),))
+    def save_detector(db, detector: Detector) -> None:
+        """The detector's state, in the caller's transaction: its open events a row each, only
+        those that changed since the last commit; the rest (clock, windows, timers) as one row."""
+        db.execute("INSERT OR REPLACE INTO detector VALUES (1, ?)", (json.dumps(detector.snapshot(with_open=False)),))
+        changes = detector.open.take_changes()
+        if changes.rewrite:
+            db.execute("DELETE FROM open_events")
+        db.executemany("DELETE FROM open_events WHERE dedup_key = ?", [(k,) for k in changes.deletes])
+        db.executemany(
+            "INSERT OR REPLACE INTO open_events VALUES (?, ?, ?, ?)",
+            [
+                (ev.dedup_key, ev.deadline, PRIORITY_RANK.get(ev.priority, 5), json.dumps(vars(ev)))
+                for ev in changes.upserts
+            ],
+        )

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("logsentinel.run")
 
 
-def build_detector(signatures: list[Signature], config: Config, snapshot: dict | None = None) -> Detector:
-    """A detector for ``signatures`` that takes over ``snapshot`` (of any release)."""
+def build_detector(
+    signatures: list[Signature], config: Config, snapshot: dict | None = None, from_rows: bool = False
+) -> Detector:
+    """A detector for ``signatures`` that takes over ``snapshot`` (of any release). ``from_rows``:
+    its open events are the state database's rows, so only what changes is written back."""
     detector = Detector(signatures, config.host, config.redactor(), config.escalation_repeat_s)
     if snapshot:
-        snapshot, notes = upgrade_snapshot(snapshot, signatures, config.host)
+        upgraded, notes = upgrade_snapshot(snapshot, signatures, config.host)
         for note in notes:
             log.warning("state upgrade: %s", note)
-        detector.restore(snapshot)
+        detector.restore(upgraded, rewrite=not (from_rows and upgraded is snapshot))
     return detector

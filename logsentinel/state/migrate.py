@@ -6,6 +6,10 @@ values containing ``|`` or ``=`` made ambiguous. Schema 2 keys them by ``EventKe
 The tables are unchanged; the detector's snapshot is converted when it is next loaded, because
 that needs the signatures (their ``dedup.by`` names): ``upgrade_snapshot``. Reports already in
 the outbox keep the key they were made with.
+
+Schema 3 keeps the open events a row each (``open_events``), so a commit writes only those that
+changed; a snapshot of schema 2 or 1 holds them itself, and is written out as rows at the first
+commit.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from logsentinel.detection.detector import SNAPSHOT_VERSION
 from logsentinel.detection.events import EventKey
 from logsentinel.signatures.model import Signature
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def upgrade_schema(db, found: int) -> None:

@@ -3,6 +3,10 @@
 delivered recently, or has nothing to deliver), ``/`` the status page (``web.page``) and
 ``/api/status`` its JSON (``web.status``). Beyond loopback, optional TLS and basic auth with
 bcrypt-hashed passwords (``web.auth``), as Prometheus exporters' web config offers them.
+
+Nothing a client asks for is unbounded: ``/api/status`` gives a page of the open events
+(``?limit=`` up to MAX_LIMIT, ``&offset=``), the page shows the first PAGE_EVENTS, and at most
+BUSY_AFTER of these two are built at once (others get 503 with Retry-After).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import ssl
 import sys
 import threading
 from socketserver import ThreadingMixIn
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
@@ -25,6 +30,11 @@ from logsentinel.web.metrics import SidecarCollector
 from logsentinel.web.status import collect
 
 log = logging.getLogger("logsentinel.metrics")
+
+DEFAULT_LIMIT = 500  # open events in one /api/status answer unless ?limit= says otherwise
+MAX_LIMIT = 5000
+PAGE_EVENTS = 200  # open events on the status page
+BUSY_AFTER = 2  # status answers built at once (each reads the state database)
 
 
 class _Server(ThreadingMixIn, WSGIServer):
@@ -64,6 +74,7 @@ class MetricsServer:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
             self.scheme = "https"
         self.port = self.httpd.server_port
+        self._building = threading.BoundedSemaphore(BUSY_AFTER)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="metrics", daemon=True)
 
     def start(self) -> None:
@@ -92,14 +103,17 @@ class MetricsServer:
                 ],
             )
             return [b"unauthorized\n"]
-        if path == "/":
-            from logsentinel.web.page import render
-
-            body = render(collect(self.config, self.clock.time()), self.config.host).encode("utf-8")
-            return _send(start_response, 200, "text/html; charset=utf-8", body)
-        if path == "/api/status":
-            body = json.dumps(collect(self.config, self.clock.time()), ensure_ascii=False).encode("utf-8")
-            return _send(start_response, 200, "application/json", body)
+        if path in ("/", "/api/status"):
+            if not self._building.acquire(blocking=False):
+                start_response(
+                    "503 Service Unavailable",
+                    [("Content-Type", "text/plain"), ("Retry-After", "1"), ("Content-Length", "5")],
+                )
+                return [b"busy\n"]
+            try:
+                return self._status(path, environ, start_response)
+            finally:
+                self._building.release()
         if path == "/healthz":
             problems = self.health.liveness()
             notes = "".join(f"note: {n}\n" for n in self.health.notes())
@@ -111,13 +125,36 @@ class MetricsServer:
             return _text(start_response, 200 if not problems else 503, "".join(p + "\n" for p in problems) or "ready\n")
         return self.metrics_app(environ, start_response)
 
+    def _status(self, path: str, environ, start_response):
+        if path == "/":
+            from logsentinel.web.page import render
+
+            status = collect(self.config, self.clock.time(), limit=PAGE_EVENTS)
+            return _send(
+                start_response, 200, "text/html; charset=utf-8", render(status, self.config.host).encode("utf-8")
+            )
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        limit, offset = _number(query, "limit", DEFAULT_LIMIT), _number(query, "offset", 0)
+        if limit is None or offset is None:
+            return _send(start_response, 400, "text/plain", b"limit and offset are whole numbers >= 0\n")
+        status = collect(self.config, self.clock.time(), limit=min(limit, MAX_LIMIT), offset=offset)
+        return _send(start_response, 200, "application/json", json.dumps(status, ensure_ascii=False).encode("utf-8"))
+
+
+def _number(query: dict, name: str, default: int) -> int | None:
+    values = query.get(name)
+    if not values:
+        return default
+    text = values[-1]
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
 
 def _text(start_response, status: int, body: str):
     return _send(start_response, status, "text/plain", body.encode())
 
 
 def _send(start_response, status: int, content_type: str, data: bytes):
-    reason = {200: "OK", 503: "Service Unavailable"}[status]
+    reason = {200: "OK", 400: "Bad Request", 503: "Service Unavailable"}[status]
     start_response(
         f"{status} {reason}",
         [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-store")],

@@ -39,14 +39,15 @@ def render(status: dict, host: str) -> str:
         + (f" (last alive {_time(side['alive_at'])})" if side.get("alive_at") else "")
     )
     events = status["events"]
-    overdue = sum(1 for ev in events if ev["seconds_to_deadline"] < 0)
+    total = status.get("events_total", len(events))
+    overdue = status.get("events_overdue", sum(1 for ev in events if ev["seconds_to_deadline"] < 0))
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         "<meta name=viewport content='width=device-width,initial-scale=1'>",
         f"<meta http-equiv=refresh content={REFRESH_S}>",
-        f"<title>logsentinel {e(host)}: {len(events)} open</title><style>{_STYLE}</style></head><body>",
+        f"<title>logsentinel {e(host)}: {total} open</title><style>{_STYLE}</style></head><body>",
         f"<h1>logsentinel on {e(host)}</h1><div class=meta>sidecar {state} · refreshes every {REFRESH_S} s</div>",
-        f"<h2 id=events>Open events: {len(events)}"
+        f"<h2 id=events>Open events: {total}"
         + (f", <span class=overdue>{overdue} overdue</span>" if overdue else "")
         + "</h2>",
     ]
@@ -73,6 +74,11 @@ def render(status: dict, host: str) -> str:
                 f"<td class=left>{left_text}</td></tr>"
             )
         parts.append("</table>")
+        if total > len(events):
+            parts.append(
+                f"<p class=meta id=more>The {len(events)} nearest deadlines are shown; {total - len(events)} more "
+                f"open events: <a href='api/status?offset={len(events)}'>api/status?offset={len(events)}</a></p>"
+            )
     else:
         parts.append("<p>Nothing open.</p>")
     parts.append(

@@ -26,11 +26,11 @@ def test_a_burst_into_a_full_outbox_is_one_line_per_interval(tmp_path, caplog):
     with caplog.at_level(logging.ERROR, logger="logsentinel"):
         with state.transaction() as db:
             for i in range(2000):
-                checkpoint._enqueue(db, _event(i), now + i * 0.01)  # 2,000 reports in 20 s
+                checkpoint._enqueue(db, [_event(i)], now + i * 0.01)  # 2,000 reports in 20 s
         lines = [r.getMessage() for r in caplog.records if "outbox full" in r.getMessage()]
         assert len(lines) == 1 and stats.dropped == 1990
         with state.transaction() as db:
-            checkpoint._enqueue(db, _event(5000), now + DROPS_SAID_EVERY_S + 1)
+            checkpoint._enqueue(db, [_event(5000)], now + DROPS_SAID_EVERY_S + 1)
     lines = [r.getMessage() for r in caplog.records if "outbox full" in r.getMessage()]
     said = [int(line.split()[2]) for line in lines]  # "outbox full: N ..."
     assert len(lines) == 2 and said == [1, 1990] and sum(said) == stats.dropped  # the burst's count said once

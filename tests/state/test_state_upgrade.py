@@ -18,6 +18,7 @@ from logsentinel.config.load import load_config
 from logsentinel.detection.events import EventKey
 from logsentinel.runtime.sidecar import Sidecar
 from logsentinel.signatures.load import load_effective
+from logsentinel.state.migrate import SCHEMA_VERSION
 
 FIXTURE = ROOT / "tests" / "fixtures" / "state-v1"
 NOW = 1_795_773_720.0  # 2026-11-27 10:02:00 UTC, just after the fixture's last record
@@ -53,7 +54,7 @@ def test_schema_1_state_is_upgraded_and_reading_goes_on(tmp_path):
     config = load_config(tmp_path / "cfg.yaml")
     clock = FakeClock(NOW)
     side = Sidecar(config, load_effective(config.patterns, config.bundled_patterns), clock=clock)
-    assert side.state.get_meta("schema") == "2"
+    assert side.state.get_meta("schema") == str(SCHEMA_VERSION)
     side.step()
     clock.advance(1.0)  # quiet: the last record held back is released
     side.step()

@@ -62,7 +62,16 @@ def test_status_table_and_json_while_the_sidecar_runs(tmp_path):
         res = run_cli("status", "-c", cfg, "--json")
         assert res.returncode == 0, res.stderr
         status = json.loads(res.stdout)
-        assert set(status) == {"events", "sinks", "sources", "probes", "sidecar"}
+        assert set(status) == {
+            "events",
+            "events_total",
+            "events_overdue",
+            "events_offset",
+            "sinks",
+            "sources",
+            "probes",
+            "sidecar",
+        }
         assert status["sidecar"]["running"] and status["sidecar"]["pid"] == os.getpid()
         first, second = status["events"]  # sorted by deadline: the overdue P2 first
         assert (first["signature"], first["overdue"], first["report"]) == ("demo.slow_answer", True, "overdue")
