@@ -58,6 +58,10 @@ def test_schema_1_state_is_upgraded_and_reading_goes_on(tmp_path):
     side.step()
     clock.advance(1.0)  # quiet: the last record held back is released
     side.step()
+    # the open events the old snapshot held are rows now, and the snapshot row holds them no more
+    open_rows = side.state.db.execute("SELECT dedup_key FROM open_events").fetchall()
+    assert [r[0] for r in open_rows] == list(side.detector.open)
+    assert "open" not in json.loads(side.state.db.execute("SELECT state FROM detector").fetchone()[0])
     side.dispatcher.start()
     side.dispatcher.stop(timeout=5)
     side.state.close()
