@@ -4,8 +4,9 @@ regex's widened block-scan form. A start of a replay with the bundled library sp
 half its time on those otherwise.
 
 JSON (never pickle: the folder is only a cache), one file per logsentinel, Python and regex
-version; a cache that cannot be read or written is no error, and a start only ever trusts an
-entry for the exact regex text it was made from.
+version, sealed with that version (``cache.folder.seal``: an edited file is not read); a cache
+that cannot be read or written is no error, and a start only ever trusts an entry for the exact
+regex text it was made from.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import regex
 
 from logsentinel import __version__
-from logsentinel.cache.folder import cache_dir, write_atomic
+from logsentinel.cache.folder import cache_dir, read_cached, seal, unseal, write_atomic
 
 log = logging.getLogger("logsentinel.matching")
 
@@ -69,9 +70,13 @@ class RegexFacts:
     def __init__(self, folder: Path | None = None) -> None:
         version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}-regex{regex.__version__}-{_code()}"
         self.path = (folder or cache_dir()) / f"regex-facts-{version}.json"
-        data = {}
-        with contextlib.suppress(OSError, ValueError):
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+        self._key = f"regex-facts {version}"
+        data: dict = {}
+        raw = unseal(self._key, read_cached(self.path))
+        with contextlib.suppress(ValueError):
+            data = json.loads(raw) if raw is not None else {}
+        if not isinstance(data, dict):
+            data = {}
         valid, forms = data.get("valid"), data.get("forms")
         self.valid = _Used(valid if isinstance(valid, dict) else {})  # regex -> [groups, matches empty]
         self.forms = _Used(forms if isinstance(forms, dict) else {})  # dialect NUL regex -> form or None
@@ -84,7 +89,7 @@ class RegexFacts:
             keep = table if len(table) <= KEEP else {k: v for k, v in table.items() if k in table.used}
             out[name] = dict(keep)
         try:
-            write_atomic(self.path, json.dumps(out).encode("utf-8"))
+            write_atomic(self.path, seal(self._key, json.dumps(out).encode("utf-8")))
             self.valid.changed = self.forms.changed = False
         except OSError as exc:
             log.debug("cannot keep regex facts in %s: %s", self.path.parent, exc)

@@ -18,7 +18,7 @@ from pathlib import Path
 import regex
 
 from logsentinel import __version__
-from logsentinel.cache.folder import cache_dir, write_atomic
+from logsentinel.cache.folder import cache_dir, read_cached, seal, unseal, write_atomic
 from logsentinel.signatures.model import Rx
 from logsentinel.signatures.redos import VERSION as REDOS_VERSION
 from logsentinel.signatures.redos import find_slow_input
@@ -46,9 +46,10 @@ class VerdictCache:
         self.tested = 0
 
     def _read(self) -> dict[str, str | None]:
+        raw = unseal(FILE_NAME, read_cached(self.path))
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(raw) if raw is not None else {}
+        except ValueError:
             return {}
         if not isinstance(data, dict):
             return {}
@@ -73,6 +74,6 @@ class VerdictCache:
             items = list(self._verdicts.items())[-MAX_ENTRIES:]
             self._dirty = False
         try:
-            write_atomic(self.path, json.dumps(dict(items)).encode("utf-8"))
+            write_atomic(self.path, seal(FILE_NAME, json.dumps(dict(items)).encode("utf-8")))
         except OSError as exc:
             log.debug("cannot cache the ReDoS verdicts in %s: %s", self.path.parent, exc)
