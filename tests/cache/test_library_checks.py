@@ -4,7 +4,6 @@ then refused by every later reload. ReDoS verdicts are cached by regex text, fla
 
 from __future__ import annotations
 
-import json
 import textwrap
 
 import regex
