@@ -75,10 +75,11 @@ def _listing(outbox: Outbox, only: str | None) -> None:
     if rows:
         print(f"\n{'seq':>6} {'sink':<28} {'pri':<3} {'status':<8} {'tries':>5}  event / last error")
     for row in rows:
-        ev = json.loads(row.report)
-        print(
-            f"{row.seq:>6} {row.sink[:28]:<28} P{row.rank:<2} {row.status:<8} {row.attempts:>5}  {ev['signature']} "
-            f"{ev['report']} {ev['dedup_key']}"
-        )
+        try:
+            ev = json.loads(row.report)
+            what = f"{ev['signature']} {ev['report']} {ev['dedup_key']}"
+        except (TypeError, ValueError, KeyError):
+            what = "(damaged: not an event's JSON)"
+        print(f"{row.seq:>6} {row.sink[:28]:<28} P{row.rank:<2} {row.status:<8} {row.attempts:>5}  {what}")
         if row.last_error:
             print(f"{'':>58}{row.last_error[:200]}")

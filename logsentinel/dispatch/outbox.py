@@ -53,7 +53,11 @@ def connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous=NORMAL")  # a process crash loses nothing in WAL mode
         return db
     except (sqlite3.Error, OSError) as exc:
-        raise StateError(f"state database {path}: {exc}") from None
+        damaged = any(word in str(exc) for word in ("malformed", "not a database", "corrupt"))
+        aside = (
+            "; move the file aside to start afresh (file positions, open events and undelivered reports are then lost)"
+        )
+        raise StateError(f"state database {path}: {exc}{aside if damaged else ''}") from None
 
 
 class Connection:

@@ -10,6 +10,7 @@ the dead-letter list with the status and body. A sink may have a rate limit (tok
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -163,6 +164,18 @@ class SinkWorker(threading.Thread):
             if line:
                 log.warning("%s", line)
             return 0
+        damaged = [r[0] for r in rows if not _readable(r[1])]
+        if damaged:  # a row the detection loop did not write (a damaged state): never sent as it is
+            with outbox.transaction() as db:
+                outbox.mark_failed(db, damaged, "damaged in the state database: not an event's JSON", dead=True)
+            log.error(
+                "sink %s: %d damaged report(s) in the state database (not an event's JSON) moved to the dead letters",
+                self.sink.name,
+                len(damaged),
+            )
+            rows = [r for r in rows if r[0] not in set(damaged)]
+            if not rows:
+                return len(damaged)
         seqs = [r[0] for r in rows]
         try:
             extra = self.sink.deliver([r[1] for r in rows], outbox.sink_store(self.sink.name))
@@ -250,3 +263,12 @@ class Dispatcher:
         deadline = self.clock.monotonic() + timeout
         for w in self.workers:
             w.join(timeout=max(deadline - self.clock.monotonic(), 0.1))
+
+
+def _readable(report: str) -> bool:
+    """True if a queued report is an event's JSON, as the detection loop wrote it."""
+    try:
+        ev = json.loads(report)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(ev, dict) and isinstance(ev.get("id"), str) and isinstance(ev.get("signature"), str)

@@ -71,6 +71,8 @@ class Sidecar:
         self.wake = threading.Event()
         self.stats = RunStats()
         self.state = State(config.state)
+        if self.state.reset_note:
+            log.warning("%s", self.state.reset_note)
         self.matcher = build_matcher(library.signatures, engine, [src.name for src in config.sources])
         self.detector = load_detector(self.state, library.signatures, config)
         first_start = self.state.get_meta("started") is None

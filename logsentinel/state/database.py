@@ -64,11 +64,31 @@ CREATE TABLE IF NOT EXISTS bookmarks (
 )
 
 
+_ASIDE = "; move the file aside to start afresh (file positions, open events and undelivered reports are then lost)"
+
+
+def _reset_note(path: Path) -> str | None:
+    """What a start on an empty or missing state file resets (said as a warning), or None."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None  # a first start: nothing to say beyond "first start"
+    except OSError:
+        return None
+    if size:
+        return None
+    return (
+        f"state database {path} is empty (0 bytes): taken as new; file positions, open events, threshold "
+        "windows and undelivered reports start afresh (logs are read from each source's start_at)"
+    )
+
+
 class State(Connection):
     """The main loop's connection to the state database."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.reset_note = _reset_note(self.path)  # an empty or missing state: what starts afresh
         super().__init__(connect(self.path))
         try:
             found = self._schema_version()
@@ -78,8 +98,38 @@ class State(Connection):
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
                 else:
                     upgrade_schema(db, found)
+                # a write at open: a read-only database is refused now, not after the listener binds
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('opened', '1')")
+            self._check_rows()
         except sqlite3.Error as exc:
-            raise StateError(f"state database {self.path}: {exc}") from None
+            self.db.close()
+            damaged = not any(word in str(exc) for word in ("readonly", "locked", "disk I/O", "full"))
+            raise StateError(f"state database {self.path}: {exc}{_ASIDE if damaged else ''}") from None
+        except StateError:
+            self.db.close()
+            raise
+
+    def _check_rows(self) -> None:
+        """Every JSON the state holds must read: a damaged one is found at open (exit 2 with
+        one line), not as a traceback later in the loop."""
+        quick = self.db.execute("PRAGMA quick_check(1)").fetchone()
+        if quick and quick[0] != "ok":
+            raise StateError(f"state database {self.path} is damaged: {quick[0]}{_ASIDE}")
+        checks = (
+            ("the detector's state", "SELECT 'detector', state FROM detector", dict),
+            ("an open event", "SELECT dedup_key, data FROM open_events", dict),
+            ("a file position", "SELECT path, reader FROM files", dict),
+        )
+        for what, query, kind in checks:
+            for name, text in self.db.execute(query):
+                try:
+                    ok = isinstance(json.loads(text), kind)
+                except (TypeError, ValueError):
+                    ok = False
+                if not ok:
+                    raise StateError(
+                        f"state database {self.path}: {what} ({str(name)[:80]}) is damaged: not the JSON it wrote{_ASIDE}"
+                    )
 
     def _schema_version(self) -> int | None:
         if not self.db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchone():
