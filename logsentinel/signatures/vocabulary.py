@@ -172,33 +172,19 @@ class Vocabulary:
             frag = self.fragments[name]
             exp = probe.expand(frag.text)
             if exp.too_big:
-                self.broken.add(name)
-                problems.append(
-                    Problem(
-                        frag.file,
-                        frag.line,
-                        None,
-                        f"fragments.{name}",
-                        f"expands to more than {MAX_EXPANDED} characters (fragments that use others "
-                        "several times, many levels deep, grow exponentially)",
-                    )
+                why = (
+                    f"expands to more than {MAX_EXPANDED} characters (fragments that use others "
+                    "several times, many levels deep, grow exponentially)"
                 )
+            elif exp.unknown or exp.cycle or exp.broken:
                 continue
-            if exp.unknown or exp.cycle or exp.broken:
-                continue
-            err = compile_error(exp.source)
-            if err is not None:
-                msg, pos = err
-                self.broken.add(name)
-                problems.append(
-                    Problem(
-                        frag.file,
-                        frag.line,
-                        None,
-                        f"fragments.{name}",
-                        f"bad regex: {msg}{probe.caret(exp, frag.text, pos)}",
-                    )
-                )
+            else:
+                err = compile_error(exp.source)
+                if err is None:
+                    continue
+                why = f"bad regex: {err[0]}{probe.caret(exp, frag.text, err[1])}"
+            self.broken.add(name)
+            problems.append(Problem(frag.file, frag.line, None, f"fragments.{name}", why))
         return problems
 
     def unused(self) -> list[Fragment]:
