@@ -34,6 +34,37 @@ def parse_duration(value: object) -> float:
     return total
 
 
+_CLOCK = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)(?:[.,]\d+)?$")
+_WORDS = {
+    "d": 86400, "day": 86400, "days": 86400,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+}  # fmt: skip
+_ELAPSED_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
+
+
+def parse_elapsed(text: str) -> float | None:
+    """Seconds of a time span as a log line writes it: ``26:03:11`` (hours:minutes:seconds),
+    ``9h 12m``, ``4 hours``, ``1 day 2 hours``, ``90 minutes``, ``14400 s``, ``1.5 h``; None
+    for anything else (a span the line did not write in one of these ways says nothing)."""
+    text = text.strip().lower()
+    m = _CLOCK.match(text)
+    if m:
+        h, mi, s = (int(g) for g in m.groups())
+        return float(h * 3600 + mi * 60 + s)
+    pos, total = 0, 0.0
+    for part in _ELAPSED_PART.finditer(text):
+        unit = _WORDS.get(part.group(2))
+        if unit is None or text[pos : part.start()].strip(" ,") not in ("", "and"):
+            return None
+        total += float(part.group(1).replace(",", ".")) * unit
+        pos = part.end()
+    if pos == 0 or text[pos:].strip():
+        return None
+    return total
+
+
 def format_duration(seconds: float) -> str:
     """Inverse of parse_duration for whole seconds: 5400 -> '1h30m'."""
     seconds = round(seconds)

@@ -39,8 +39,9 @@ def read_library(config: Config, checked: bool = False) -> Library | None:
     for note in lib.overrides:
         print(f"note: {note}", file=sys.stderr)
     config.defaults.apply(lib.signatures)
-    if errors:
-        for prob in errors:
+    wrong_limits = config.limits.apply(lib.signatures)
+    if errors or wrong_limits:
+        for prob in [*map(str, errors), *wrong_limits]:
             print(prob, file=sys.stderr)
         return None
     return lib

@@ -68,6 +68,37 @@ class Defaults:
                 sig.auto_resolve_s = self.auto_resolve_s
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The config's ``limits``: signature id -> {field: seconds}, replacing the limits the
+    signature sets with ``at_least`` (how long a recording may run, for instance)."""
+
+    by_signature: dict[str, dict[str, float]] = field(default_factory=dict)
+    where: str = ""  # the config file, for the lines that name a limit no signature has
+
+    def apply(self, signatures) -> list[str]:
+        """Set the limits on ``signatures``; a line for each limit that names no signature or
+        a field the signature does not hold to a limit."""
+        problems = []
+        by_id = {sig.id: sig for sig in signatures}
+        for sig_id, limits in self.by_signature.items():
+            sig = by_id.get(sig_id)
+            if sig is None:
+                problems.append(f"{self.where}: limits.{sig_id}: no signature has this id")
+                continue
+            own = dict(sig.at_least)
+            for name, seconds in limits.items():
+                if name not in own:
+                    known = ", ".join(sorted(own)) or "none"
+                    problems.append(
+                        f"{self.where}: limits.{sig_id}.{name}: {sig_id} has no at_least field {name!r} (it has: {known})"
+                    )
+                    continue
+                own[name] = seconds
+            sig.at_least = tuple(own.items())
+        return problems
+
+
 @dataclass
 class Config:
     host: str
@@ -82,6 +113,7 @@ class Config:
     metrics: MetricsConfig | None = None
     log: LogConfig = field(default_factory=LogConfig)
     defaults: Defaults = field(default_factory=Defaults)
+    limits: Limits = field(default_factory=Limits)
     eventlogs: list[EventLogConfig] = field(default_factory=list)  # sources of type eventlog
     bundled_patterns: bool = True  # the bundled library under ``patterns`` (false: only those folders)
     escalation_repeat_s: float | None = None  # report an overdue event again this often (default: once)
@@ -406,6 +438,26 @@ def _defaults(r: _Reader, value) -> Defaults:
     return Defaults(**out)
 
 
+def _limits(r: _Reader, value) -> Limits:
+    value = value or {}
+    if not isinstance(value, dict):
+        r.err(r.data, "limits", "expected {SIGNATURE_ID: {FIELD: DURATION}}")
+        return Limits(where=str(r.path))
+    out: dict[str, dict[str, float]] = {}
+    for sig_id, fields in value.items():
+        if not isinstance(fields, dict) or not fields:
+            r.err(value, sig_id, f"limits.{sig_id}: expected {{FIELD: DURATION}}, e.g. {{duration: 6h}}")
+            continue
+        for name, v in fields.items():
+            try:
+                seconds = parse_duration(v)
+            except ValueError as exc:
+                r.err(fields, name, f"limits.{sig_id}.{name}: {exc}")
+                continue
+            out.setdefault(str(sig_id), {})[str(name)] = seconds
+    return Limits(out, str(r.path))
+
+
 # YAML key -> (Config field, reader); the one list of top-level keys
 _SECTIONS = {
     "host": ("host", _host),
@@ -421,4 +473,5 @@ _SECTIONS = {
     "metrics": ("metrics", _metrics),
     "log": ("log", _log),
     "defaults": ("defaults", _defaults),
+    "limits": ("limits", _limits),
 }

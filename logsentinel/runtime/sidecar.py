@@ -266,6 +266,8 @@ class Sidecar:
     def apply_library(self, library: Library) -> None:
         """Take a checked library; open events, windows and timers of kept signatures carry over."""
         self.config.defaults.apply(library.signatures)
+        for problem in self.config.limits.apply(library.signatures):
+            log.warning("%s", problem)  # the reloaded library dropped a signature the config sets a limit on
         added, removed, changed = library_changes(self.library.signatures, library.signatures)
         self.matcher = build_matcher(library.signatures, self.engine, [src.name for src in self.config.sources])
         self.detector = build_detector(library.signatures, self.config, self.detector.snapshot())

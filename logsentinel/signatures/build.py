@@ -212,7 +212,8 @@ def _mapping(col: _Collector, key: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         col.error(key, "expected a mapping", col.line(col.data, key))
         return None
-    _unknown_keys(col, value, NESTED_KEYS[key], prefix=f"{key}.")
+    if key in NESTED_KEYS:  # at_least's keys are the signature's own fields
+        _unknown_keys(col, value, NESTED_KEYS[key], prefix=f"{key}.")
     return value
 
 
@@ -340,6 +341,7 @@ def build_signature(
     resolve = _regex_list(col, data, "resolve", "resolve")
     dedup_by, window = _dedup(col, match)
     threshold = _threshold(col)
+    at_least = _at_least(col, match)
     auto_resolve = _duration(col, data, "auto_resolve", "auto_resolve")
     repeat = _duration(col, data, "repeat", "repeat")
     examples = _all_examples(col)
@@ -365,6 +367,7 @@ def build_signature(
         event=event,
         auto_resolve_s=auto_resolve,
         repeat_s=repeat,
+        at_least=at_least,
         examples_match=examples[0],
         examples_no_match=examples[1],
         examples_resolve=examples[2],
@@ -472,6 +475,27 @@ def _dedup(col: _Collector, match: tuple[Rx, ...]) -> tuple[tuple[str, ...], flo
                 col.line(dedup_map, "by"),
             )
     return tuple(by), _duration(col, dedup_map, "window", "dedup.window")
+
+
+def _at_least(col: _Collector, match: tuple[Rx, ...]) -> tuple[tuple[str, float], ...]:
+    """``at_least: {field: DURATION}``: a hit that captures the named group needs a time span
+    that long in it."""
+    limits = _mapping(col, "at_least")
+    if limits is None:
+        return ()
+    known = _group_names(match)
+    out = []
+    for name in limits:
+        label = f"at_least.{name}"
+        if name not in known:
+            col.error(
+                label, f"field {name!r} is not a named group (?P<{name}>...) of any match regex", col.line(limits, name)
+            )
+            continue
+        seconds = _duration(col, limits, name, label)
+        if seconds is not None:
+            out.append((str(name), seconds))
+    return tuple(out)
 
 
 def _threshold(col: _Collector) -> Threshold | None:

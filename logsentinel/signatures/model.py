@@ -10,6 +10,8 @@ from typing import Any
 
 import regex
 
+from logsentinel.units import parse_elapsed
+
 PRIORITY_RESPONSE_S = {"P1": 3600, "P2": 7200, "P3": 14400, "P4": 28800}
 CATEGORIES = ("degradation", "anomaly", "space", "capacity", "cloud", "sidecar")  # sidecar: its own health
 ARM_MODES = ("seen", "start")
@@ -36,6 +38,7 @@ TOP_KEYS = {
     "auto_resolve",
     "repeat",
     "event",
+    "at_least",
 }
 NESTED_KEYS = {
     "dedup": {"by", "window"},
@@ -185,6 +188,8 @@ class Signature:
     event: EventSelector | None = None
     auto_resolve_s: float | None = None
     repeat_s: float | None = None
+    # (field, seconds): a hit that captures the field needs a time span at least this long there
+    at_least: tuple[tuple[str, float], ...] = ()
     examples_match: tuple[Example, ...] = ()
     examples_no_match: tuple[Example, ...] = ()
     examples_resolve: tuple[Example, ...] = ()
@@ -223,10 +228,23 @@ class Signature:
             captured = {k: v for k, v in m.groupdict().items() if v is not None}
         elif self.event is None:
             return None
+        if self.at_least and not self.long_enough(captured):
+            return None
         for rx in self.exclude:
             if rx.search(text, timeout) is not None:
                 return None
         return {**(attrs or {}), **captured} if self.event is not None else captured
+
+    def long_enough(self, captured: dict[str, Any]) -> bool:
+        """Whether every ``at_least`` field the hit captured is a span of at least its limit (a
+        regex without the field is not held to it)."""
+        for name, minimum in self.at_least:
+            if name not in captured:
+                continue
+            seconds = parse_elapsed(str(captured[name]))
+            if seconds is None or seconds < minimum:
+                return False
+        return True
 
     def resolves(
         self,

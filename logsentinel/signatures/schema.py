@@ -105,6 +105,11 @@ _PROPERTIES = {
     },
     "auto_resolve": _DURATION,
     "repeat": _DURATION,
+    "at_least": {
+        "type": "object",
+        "description": "field: duration; a hit that captures the named group needs a time span at least this long in it (config: limits)",
+        "additionalProperties": _DURATION,
+    },
 }
 
 

@@ -56,11 +56,15 @@ def _text(record) -> str:
 
 def test_every_case_has_a_public_source_and_carries_the_product_message_verbatim():
     data, rows, near = _cases()
-    seed_table = {
-        line.split("\t")[0].strip()
-        for line in (Path(__file__).parents[3] / "shared/seed/proactive-support.txt").read_text().splitlines()
-        if "\t" in line
-    } if (Path(__file__).parents[3] / "shared/seed/proactive-support.txt").exists() else set()
+    seed_table = (
+        {
+            line.split("\t")[0].strip()
+            for line in (Path(__file__).parents[3] / "shared/seed/proactive-support.txt").read_text().splitlines()
+            if "\t" in line
+        }
+        if (Path(__file__).parents[3] / "shared/seed/proactive-support.txt").exists()
+        else set()
+    )
     cases = [c for _, cs in rows for c in cs] + [c for cs in near.values() for c in cs]
     for case in cases:
         assert set(case) == {"source", "says", "record"}, case
@@ -68,7 +72,9 @@ def test_every_case_has_a_public_source_and_carries_the_product_message_verbatim
         assert re.match(r"https?://\S+$", source) or source in data["sources"].values(), source
         assert case["says"] and case["says"] in _text(case["record"]), (case["says"], _text(case["record"]))
     if seed_table:
-        assert {event for event, _ in rows} <= seed_table | {"UCX Suite is unable to communicate with api.imagicle.com."}
+        assert {event for event, _ in rows} <= seed_table | {
+            "UCX Suite is unable to communicate with api.imagicle.com."
+        }
 
 
 def test_the_corpus_is_as_large_as_the_issue_asks():
