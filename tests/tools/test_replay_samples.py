@@ -48,11 +48,12 @@ def test_scenario_facts(replayed):
     # repeats fold: three failed saves make one event whose final count is 3
     saves = by_sig["recording.db_save_failed"]
     assert len({e["id"] for e in saves}) == 1 and saves[-1]["count"] == 3
-    # a threshold that trips: 2 CDR errors within 10 minutes; the two 429s at 13:05/13:20 do not
+    # a threshold that trips: 2 CDR errors within the hour, the two 429s at 13:05/13:20 local (two
+    # polls in a row, 15 minutes apart); the 15:00-15:15 failures count into the same event
     cdr = by_sig["webex.cdr_download_error"]
     assert cdr[0]["kind"] == "threshold" and cdr[0]["count"] == 2
-    assert cdr[0]["first_seen"].startswith("2026-11-27T14:00:02")  # 15:00:02 local, not 13:05
-    assert cdr[-1]["count"] == 4
+    assert cdr[0]["first_seen"].startswith("2026-11-27T12:05:04") and cdr[0]["detected_at"].startswith("2026-11-27T12:20")
+    assert cdr[-1]["count"] == 6
     # a threshold that must not trip: the single api.imagicle.com timeout at 10:00 (09:00Z)
     cloud = by_sig["cloud.api_unreachable"]
     assert len({e["id"] for e in cloud}) == 1 and cloud[0]["first_seen"].startswith("2026-11-27T18:00")
