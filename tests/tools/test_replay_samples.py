@@ -52,7 +52,9 @@ def test_scenario_facts(replayed):
     # polls in a row, 15 minutes apart); the 15:00-15:15 failures count into the same event
     cdr = by_sig["webex.cdr_download_error"]
     assert cdr[0]["kind"] == "threshold" and cdr[0]["count"] == 2
-    assert cdr[0]["first_seen"].startswith("2026-11-27T12:05:04") and cdr[0]["detected_at"].startswith("2026-11-27T12:20")
+    assert cdr[0]["first_seen"].startswith("2026-11-27T12:05:04") and cdr[0]["detected_at"].startswith(
+        "2026-11-27T12:20"
+    )
     assert cdr[-1]["count"] == 6
     # a threshold that must not trip: the single api.imagicle.com timeout at 10:00 (09:00Z)
     cloud = by_sig["cloud.api_unreachable"]
