@@ -467,7 +467,7 @@ def test_the_default_query_selects_only_what_the_signatures_read(tmp_path, fake_
     only_events = [s for s in lib.signatures if s.event is not None]
     query = default_query(only_events, "eventlog")
     assert query is not None and "Provider[@Name='Service Control Manager']" in query and "EventID=7031" in query
-    assert "EventID=104" in query and "logsentinel" not in query
+    assert "EventID=104" in query and "EventID=1001" in query and "logsentinel" not in query
     # a subscription with it renders the crash and skips the storm
     svc, clock = fake_pywin32, FakeClock(NOW)
     svc.channel("System"), svc.channel("Application")

@@ -4,8 +4,9 @@ signatures can use are then rendered and formatted, so a storm of unrelated even
 It is made only when every signature that reads this source selects events by provider
 (``event: {provider: ...}``): a text signature (``match`` alone) may hit any event's text, so
 then every event is read (no query). Clears of a watched log (System 104, Security 1102) are
-always selected: the reader reports them. Windows refuses long XPath queries, so past
-``MAX_IDS`` event ids the query selects by provider only.
+always selected: the reader reports them. Providers that want the same ids share one term.
+Windows refuses long XPath queries, so past ``MAX_IDS`` event ids the query selects by
+provider only.
 """
 
 from __future__ import annotations
@@ -41,14 +42,21 @@ def default_query(signatures: Iterable[Signature], source: str) -> str | None:
         have = wanted.setdefault(provider, set())
         if have is not None:
             have.update(clear_ids)
-    by_id = sum(len(ids or ()) for ids in wanted.values()) <= MAX_IDS
-    terms = []
+    # providers that want the same ids share one term, so a signature that lists several
+    # providers and several ids costs its ids once
+    groups: dict[frozenset[int] | None, list[str]] = {}
     for provider, ids in sorted(wanted.items()):
-        name = f"Provider[@Name='{_xpath_text(provider)}']"
+        groups.setdefault(frozenset(ids) if ids else None, []).append(provider)
+    by_id = sum(len(ids or ()) for ids in groups) <= MAX_IDS
+    terms = []
+    for ids, providers in groups.items():
+        names = " or ".join(f"Provider[@Name='{_xpath_text(p)}']" for p in providers)
         if ids and by_id:
-            terms.append(f"({name} and ({' or '.join(f'EventID={i}' for i in sorted(ids))}))")
+            if len(providers) > 1:
+                names = f"({names})"
+            terms.append(f"({names} and ({' or '.join(f'EventID={i}' for i in sorted(ids))}))")
         else:
-            terms.append(name)
+            terms.append(names)
     return f"*[System[{' or '.join(terms)}]]"
 
 
