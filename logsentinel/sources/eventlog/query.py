@@ -49,12 +49,13 @@ def default_query(signatures: Iterable[Signature], source: str) -> str | None:
         groups.setdefault(frozenset(ids) if ids else None, []).append(provider)
     by_id = sum(len(ids or ()) for ids in groups) <= MAX_IDS
     terms = []
-    for ids, providers in groups.items():
+    for id_set, providers in groups.items():
         names = " or ".join(f"Provider[@Name='{_xpath_text(p)}']" for p in providers)
-        if ids and by_id:
+        if id_set and by_id:
             if len(providers) > 1:
                 names = f"({names})"
-            terms.append(f"({names} and ({' or '.join(f'EventID={i}' for i in sorted(ids))}))")
+            ors = " or ".join(f"EventID={i}" for i in sorted(id_set))
+            terms.append(f"({names} and ({ors}))")
         else:
             terms.append(names)
     return f"*[System[{' or '.join(terms)}]]"
