@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, replay, run, validate, outbox, status, service)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, replay, run, validate, outbox, status, ack, resolve, service)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ COMMANDS = {
     "new": "new",
     "service": "service",
     "test-sinks": "testsinks",
+    "ack": "operate",
+    "resolve": "operate",
 }
 _GLOBAL_WITH_VALUE = {"--log-format"}
 

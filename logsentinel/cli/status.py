@@ -57,11 +57,14 @@ def render_table(status: dict) -> str:
     events = status["events"]
     lines.append("")
     lines.append(f"open events: {len(events)}" + ("" if events else " (nothing open)"))
-    rows = [("PRI", "SIGNATURE", "FIELDS", "COUNT", "FIRST SEEN", "LAST SEEN", "DEADLINE", "TIME LEFT")]
+    rows = [
+        ("ID", "PRI", "SIGNATURE", "FIELDS", "COUNT", "FIRST SEEN", "LAST SEEN", "DEADLINE", "TIME LEFT", "TAKEN BY")
+    ]
     for e in events:
         fields = ", ".join(f"{k}={v}" for k, v in e["fields"].items() if len(str(v)) <= 40 and "\n" not in str(v))
         rows.append(
             (
+                e["id"][:8],  # logsentinel ack / resolve take it
                 e["priority"] + ("!" if e.get("overdue") else ""),
                 e["signature"],
                 fields[:40],
@@ -70,6 +73,7 @@ def render_table(status: dict) -> str:
                 local(e["last_seen"]),
                 local(e["deadline"]),
                 time_left(e["seconds_to_deadline"]),
+                e.get("acknowledged_by") or "-",
             )
         )
     if events:

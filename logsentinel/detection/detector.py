@@ -130,15 +130,19 @@ class Detector:
     @staticmethod
     def _close_at(ev: Event, sig: Signature) -> float:
         """When a quiet window closes the event: the millisecond after the window has passed.
-        An overdue event is not closed by quiet: it waits for its resolve (or auto-resolve)."""
-        if ev.kind == "absent" or ev.overdue:
+        An overdue or acknowledged event is not closed by quiet: it waits for its resolve (a
+        record, auto-resolve, or the person who took it)."""
+        if ev.kind == "absent" or ev.overdue or ev.acknowledged_at is not None:
             return NEVER
         return ev.last_seen + int(sig.dedup_window_s * 1000) + 1
 
     def _overdue_at(self, ev: Event) -> float:
         """When the event is (again) reported overdue if it still fires then: once its deadline
         has passed (the millisecond after it: resolved at the deadline is in time), then every
-        ``escalation_repeat_s`` if set. The report carries the deadline (or the repeat's time)."""
+        ``escalation_repeat_s`` if set. The report carries the deadline (or the repeat's time).
+        An acknowledged event is never (again) overdue."""
+        if ev.acknowledged_at is not None:
+            return NEVER  # someone took it: it no longer escalates
         if not ev.overdue:
             return ev.deadline + 1
         if self.escalation_repeat_ms and ev.escalated_at is not None:
@@ -231,6 +235,11 @@ class Detector:
                 out.append(ev)
         return out
 
+    def reschedule(self) -> None:
+        """Recompute when something is next due, after an open event was changed from outside
+        (an operator's action: ``detection.actions``)."""
+        self._next_due = self._compute_due()
+
     def _lower_due(self, due: float) -> None:
         """Keep ``_next_due`` a lower bound of every due time (recomputed when reached)."""
         if due < self._next_due:
@@ -307,6 +316,13 @@ class Detector:
         for key in [k for k, win in self.pending.items() if win.signature == sig.id]:
             del self.pending[key]
         return out
+
+    def rearm_absent(self, sid: str, at: int) -> None:
+        """Start an absence timer again from ``at`` (its event was resolved by hand while its
+        records are still missing: it fires again after another ``for``, not at once)."""
+        st = self.absent.get(sid)
+        if st is not None:
+            st.armed, st.last = True, max(at, st.last or at)
 
     def _absent_event(self, sid: str) -> Event | None:
         return self.open.get(self._absent_keys[sid])

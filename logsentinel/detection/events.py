@@ -38,10 +38,14 @@ class Event:
     dedup_key: str
     kind: str = "match"  # "match", "threshold" or "absent"
     resolved_at: int | None = None
-    report: str = "fired"  # why this report: fired, repeated, overdue, closed, updated, resolved
+    report: str = "fired"  # why: fired, repeated, overdue, acknowledged, closed, updated, resolved
     reported_at: int = 0  # when it was last reported (drives repeats)
     overdue: bool = False  # its deadline passed while it was still firing
     escalated_at: int | None = None  # when it was last reported overdue
+    acknowledged_by: str | None = None  # who took it (logsentinel ack, the page): no more escalation
+    acknowledged_at: int | None = None
+    resolved_by: str | None = None  # who resolved it by hand (None: a record or quiet time did)
+    note: str = ""  # the operator's note with the last action
     dirty: bool = field(default=False, compare=False)
 
     @property
@@ -81,6 +85,10 @@ class Event:
             "kind": self.kind,
             "report": self.report,
             "overdue": self.overdue,
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": iso(self.acknowledged_at),
+            "resolved_by": self.resolved_by,
+            "note": self.note,
         }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from logsentinel.detection.actions import ActionOutcome
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
 from logsentinel.dispatch.outbox import Outbox
@@ -68,12 +69,14 @@ class Checkpoint:
         mono: float,
         eventlogs: Sequence[EventLogTail] = (),
         probes: Sequence[tuple[int, ProbeResult]] = (),
+        actions: Sequence[tuple[int, ActionOutcome]] = (),
     ) -> bool:
-        """Write what changed; True if anything was written. ``probes``: (epoch ms, ProbeResult)."""
+        """Write what changed; True if anything was written. ``probes``: (epoch ms, ProbeResult);
+        ``actions``: the operator's actions taken in this pass, (id, outcome)."""
         rows = [row for tail in tails for row in tail.dirty_rows()]
         forgotten = [(tail.cfg.name, key) for tail in tails for key in tail.take_forgotten()]
         bookmarks = [row for tail in eventlogs for row in tail.dirty_rows()]
-        if not (rows or events or forgotten or bookmarks or probes):
+        if not (rows or events or forgotten or bookmarks or probes or actions):
             return False
         state = self.state
         with state.transaction() as db:
@@ -87,6 +90,8 @@ class Checkpoint:
                 state.save_probe(db, result.probe, at, result.text, result.ok, result.value)
             state.save_detector(db, detector)
             self._enqueue(db, events, now)
+            for action_id, outcome in actions:
+                state.finish_action(db, action_id, outcome, int(now * 1000))
             state.set_meta(db, "started", "1")
             if mono >= self._next_prune:
                 self._next_prune = mono + PRUNE_EVERY_S
@@ -97,6 +102,8 @@ class Checkpoint:
             log_tail.mark_clean()
         self.stats.commits += 1
         self._count(events)
+        for action_id, outcome in actions:
+            log.info("operator action %d: %s", action_id, outcome.text)  # the command says it, too
         return True
 
     def _enqueue(self, db, events: list[Event], now: float) -> None:
@@ -117,4 +124,15 @@ class Checkpoint:
         for ev in events:
             key = (ev.signature, ev.report)
             self.stats.reports[key] = self.stats.reports.get(key, 0) + 1
-            log.info("event %s %s %s count=%d %s:%s", ev.status, ev.priority, ev.signature, ev.count, ev.path, ev.line)
+            # the report's kind (fired, overdue, resolved...), not the event's status: an overdue
+            # report of a firing event said "firing" a second time
+            log.info(
+                "event %s %s %s id=%s count=%d %s:%s",
+                ev.report,
+                ev.priority,
+                ev.signature,
+                ev.id[:12],
+                ev.count,
+                ev.path,
+                ev.line,
+            )

@@ -27,6 +27,7 @@ from logsentinel.records.blocks import Block, SourceSpec
 from logsentinel.runtime import early
 from logsentinel.runtime.checkpoint import Checkpoint, RunStats, load_detector
 from logsentinel.runtime.health import Health
+from logsentinel.runtime.operator import take_actions
 from logsentinel.runtime.reading import read_batch
 from logsentinel.runtime.reload import Reloader, library_changes
 from logsentinel.runtime.telemetry import Telemetry
@@ -336,9 +337,18 @@ class Sidecar:
         )
         if batch.cap is None:  # caught up: the wall clock drives absence timers and windows
             events += self.detector.advance(int(self.clock.time() * 1000))
+        acted, actions = take_actions(self.state, self.detector)  # ack and resolve from a command or the page
+        events += acted
         if (
             self.checkpoint.commit(
-                self.tails, self.detector, events, self.clock.time(), self.clock.monotonic(), self.eventlogs, probes
+                self.tails,
+                self.detector,
+                events,
+                self.clock.time(),
+                self.clock.monotonic(),
+                self.eventlogs,
+                probes,
+                actions,
             )
             and events
         ):

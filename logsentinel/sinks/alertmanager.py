@@ -84,6 +84,9 @@ def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
         "startsAt": event["first_seen"],
         "endsAt": ends_at,
     }
+    for key in ("acknowledged_by", "resolved_by", "note"):  # annotations: the label set stays the alert's
+        if event.get(key):
+            out["annotations"][key] = str(event[key])[:500]
     if url:
         out["generatorURL"] = url
     return out

@@ -15,6 +15,7 @@ REPORT_WORD = {
     "fired": "fired",
     "repeated": "still occurring",
     "overdue": "OVERDUE",
+    "acknowledged": "acknowledged",
     "resolved": "resolved",
     "closed": "quiet (closed)",
     "updated": "updated",
@@ -27,7 +28,11 @@ def _first_line(event: dict, limit: int = 300) -> str:
 
 
 def _headline(event: dict) -> str:
-    return f"[{event['priority']}] {event['title']} on {event['host']}: {REPORT_WORD.get(event['report'], event['report'])}"
+    word = REPORT_WORD.get(event["report"], event["report"])
+    who = event.get("acknowledged_by") if event["report"] == "acknowledged" else event.get("resolved_by")
+    if who and event["report"] in ("acknowledged", "resolved"):
+        word += f" by {who}"
+    return f"[{event['priority']}] {event['title']} on {event['host']}: {word}"
 
 
 def _cut(text: str, limit: int) -> str:

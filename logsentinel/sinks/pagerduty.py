@@ -1,6 +1,7 @@
 """``pagerduty`` sink: PagerDuty Events API v2.
 
-Fired and repeated reports are ``trigger`` events, resolved reports ``resolve`` events, all with
+Fired and repeated reports are ``trigger`` events, an acknowledged report an ``acknowledge``
+event, resolved reports ``resolve`` events, all with
 the event's ``dedup_key``, so PagerDuty keeps one incident per event and drops repeats. A
 ``closed`` report (quiet for a window) sends nothing: an incident is resolved by a person or by a
 resolve record, not by silence. PagerDuty accepts about 120 events a minute per routing key:
@@ -26,7 +27,12 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
     report = event.get("report", "fired")
     if report == "closed":
         return None
-    action = "resolve" if event["status"] == "resolved" else "trigger"
+    if event["status"] == "resolved":
+        action = "resolve"
+    elif report == "acknowledged":
+        action = "acknowledge"  # logsentinel ack (or the page): the incident is taken
+    else:
+        action = "trigger"
     body = {"routing_key": routing_key, "event_action": action, "dedup_key": event["dedup_key"][:DEDUP_MAX]}
     if action == "trigger":
         summary = f"[{event['priority']}] {event['title']} on {event['host']}"

@@ -1,5 +1,6 @@
 """The sidecar's state: one SQLite database (WAL) holding file offsets, the detector's state and
-the outbox of event reports not yet delivered (``dispatch.outbox``).
+the outbox of event reports not yet delivered (``dispatch.outbox``), and the operator's actions
+(acknowledge, resolve) with who, when and why.
 
 Everything that one batch of log data changes is written in one transaction: the offsets (and
 the bytes read but not yet made into records), the detector's state and the reports it made.
@@ -14,6 +15,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from logsentinel.detection.actions import ActionOutcome, OperatorAction
 from logsentinel.detection.detector import Detector
 from logsentinel.dispatch.outbox import PRIORITY_RANK, Connection, StateError, connect
 from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
@@ -58,6 +60,18 @@ CREATE TABLE IF NOT EXISTS bookmarks (
     xml TEXT,                        -- the event-log bookmark after the last event read
     since INTEGER NOT NULL,          -- epoch ms the channel was first read from
     PRIMARY KEY (source, channel)
+);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,              -- ack or resolve (detection.actions)
+    target TEXT NOT NULL,            -- the event id, or its first characters
+    by TEXT NOT NULL,                -- who
+    note TEXT NOT NULL,              -- why
+    at INTEGER NOT NULL,             -- epoch ms asked
+    applied_at INTEGER,              -- epoch ms the detector took it (NULL: waiting for it)
+    ok INTEGER,
+    outcome TEXT,                    -- what was done, or why not
+    event_id TEXT                    -- the event it changed
 );
 """
     + OUTBOX_SCHEMA
@@ -180,6 +194,42 @@ class State(Connection):
     def save_bookmark(db, row: BookmarkRow) -> None:
         db.execute(
             "INSERT OR REPLACE INTO bookmarks VALUES (?, ?, ?, ?)", (row.source, row.channel, row.xml, row.since)
+        )
+
+    # ---- operator actions -------------------------------------------------------------------
+    def add_action(self, action: OperatorAction) -> int:
+        """Record an action for the detector to take (the running sidecar, or the command itself
+        when none runs); its id."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO actions (kind, target, by, note, at) VALUES (?, ?, ?, ?, ?)",
+                (action.kind, action.target, action.by, action.note, action.at),
+            )
+        return int(cur.lastrowid or 0)
+
+    def pending_actions(self) -> list[tuple[int, OperatorAction]]:
+        rows = self.db.execute(
+            "SELECT id, kind, target, by, note, at FROM actions WHERE applied_at IS NULL ORDER BY id"
+        ).fetchall()
+        return [(r[0], OperatorAction(r[1], r[2], r[3], r[5], r[4])) for r in rows]
+
+    def action_result(self, action_id: int) -> tuple[bool, str] | None:
+        """(ok, outcome) once the detector took the action, else None."""
+        row = self.db.execute("SELECT applied_at, ok, outcome FROM actions WHERE id = ?", (action_id,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return bool(row[1]), row[2]
+
+    def recent_actions(self, limit: int = 50) -> list[dict]:
+        cols = ("id", "kind", "target", "by", "note", "at", "applied_at", "ok", "outcome", "event_id")
+        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM actions ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    @staticmethod
+    def finish_action(db, action_id: int, outcome: ActionOutcome, at: int) -> None:
+        db.execute(
+            "UPDATE actions SET applied_at = ?, ok = ?, outcome = ?, event_id = ? WHERE id = ?",
+            (at, int(outcome.ok), outcome.text, outcome.event_id, action_id),
         )
 
     # ---- detector -----------------------------------------------------------------------

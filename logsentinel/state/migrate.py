@@ -10,6 +10,9 @@ the outbox keep the key they were made with.
 Schema 3 keeps the open events a row each (``open_events``), so a commit writes only those that
 changed; a snapshot of schema 2 or 1 holds them itself, and is written out as rows at the first
 commit.
+
+Schema 4 adds the operator's actions (``actions``: acknowledge and resolve, with who, when and
+why), created empty when an earlier database is opened.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from logsentinel.detection.detector import SNAPSHOT_VERSION
 from logsentinel.detection.events import EventKey
 from logsentinel.signatures.model import Signature
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def upgrade_schema(db, found: int) -> None:

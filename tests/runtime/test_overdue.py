@@ -39,7 +39,8 @@ def test_exactly_one_overdue_report_in_replay(tmp_path):
     assert reports[0] == ("fired", 1)
 
 
-def test_exactly_one_overdue_report_live(tmp_path):
+def test_exactly_one_overdue_report_live(tmp_path, caplog):
+    caplog.set_level("INFO", logger="logsentinel.run")
     cfg, _log = _files(tmp_path)
     clock = FakeClock(T0 + 10)  # the wall clock the sidecar's detector follows
     config = load_config(cfg)
@@ -53,3 +54,6 @@ def test_exactly_one_overdue_report_live(tmp_path):
     side.state.close()
     reports = [e["report"] for e in read_jsonl(tmp_path / "out.jsonl")]
     assert reports.count("overdue") == 1 and reports[0] == "fired"
+    # the sidecar's log names each report (it said "firing" twice: the event's status)
+    said = [r.getMessage().split()[1] for r in caplog.records if r.getMessage().startswith("event ")]
+    assert said == reports

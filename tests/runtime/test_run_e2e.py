@@ -90,7 +90,7 @@ def test_kill9_and_restart_delivers_every_event_once(tmp_path):
     assert writer.wait(timeout=60) == 0
     assert wait_until(lambda: len(_reports(sink)) >= n, timeout=30)
     if os.name == "nt":  # Wine delivers no console event: wait until all is delivered, then kill
-        assert wait_until(lambda: len(_reports(sink)) >= n and "event firing" in errlog.read_text())
+        assert wait_until(lambda: len(_reports(sink)) >= n and "event fired" in errlog.read_text())
         side.kill()
         side.wait(timeout=10)
     else:

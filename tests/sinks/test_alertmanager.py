@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
+import sys
 import textwrap
 import time
 import urllib.request
 
 import pytest
-from conftest import PATTERNS
+from conftest import PATTERNS, ROOT, run_cli
 from support.httpserver import free_port
 from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.signatures import slow_answer
@@ -174,6 +176,61 @@ def test_an_overdue_event_carries_the_overdue_label(tmp_path, cluster):
         assert len(firing()) == 1 and firing()[0]["labels"]["code"] == "42"
     finally:
         stop_sidecar(side, thread)
+
+
+def test_ack_annotates_and_resolve_ends_the_alert(tmp_path, cluster):
+    """``logsentinel ack`` and ``resolve`` beside a running ``logsentinel run``: the alert is
+    annotated with who took it (its labels unchanged: still one alert), then ended."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "demo.yaml").write_text(slow_answer("1h"))
+    member = cluster[0]
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(
+        textwrap.dedent(f"""
+        host: ucx-07
+        patterns: ['{tmp_path / "p"}']
+        bundled_patterns: false
+        state: state.db
+        sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
+        sinks:
+          - {{type: alertmanager, urls: ['{member.url}'], resend_interval: 1}}
+    """)
+    )
+    errlog = tmp_path / "sidecar.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(errlog, "ab"),  # noqa: SIM115 (the child holds it)
+    )
+
+    def ours():
+        return [a for a in member.alerts() if a["labels"].get("alertname") == "demo.slow_answer"]
+
+    try:
+        assert wait_until(lambda: "picked up" in errlog.read_text(), timeout=30)
+        with open(log, "a") as fh:
+            fh.write(f"{utc_stamp()} [2] ERROR Demo - demo failure 42\n")
+        assert wait_until(ours, timeout=30), errlog.read_text()
+        event_id = ours()[0]["annotations"]["event_id"]
+        res = run_cli("ack", event_id[:8], "-c", cfg, "--by", "alice", "--note", "looking at it")
+        assert res.returncode == 0, res.stderr
+        assert wait_until(lambda: ours() and ours()[0]["annotations"].get("acknowledged_by") == "alice", timeout=30)
+        (alert,) = ours()
+        assert alert["annotations"]["note"] == "looking at it" and alert["status"]["state"] == "active"
+        res = run_cli("resolve", event_id, "-c", cfg, "--by", "alice")
+        assert res.returncode == 0, res.stderr
+
+        def ended():
+            alerts = ours()
+            return not alerts or alerts[0]["status"]["state"] == "resolved"
+
+        assert wait_until(ended, timeout=30), ours()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
 
 
 def test_test_sinks_leaves_no_alert_open(tmp_path, cluster):

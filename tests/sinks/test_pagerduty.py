@@ -129,3 +129,16 @@ def test_an_overdue_report_triggers_again_one_severity_up(tmp_path):
         assert overdue["payload"]["summary"].startswith("OVERDUE [P4]")
     finally:
         rx.stop()
+
+
+def test_an_acknowledged_report_acknowledges_the_incident(tmp_path):
+    rx = Receiver(default=202).start()
+    try:
+        cfg = PagerDutySettings(type="pagerduty", routing_key="K", url=f"{rx.url}/v2/enqueue")
+        sink = PagerDutySink("pd", cfg, tmp_path, SYSTEM)
+        acked = dict(EVENT, report="acknowledged", acknowledged_by="alice", acknowledged_at=EVENT["detected_at"])
+        sink.deliver([json.dumps(acked)], None)
+        (body,) = rx.bodies
+        assert body == {"routing_key": "K", "event_action": "acknowledge", "dedup_key": EVENT["dedup_key"]}
+    finally:
+        rx.stop()

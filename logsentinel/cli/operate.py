@@ -1,0 +1,68 @@
+"""``logsentinel ack`` and ``logsentinel resolve``: a support engineer takes an open event (it
+stops escalating) or closes it by hand (every sink gets a resolve). They work whether the
+sidecar runs or not: ``runtime.operator``."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+from logsentinel.cli.common import read_config, read_library
+from logsentinel.clock import SYSTEM
+
+
+def add_parsers(sub) -> None:
+    for name, helptext in (
+        ("ack", "acknowledge an open event: someone works on it, it no longer escalates"),
+        ("resolve", "resolve an open event by hand: it is closed and every sink gets a resolve"),
+    ):
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        p.add_argument("event", metavar="EVENT", help="the event's id, or its first characters (logsentinel status)")
+        p.add_argument("-c", "--config", required=True, metavar="FILE", help="config file")
+        p.add_argument("--by", metavar="NAME", help="who (default: this user's login name)")
+        p.add_argument("--note", metavar="TEXT", default="", help="why, or what was done")
+        p.add_argument(
+            "--wait", metavar="SECONDS", type=float, default=15.0, help="how long to wait for a running sidecar"
+        )
+        p.set_defaults(func=cmd_action, kind=name)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in this environment (a service account without one)
+        return "unknown"
+
+
+def cmd_action(args) -> int:
+    from logsentinel.detection.actions import OperatorAction
+    from logsentinel.dispatch.outbox import StateError
+    from logsentinel.runtime.operator import ask
+
+    config = read_config(args.config)
+    if config is None:
+        return 2
+
+    def signatures():
+        library = read_library(config)
+        if library is None:
+            raise SystemExit(2)  # its errors are printed
+        return library.signatures
+
+    by = (args.by or _login()).strip() or "unknown"
+    action = OperatorAction(args.kind, args.event, by[:100], int(SYSTEM.time() * 1000), args.note)
+    try:
+        result = ask(config, action, signatures, wait_s=args.wait)
+    except StateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not result.ok:
+        print(f"error: {result.text}", file=sys.stderr)
+        return 1
+    where = (
+        "the running sidecar"
+        if result.applied_by == "sidecar"
+        else "the state (the sidecar is not running: its reports go out at its next start)"
+    )
+    print(f"{result.text}; applied by {where}")
+    return 0
