@@ -88,7 +88,7 @@ class Event:
             "acknowledged_by": self.acknowledged_by,
             "acknowledged_at": iso(self.acknowledged_at),
             "resolved_by": self.resolved_by,
-            "note": self.note,
+            "note": self.note or None,
         }
 
 
