@@ -6,14 +6,11 @@ next pass). Before them an overdue event could only wait for a record that resol
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from support.clock import FakeClock
-from support.sidecar import read_jsonl, utc_stamp, wait_until, write_config
+from support.sidecar import read_jsonl, start_run, stop_run, utc_stamp, wait_until, write_config
 from support.signatures import slow_answer
 
 from logsentinel.config.load import load_config
@@ -113,12 +110,7 @@ def test_ack_reaches_a_running_sidecar(tmp_path):
     cfg = _setup(tmp_path, start_at="end")
     log = tmp_path / "app.log"
     errlog = tmp_path / "sidecar.log"
-    side = subprocess.Popen(
-        [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(errlog, "ab"),  # noqa: SIM115 (the child holds it)
-    )
+    side = start_run(cfg, errlog)
     try:
         assert wait_until(lambda: "logsentinel running" in errlog.read_text(), timeout=30)
         assert wait_until(lambda: "picked up" in errlog.read_text())  # what is appended from now on is read
@@ -134,5 +126,4 @@ def test_ack_reaches_a_running_sidecar(tmp_path):
         )
         assert "operator action 1: acknowledged demo.slow_answer" in errlog.read_text()
     finally:
-        side.send_signal(signal.SIGTERM)
-        side.wait(timeout=15)
+        stop_run(side)

@@ -4,11 +4,10 @@ set; never when it was resolved or closed in time."""
 
 from __future__ import annotations
 
+from support.detection import demo_sig, hit
 from support.strategies import make_rx
 
 from logsentinel.detection.detector import Detector
-from logsentinel.matching.model import Match, MatchedRecord
-from logsentinel.records.blocks import Record
 from logsentinel.signatures.model import Absent, Signature
 
 T0 = 1_764_230_400_000
@@ -16,22 +15,7 @@ S = 1000
 
 
 def sig(**kw) -> Signature:
-    base = {
-        "id": "s",
-        "title": "S",
-        "priority": "P1",
-        "response_time_s": 600,
-        "category": "anomaly",
-        "match": (make_rx("x"),),
-        "dedup_window_s": 3600.0,
-        "resolve": (make_rx("ok"),),
-    }
-    base.update(kw)
-    return Signature(**base)
-
-
-def hit(det, s, t, kind="hit"):
-    return det.process(MatchedRecord(Record("x", t, 1, "src", "a.log"), (Match(s, kind, {}),)))
+    return demo_sig(**{"resolve": (make_rx("ok"),), **kw})
 
 
 def test_one_overdue_report_when_the_deadline_passes_while_firing():

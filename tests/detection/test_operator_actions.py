@@ -7,34 +7,20 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from support.detection import demo_sig, hit
 from support.strategies import make_rx
 
 from logsentinel.detection.actions import OperatorAction, apply_action
 from logsentinel.detection.detector import Detector
 from logsentinel.matching.model import Match, MatchedRecord
 from logsentinel.records.blocks import Record
-from logsentinel.signatures.model import Absent, Signature
+from logsentinel.signatures.model import Absent
 
 T0 = 1_764_230_400_000
 S = 1000
 
 
-def sig(**kw) -> Signature:
-    base = {
-        "id": "s",
-        "title": "S",
-        "priority": "P1",
-        "response_time_s": 600,
-        "category": "anomaly",
-        "match": (make_rx("x"),),
-        "dedup_window_s": 3600.0,
-    }
-    base.update(kw)
-    return Signature(**base)
-
-
-def hit(det, s, t, kind="hit"):
-    return det.process(MatchedRecord(Record("x", t, 1, "src", "a.log"), (Match(s, kind, {}),)))
+sig = demo_sig
 
 
 def test_without_an_action_a_crash_with_no_resolve_stays_open_and_overdue():

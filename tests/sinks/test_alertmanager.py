@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
-import sys
 import textwrap
 import time
 import urllib.request
 
 import pytest
-from conftest import PATTERNS, ROOT, run_cli
+from conftest import PATTERNS, run_cli
 from support.httpserver import free_port
-from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
+from support.sidecar import start_run, start_sidecar, stop_run, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.signatures import slow_answer
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -199,12 +197,7 @@ def test_ack_annotates_and_resolve_ends_the_alert(tmp_path, cluster):
     """)
     )
     errlog = tmp_path / "sidecar.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(cfg)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(errlog, "ab"),  # noqa: SIM115 (the child holds it)
-    )
+    proc = start_run(cfg, errlog)
 
     def ours():
         return [a for a in member.alerts() if a["labels"].get("alertname") == "demo.slow_answer"]
@@ -229,8 +222,7 @@ def test_ack_annotates_and_resolve_ends_the_alert(tmp_path, cluster):
 
         assert wait_until(ended, timeout=30), ours()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+        stop_run(proc)
 
 
 def test_test_sinks_leaves_no_alert_open(tmp_path, cluster):

@@ -1,8 +1,11 @@
-"""Helpers shared by the tests that run a sidecar in-process."""
+"""Helpers shared by the tests that run a sidecar, in-process or as ``logsentinel run``."""
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -100,3 +103,22 @@ def stop_sidecar(side: Sidecar, thread: threading.Thread) -> None:
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
+
+def start_run(config_path: Path, errlog: Path) -> subprocess.Popen:
+    """``logsentinel -v run -c CONFIG`` as a real process (it holds the state's lock, as in
+    production), its log appended to ``errlog``; stop it with ``stop_run``."""
+    from conftest import ROOT
+
+    with open(errlog, "ab") as err:  # the child keeps its own handle
+        return subprocess.Popen(
+            [sys.executable, "-m", "logsentinel", "-v", "run", "-c", str(config_path)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+
+def stop_run(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=15)
