@@ -7,6 +7,7 @@ import glob
 import itertools
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from logsentinel.cli.common import read_config, read_library
 from logsentinel.matching.matcher import ENGINES
 from logsentinel.sources.probes.base import PROBE_SOURCE
+
+COMMAND_LOCK_WAIT_S = 30.0  # an ack or resolve on a stopped sidecar holds the state's lock this long at most
 
 
 def add_parsers(sub) -> None:
@@ -185,11 +188,21 @@ def run_sidecar(
     from logsentinel.state.lock import StateInUse, StateLock
 
     lock = StateLock(config.state)
-    try:
-        lock.acquire()  # before anything binds a port or reads a log
-    except (StateInUse, OSError) as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
+    waited_until = time.monotonic() + COMMAND_LOCK_WAIT_S
+    while True:
+        try:
+            lock.acquire()  # before anything binds a port or reads a log
+            break
+        except StateInUse as exc:
+            # an ack or resolve applying itself to a stopped sidecar's state: a moment, not a sidecar
+            if exc.role == "command" and time.monotonic() < waited_until:
+                time.sleep(0.2)
+                continue
+            print(str(exc), file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
     try:
         setup_logging("debug" if verbose >= 2 else config.log.level, log_format or config.log.format, file=log_file)
         try:

@@ -51,7 +51,7 @@ def ask(
     state = State(config.state)
     try:
         action_id = state.add_action(action)
-        lock = StateLock(config.state)
+        lock = StateLock(config.state, role="command")
         try:
             lock.acquire()
         except StateInUse:

@@ -13,12 +13,17 @@ LOCK_OFFSET = 1 << 20  # Windows locks bytes: lock one far from the pid, which s
 
 
 class StateInUse(Exception):
-    """Another process runs a sidecar on this state."""
+    """Another process holds this state: a sidecar, or for a moment a command (``role``)."""
+
+    def __init__(self, text: str, role: str = "sidecar") -> None:
+        super().__init__(text)
+        self.role = role
 
 
 class StateLock:
-    def __init__(self, state_path: Path) -> None:
+    def __init__(self, state_path: Path, role: str = "sidecar") -> None:
         self.state = Path(state_path)
+        self.role = role  # "sidecar", or "command": ack or resolve applying itself for a moment
         self.path = Path(str(state_path) + ".lock")
         self.fh: BinaryIO | None = None
 
@@ -29,15 +34,17 @@ class StateLock:
             _lock(fh)
         except OSError:
             fh.seek(0)
-            holder = fh.read(32).decode("ascii", "replace").strip() or "unknown"
+            words = fh.read(64).decode("ascii", "replace").split() or ["unknown"]
             fh.close()
             raise StateInUse(
-                f"state {self.state} is in use by pid {holder}: one sidecar per state "
-                "(logsentinel status shows what it does)"
+                f"state {self.state} is in use by pid {words[0]}: one sidecar per state "
+                "(logsentinel status shows what it does)",
+                words[1] if len(words) > 1 else "sidecar",
             ) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"{os.getpid()}\n".encode("ascii"))
+        tag = "" if self.role == "sidecar" else f" {self.role}"  # a sidecar's file holds its pid alone
+        fh.write(f"{os.getpid()}{tag}\n".encode("ascii"))
         fh.flush()
         self.fh = fh
 

@@ -127,3 +127,24 @@ def test_ack_reaches_a_running_sidecar(tmp_path):
         assert "operator action 1: acknowledged demo.slow_answer" in errlog.read_text()
     finally:
         stop_run(side)
+
+
+def test_a_sidecar_starting_while_a_command_holds_the_state_waits_for_it(tmp_path):
+    """An ack on a stopped sidecar holds the state's lock for a moment; a service start at that
+    moment waits for it instead of failing with "in use"."""
+    from logsentinel.state.lock import StateLock
+
+    cfg = _setup(tmp_path, start_at="end")
+    errlog = tmp_path / "sidecar.log"
+    lock = StateLock(tmp_path / "state.db", role="command")
+    lock.acquire()
+    side = start_run(cfg, errlog)
+    try:
+        assert wait_until(lambda: "logsentinel" in errlog.read_text() or side.poll() is not None, timeout=5) is None
+        assert side.poll() is None  # still waiting, not failed
+    finally:
+        lock.release()
+    try:
+        assert wait_until(lambda: "logsentinel running" in errlog.read_text(), timeout=30), errlog.read_text()
+    finally:
+        stop_run(side)
