@@ -50,7 +50,8 @@ def cmd_action(args) -> int:
         return library.signatures
 
     by = (args.by or _login()).strip() or "unknown"
-    action = OperatorAction(args.kind, args.event, by[:100], int(SYSTEM.time() * 1000), args.note)
+    note = config.redactor().text(args.note)  # a pasted password is masked before it is stored or sent
+    action = OperatorAction(args.kind, args.event, by[:100], int(SYSTEM.time() * 1000), note)
     try:
         result = ask(config, action, signatures, wait_s=args.wait)
     except StateError as exc:

@@ -5,7 +5,6 @@ them itself under the sidecar's lock, so its reports wait in the outbox for the 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +14,6 @@ from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
 from logsentinel.signatures.model import Signature
 from logsentinel.state.database import State
-
-log = logging.getLogger("logsentinel.run")
 
 
 def take_actions(state: State, detector: Detector) -> tuple[list[Event], list[tuple[int, ActionOutcome]]]:

@@ -75,7 +75,7 @@ def test_ack_then_resolve_on_a_stopped_sidecar(tmp_path):
     assert [r["report"] for r in reports] == ["fired", "acknowledged"]
     assert reports[1]["acknowledged_by"] == "alice" and reports[1]["status"] == "firing"
 
-    res = run_cli("resolve", event["id"], "-c", cfg, "--by", "bob")
+    res = run_cli("resolve", event["id"], "-c", cfg, "--by", "bob", "--note", "fixed, password=Hunter2")
     assert res.returncode == 0, res.stderr
     assert _open_events(cfg) == []
     _deliver(_sidecar(cfg, clock))
@@ -86,11 +86,14 @@ def test_ack_then_resolve_on_a_stopped_sidecar(tmp_path):
         "bob",
         "alice",
     )
+    assert last["note"] == "fixed, password=***"  # a pasted secret is masked, in the report and the state
+    assert "Hunter2" not in (tmp_path / "out.jsonl").read_text()
     state = State(tmp_path / "state.db")  # who, when and why stay on record
     try:
         rows = state.recent_actions()
     finally:
         state.close()
+    assert "Hunter2" not in json.dumps(rows)
     assert [(r["kind"], r["by"], r["ok"], r["event_id"]) for r in rows] == [
         ("resolve", "bob", 1, event["id"]),
         ("ack", "alice", 1, event["id"]),
