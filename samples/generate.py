@@ -522,6 +522,14 @@ def eventlog(rng: random.Random) -> dict[str, str]:
             "The Imagicle Call Recording service terminated unexpectedly.  It has done this 1 time(s).  The following corrective action will be taken in 60000 milliseconds: Restart the service.",
             ["Imagicle Call Recording", "1", "60000", "1", "Restart the service"],
         ),
+        # the recovery action failed; an administrator starts the service by hand at 14:30
+        scm(
+            at("14:30:05"),
+            "Information",
+            7036,
+            "The Imagicle Call Recording service entered the running state.",
+            ["Imagicle Call Recording", "running"],
+        ),
         evt(
             at("12:40:00"),
             "Error",

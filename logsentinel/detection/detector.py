@@ -209,8 +209,9 @@ class Detector:
             out.append((int(resolve_at), ev.snapshot("resolved", int(resolve_at))))
         elif now >= close_at:
             del self.open[key]
-            if ev.dirty:
-                out.append((int(close_at) - 1, ev.snapshot("closed", int(close_at) - 1)))
+            # always reported: a sink holding the event open (an Alertmanager alert, a PagerDuty
+            # incident) learns that it ended, whether or not it changed since its last report
+            out.append((int(close_at) - 1, ev.snapshot("closed", int(close_at) - 1)))
         return out
 
     # ---- records --------------------------------------------------------------------

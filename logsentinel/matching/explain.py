@@ -74,13 +74,16 @@ def explain(
             else:
                 out.append(Verdict(sig.id, sig.priority, "hit", rx.key, written(rx), fields))
             break
-        if not any(v.kind == "hit" for v in out):
-            for rx in sig.resolve:
-                m = rx.search(text, timeout)
-                if m is not None:
-                    fields = {k: v for k, v in m.groupdict().items() if v is not None}
-                    out.append(Verdict(sig.id, sig.priority, "resolve", rx.key, written(rx), fields))
-                    break
+    resolving = sig.resolving_selector
+    if not any(v.kind == "hit" for v in out) and (resolving is None or resolving.selects(attrs)):
+        for rx in sig.resolve:
+            m = rx.search(text, timeout)
+            if m is not None:
+                fields = {k: v for k, v in m.groupdict().items() if v is not None}
+                if resolving is not None:
+                    fields = {**(attrs or {}), **fields}
+                out.append(Verdict(sig.id, sig.priority, "resolve", rx.key, written(rx), fields))
+                break
     if sig.absent is not None:
         for rx in sig.absent.match:
             if rx.search(text, timeout) is not None:

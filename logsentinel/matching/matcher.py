@@ -237,7 +237,7 @@ class Matcher:
         for rec in records:
             self.stats.lines += 1
             found = self._confirm(rec, _every(self._record_candidates(plan, rec.text)), plan.sigs)
-            chosen = [s for s in selectors if s.event is not None and s.event.selects(rec.attrs)]
+            chosen = [s for s in selectors if s.selects_record(rec.attrs)]
             if chosen:
                 found += self._confirm(rec, _every(range(len(chosen))), chosen)
                 found.sort(key=lambda m: self._order[m.signature.id])

@@ -335,10 +335,17 @@ def build_signature(
     match = _regex_list(col, data, "match", "match")
     absent = _absent(col)
     event = _event(col)
+    resolve_event = _event(col, "resolve_event")
     if not match and absent is None and event is None and "match" not in data:
         col.error("match", "missing: a list of regexes (or an 'absent' or 'event' block)")
     exclude = _regex_list(col, data, "exclude", "exclude")
     resolve = _regex_list(col, data, "resolve", "resolve")
+    if resolve_event is not None and (event is None or not resolve):
+        col.error(
+            "resolve_event",
+            "selects the event-log records that resolve: it needs an 'event' selector and 'resolve' regexes",
+            col.line(data, "resolve_event"),
+        )
     dedup_by, window = _dedup(col, match)
     threshold = _threshold(col)
     at_least = _at_least(col, match)
@@ -365,6 +372,7 @@ def build_signature(
         threshold=threshold,
         absent=absent,
         event=event,
+        resolve_event=resolve_event,
         auto_resolve_s=auto_resolve,
         repeat_s=repeat,
         at_least=at_least,
@@ -434,9 +442,9 @@ def _absent(col: _Collector) -> Absent | None:
     return Absent(hb, for_s, arm if arm in ARM_MODES else "seen") if hb and for_s else None
 
 
-def _event(col: _Collector) -> EventSelector | None:
-    """``event: {provider, id, channel}``: each a value or a list."""
-    ev = _mapping(col, "event")
+def _event(col: _Collector, name: str = "event") -> EventSelector | None:
+    """``event: {provider, id, channel}`` (or ``resolve_event:``): each a value or a list."""
+    ev = _mapping(col, name)
     if ev is None:
         return None
     values: dict[str, Any] = {}
@@ -446,17 +454,17 @@ def _event(col: _Collector) -> EventSelector | None:
         items = ev[key] if isinstance(ev[key], list) else [ev[key]]
         if key == "id":
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
-                col.error("event.id", f"expected an event id or a list of them, got {ev[key]!r}", col.line(ev, key))
+                col.error(f"{name}.id", f"expected an event id or a list of them, got {ev[key]!r}", col.line(ev, key))
                 continue
             values["ids"] = frozenset(items)
         elif not all(isinstance(v, str) for v in items):
-            col.error(f"event.{key}", f"expected a name or a list of names, got {ev[key]!r}", col.line(ev, key))
+            col.error(f"{name}.{key}", f"expected a name or a list of names, got {ev[key]!r}", col.line(ev, key))
         else:
             values[key + "s"] = frozenset(v.casefold() for v in items)
             if key == "provider":
                 values["provider_names"] = tuple(sorted(set(items)))  # as written: for event-log queries
     if not values:
-        col.error("event", "select at least one of provider, id or channel", col.line(col.data, "event"))
+        col.error(name, "select at least one of provider, id or channel", col.line(col.data, name))
         return None
     return EventSelector(**values)
 

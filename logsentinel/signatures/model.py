@@ -32,6 +32,7 @@ TOP_KEYS = {
     "dedup",
     "threshold",
     "resolve",
+    "resolve_event",
     "absent",
     "examples",
     "monitored_event",
@@ -46,6 +47,7 @@ NESTED_KEYS = {
     "absent": {"match", "for", "arm"},
     "examples": {"match", "no_match", "resolve"},
     "event": {"provider", "id", "channel"},
+    "resolve_event": {"provider", "id", "channel"},
 }
 EXAMPLE_EVENT_KEYS = {"channel", "provider", "id", "level", "data", "record_id", "computer", "time"}
 
@@ -186,6 +188,8 @@ class Signature:
     threshold: Threshold | None = None
     absent: Absent | None = None
     event: EventSelector | None = None
+    # the event-log records that may resolve (``resolve_event``): by default those ``event`` takes
+    resolve_event: EventSelector | None = None
     auto_resolve_s: float | None = None
     repeat_s: float | None = None
     # (field, seconds): a hit that captures the field needs a time span at least this long there
@@ -253,17 +257,32 @@ class Signature:
         attrs: dict[str, Any] | None = None,
         only: Container[int] | None = None,
     ) -> dict[str, Any] | None:
-        """Captured fields if ``text`` matches one of the ``resolve`` regexes (of a selected
-        event-log record, with an ``event`` selector); ``only`` as for ``hit``."""
-        if self.event is not None and not self.event.selects(attrs):
+        """Fields if ``text`` matches one of the ``resolve`` regexes: its captures, and with an
+        event selector the selected event-log record's fields (so a service's "running" event
+        resolves that service's crash by its ``param1``); ``only`` as for ``hit``."""
+        selector = self.resolving_selector
+        if selector is not None and not selector.selects(attrs):
             return None
         for rx in self.resolve:
             if only is not None and id(rx) not in only:
                 continue
             m = rx.search(text, timeout)
             if m is not None:
-                return {k: v for k, v in m.groupdict().items() if v is not None}
+                captured = {k: v for k, v in m.groupdict().items() if v is not None}
+                return {**(attrs or {}), **captured} if selector is not None else captured
         return None
+
+    @property
+    def resolving_selector(self) -> EventSelector | None:
+        """Which event-log records may resolve: ``resolve_event``, else those ``event`` takes."""
+        return self.resolve_event if self.resolve_event is not None else self.event
+
+    def selects_record(self, attrs: dict[str, Any] | None) -> bool:
+        """Whether an event-log record may mean anything to this event-selecting signature
+        (a hit or a resolve)."""
+        return (self.event is not None and self.event.selects(attrs)) or (
+            self.resolve_event is not None and self.resolve_event.selects(attrs)
+        )
 
     def heartbeat(
         self, text: str, timeout: float | None = DEFAULT_MATCH_TIMEOUT_S, only: Container[int] | None = None

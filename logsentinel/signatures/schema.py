@@ -59,6 +59,15 @@ _LINE_EXAMPLE = {
 }
 _EXAMPLES = {"type": "array", "items": {"oneOf": [{"type": "string"}, _LINE_EXAMPLE, _EVENT_EXAMPLE]}}
 
+_SELECTOR = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "provider": _STRINGS,
+        "id": {"oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]},
+        "channel": _STRINGS,
+    },
+}
 _PROPERTIES = {
     "id": {
         "type": "string",
@@ -89,15 +98,8 @@ _PROPERTIES = {
         "required": ["match", "for"],
         "properties": {"match": _REGEXES, "for": _DURATION, "arm": {"enum": list(ARM_MODES)}},
     },
-    "event": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "provider": _STRINGS,
-            "id": {"oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]},
-            "channel": _STRINGS,
-        },
-    },
+    "event": _SELECTOR,
+    "resolve_event": _SELECTOR,
     "examples": {
         "type": "object",
         "additionalProperties": False,

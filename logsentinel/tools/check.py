@@ -62,6 +62,13 @@ def check_signature(sig: Signature, matcher: Matcher, redos: bool = True, slow_i
     def bad(key, message, line=None, level: str = "error") -> None:
         probs.append(Problem(sig.file, line or sig.line, sig.id, key, message, level))
 
+    if not sig.resolve and sig.auto_resolve_s is None and sig.absent is None:
+        bad(
+            "resolve",
+            "nothing ends this event but a person (ack and resolve): give it 'resolve' regexes (the "
+            "record that says it is over) or 'auto_resolve' (the quiet time after which it is)",
+            level="warning",
+        )
     _check_match_examples(sig, bad)
     _check_other_examples(sig, bad)
     _check_agreement(sig, matcher, bad)

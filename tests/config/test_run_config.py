@@ -120,8 +120,11 @@ def test_notification_defaults_apply_to_signatures_without_their_own(tmp_path):
     )
     config = load_config(cfg)
     lib = load_effective(config.patterns, config.bundled_patterns)
+    own = {s.id: s.auto_resolve_s for s in lib.signatures}
+    assert any(v is None for v in own.values()) and any(v is not None for v in own.values())
     config.defaults.apply(lib.signatures)
-    assert all(s.repeat_s == 1800 and s.auto_resolve_s == 21600 for s in lib.signatures)
+    assert all(s.repeat_s == 1800 for s in lib.signatures)
+    assert all(s.auto_resolve_s == (own[s.id] or 21600) for s in lib.signatures)  # a signature's own wins
     bad = _cfg(tmp_path, "defaults: {repeats: 1h}\n")
     res = run_cli("validate", "-c", bad)
     assert res.returncode == 1 and "did you mean 'repeat'" in res.stderr

@@ -105,8 +105,9 @@ def test_events_due_at_the_same_time_come_out_in_signature_order():
 
 
 def test_a_clock_that_skips_ahead_reports_what_fine_ticks_would():
-    """A repeat due before the window's end is reported, then the close (if anything changed),
-    whether the clock passes each due time or jumps past both at once."""
+    """A repeat due before the window's end is reported, then the close (always: a sink that
+    holds the event open learns it ended), whether the clock passes each due time or jumps past
+    both at once."""
     s = sig(repeat_s=60.0, dedup_window_s=120.0)
 
     def run(ticks):
@@ -119,7 +120,7 @@ def test_a_clock_that_skips_ahead_reports_what_fine_ticks_would():
         return [(e.report, e.reported_at) for e in out]
 
     fine = run(range(T0 + 31 * S, T0 + 200 * S, S))
-    assert fine == [("repeated", T0 + 60 * S)]  # reported, then quiet: the close says nothing new
+    assert fine == [("repeated", T0 + 60 * S), ("closed", T0 + 150 * S)]
     assert run([T0 + 200 * S]) == fine
 
 

@@ -94,6 +94,11 @@ BROKEN = [
     ),
     ("not a mapping", "- just a string\n", ["sig.yaml", "must be a mapping"]),
     ("bad id", GOOD.replace("id: demo.good", "id: Demo Good"), ["id", "lower-case"]),
+    (
+        "resolve_event without an event selector",
+        GOOD + "resolve_event: {provider: Service Control Manager, id: 7036}\nresolve: ['running']\n",
+        ["demo.good", "resolve_event", "needs an 'event' selector"],
+    ),
 ]
 
 
@@ -104,6 +109,18 @@ def test_broken_signature_is_reported(tmp_path, desc, text, needles):
     for needle in needles:
         assert needle in res.stderr, f"{desc}: {needle!r} not in:\n{res.stderr}"
     assert "check failed" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "ending,warned",
+    [("", True), ("auto_resolve: 24h\n", False), ("resolve: ['disk C: ok']\n", False)],
+)
+def test_check_warns_about_a_signature_that_nothing_ends(tmp_path, ending, warned):
+    """Issue 23: an event with neither ``resolve`` nor ``auto_resolve`` stays open until a
+    person closes it; ``check`` says so (a warning: the exit code stays 0)."""
+    res = _check(tmp_path, GOOD + ending)
+    assert res.returncode == 0, res.stderr
+    assert ("demo.good: resolve: warning: nothing ends this event but a person" in res.stdout) is warned
 
 
 def test_duplicate_ids_across_files(tmp_path):

@@ -57,7 +57,10 @@ def _crash(svc, service: str, ms: int = MS, **kw) -> int:
 
 def _noise(svc, n: int, ms: int = MS, channel: str = "System") -> None:
     for i in range(n):
-        svc.write(channel, ms + i, SCM, 7036, {"param1": f"Spooler {i}", "param2": "running"})
+        # 7040, a start type changed: frequent (plaso's System.evtx has 1,018) and read by nothing
+        svc.write(
+            channel, ms + i, SCM, 7040, {"param1": f"Spooler {i}", "param2": "demand start", "param3": "auto start"}
+        )
 
 
 def _deliver(side: Sidecar) -> list[dict]:
@@ -467,6 +470,7 @@ def test_the_default_query_selects_only_what_the_signatures_read(tmp_path, fake_
     only_events = [s for s in lib.signatures if s.event is not None]
     query = default_query(only_events, "eventlog")
     assert query is not None and "Provider[@Name='Service Control Manager']" in query and "EventID=7031" in query
+    assert "EventID=7036" in query  # a service running again resolves its crash (resolve_event)
     assert "EventID=104" in query and "EventID=1001" in query and "logsentinel" not in query
     # a subscription with it renders the crash and skips the storm
     svc, clock = fake_pywin32, FakeClock(NOW)
@@ -481,3 +485,35 @@ def test_the_default_query_selects_only_what_the_signatures_read(tmp_path, fake_
     renders = svc.calls.get("EvtRender", 0) - before
     assert renders < 20  # the crash and the bookmarks, not the 500 unrelated events
     assert _crashed(_deliver(side)) == ["Imagicle Call Recording"]
+
+
+def test_a_crashed_service_resolves_when_it_runs_again_even_past_its_deadline(tmp_path, fake_pywin32):
+    """Issue 23: a past crash no longer stays overdue once its service runs again (SCM 7036
+    "running" for the same param1), under the default query; "stopped" or another service's
+    "running" changes nothing."""
+    from logsentinel.signatures.load import load_library
+    from logsentinel.sources.eventlog.query import default_query
+
+    query = default_query([s for s in load_library([PATTERNS]).signatures if s.event is not None], "eventlog")
+    svc, clock = fake_pywin32, FakeClock(NOW)
+    svc.channel("System"), svc.channel("Application")
+    side = _sidecar(_config(tmp_path, query=query), clock)
+    side.step()
+    _crash(svc, "Imagicle Call Recording", MS + 1000)
+    _crash(svc, "Imagicle Advanced Queuing", MS + 2000)
+    _steps(side, clock, n=2)
+    clock.advance(3700)  # past the 1 h deadline: both are reported overdue
+    _steps(side, clock, n=2)
+    at = int(clock.time() * 1000)
+    svc.write("System", at, SCM, 7036, {"param1": "Imagicle Call Recording", "param2": "stopped"})
+    svc.write("System", at + 1, SCM, 7036, {"param1": "Print Spooler", "param2": "running"})
+    svc.write("System", at + 2, SCM, 7036, {"param1": "Imagicle Call Recording", "param2": "running"})
+    _steps(side, clock, n=2)
+    reports = [(r["fields"]["param1"], r["report"]) for r in _deliver(side) if r["signature"] == "app.crash"]
+    assert reports == [
+        ("Imagicle Call Recording", "fired"),
+        ("Imagicle Advanced Queuing", "fired"),
+        ("Imagicle Call Recording", "overdue"),
+        ("Imagicle Advanced Queuing", "overdue"),
+        ("Imagicle Call Recording", "resolved"),
+    ]

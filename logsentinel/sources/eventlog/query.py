@@ -2,7 +2,7 @@
 signatures can use are then rendered and formatted, so a storm of unrelated events costs little.
 
 It is made only when every signature that reads this source selects events by provider
-(``event: {provider: ...}``): a text signature (``match`` alone) may hit any event's text, so
+(``event: {provider: ...}``; the records that resolve, ``resolve_event``, too): a text signature (``match`` alone) may hit any event's text, so
 then every event is read (no query). Clears of a watched log (System 104, Security 1102) are
 always selected: the reader reports them. Providers that want the same ids share one term.
 Windows refuses long XPath queries, so past ``MAX_IDS`` event ids the query selects by
@@ -27,15 +27,17 @@ def default_query(signatures: Iterable[Signature], source: str) -> str | None:
             continue
         if sig.event is None or not sig.event.provider_names:
             return None  # reads the text of any event
-        for provider in sig.event.provider_names:
-            if provider.casefold() == OWN:
-                continue
-            ids = wanted.setdefault(provider, set())
-            if ids is not None:
-                if sig.event.ids is None:
-                    wanted[provider] = None
-                else:
-                    ids.update(sig.event.ids)
+        selectors = [sig.event] + ([sig.resolve_event] if sig.resolve_event is not None else [])
+        for selector in selectors:
+            for provider in selector.provider_names or sig.event.provider_names:
+                if provider.casefold() == OWN:
+                    continue
+                ids = wanted.setdefault(provider, set())
+                if ids is not None:
+                    if selector.ids is None:
+                        wanted[provider] = None
+                    else:
+                        ids.update(selector.ids)
     if not wanted:
         return None
     for provider, clear_ids in CLEARS:
