@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import tzinfo
 from pathlib import Path
-from typing import ClassVar
 
 from logsentinel.cache.matcher import build_matcher
 from logsentinel.cli.common import read_library
+from logsentinel.cli.replaytable import EventTable, Summary, in_zone
 from logsentinel.config.load import Config, ConfigError, default_config, load_config
 from logsentinel.matching.matcher import ENGINES, Matcher
-from logsentinel.records.eventxml import SYSTEM_FIELDS as EVENT_SYSTEM_FIELDS
 from logsentinel.records.timestamps import get_zone
 from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
 from logsentinel.tools.expect import diff_events, differences, load_expected
@@ -20,7 +19,13 @@ from logsentinel.tools.replay import Progress, ReplayStats, UnknownFormat, repla
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("replay", help="replay captured logs and print events as JSON Lines")
+    p = sub.add_parser(
+        "replay",
+        help="replay captured logs and print their reports: a table on a terminal, JSON Lines when piped",
+        description="Replay captured logs through the sidecar's matching and detection. Prints one "
+        "line per report (an event fired, repeated, went overdue, resolved...): a table on a "
+        "terminal (times in the logs' zone), JSON Lines when piped or with -o; then a summary.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="log files (plain or .gz); '-' reads stdin")
     p.add_argument(
         "--patterns",
@@ -44,7 +49,11 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--junit", metavar="FILE", help="with --expect: the comparison as JUnit XML (one test case per expected event)"
     )
-    p.add_argument("--local-time", action="store_true", help="times in this machine's zone (the table's default)")
+    p.add_argument(
+        "--local-time",
+        action="store_true",
+        help="times in this machine's zone (JSON Lines: instead of UTC; the table: instead of the logs' zone)",
+    )
     p.add_argument(
         "--engine", choices=ENGINES, default="auto", help="matching engine (default: hyperscan when installed)"
     )
@@ -130,7 +139,7 @@ def _run(
     out = open(args.output, "w", encoding="utf-8", newline="\n") if args.output else sys.stdout  # noqa: SIM115 (closed in finally)
     table = (args.format or ("table" if out is sys.stdout and sys.stdout.isatty() else "jsonl")) == "table"
     quiet = args.format == "github"  # CI annotations only
-    writer = EventTable(out, local=args.local_time or table) if table else None
+    writer = EventTable(out, table_zone(args, config)) if table else None
     summary = Summary()
 
     def emit(ev) -> None:
@@ -145,7 +154,7 @@ def _run(
         if writer is not None:
             writer.row(d)
         else:
-            out.write(json.dumps(_local_times(d) if args.local_time else d, ensure_ascii=False) + "\n")
+            out.write(json.dumps(_in_zone(d, None) if args.local_time else d, ensure_ascii=False) + "\n")
 
     progress = Progress([f.stat().st_size for f in files])
     try:
@@ -165,88 +174,20 @@ def _run(
 TIME_FIELDS = ("detected_at", "deadline", "first_seen", "last_seen", "resolved_at")
 
 
-def _local_times(event: dict) -> dict:
-    """The event with its times in this machine's zone (ISO 8601 with the offset)."""
-    return {k: (_local(v, iso=True) if k in TIME_FIELDS and v else v) for k, v in event.items()}
+def _in_zone(event: dict, zone: tzinfo | None) -> dict:
+    """The event with its times in ``zone`` (ISO 8601 with the offset)."""
+    return {k: (in_zone(v, zone, iso=True) if k in TIME_FIELDS and v else v) for k, v in event.items()}
 
 
-def _local(value: str, iso: bool = False) -> str:
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
-    return dt.isoformat(timespec="milliseconds") if iso else dt.strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-class EventTable:
-    """One line per report, as they come: time, report, priority, signature, count, fields, record."""
-
-    HEAD = ("TIME", "REPORT", "PRI", "SIGNATURE", "COUNT", "FIELDS", "RECORD")
-    WHEN: ClassVar[dict[str, str]] = {
-        "fired": "detected_at",
-        "overdue": "deadline",
-        "resolved": "resolved_at",
-    }  # else last_seen
-    WIDTHS = (23, 9, 4, 34, 5, 30, 0)
-
-    def __init__(self, out, local: bool) -> None:
-        self.out = out
-        self.local = local
-        self.out.write(self._line(self.HEAD))
-
-    def row(self, ev: dict) -> None:
-        at = ev[self.WHEN.get(ev["report"], "last_seen")]
-        when = _local(at) if self.local else at.replace("T", " ").replace("Z", " UTC")
-        fields = ", ".join(
-            f"{k}={v}"
-            for k, v in ev["fields"].items()
-            if k not in EVENT_SYSTEM_FIELDS and not k.startswith("data") and len(str(v)) <= 40 and "\n" not in str(v)
-        )
-        first_line = (ev.get("message") or "").split("\n", 1)[0]
-        self.out.write(
-            self._line(
-                (
-                    when,
-                    ev["report"],
-                    ev["priority"] + ("!" if ev.get("overdue") else ""),
-                    ev["signature"],
-                    str(ev["count"]),
-                    fields,
-                    first_line[:100],
-                )
-            )
-        )
-
-    def end(self) -> None:
-        self.out.write("\n")
-
-    def _line(self, cells) -> str:
-        return " ".join(c[:w].ljust(w) if w else c for c, w in zip(cells, self.WIDTHS, strict=True)).rstrip() + "\n"
-
-
-class Summary:
-    """Events per priority and the signatures that fired, at the end of a replay."""
-
-    def __init__(self) -> None:
-        self.fired: dict[str, int] = {}
-        self.priority: dict[str, str] = {}
-        self.overdue = 0
-
-    def add(self, ev: dict) -> None:
-        if ev["report"] == "fired":
-            self.fired[ev["signature"]] = self.fired.get(ev["signature"], 0) + 1
-            self.priority[ev["signature"]] = ev["priority"]
-        elif ev["report"] == "overdue":
-            self.overdue += 1
-
-    def write(self, out) -> None:
-        per = {p: sum(n for s, n in self.fired.items() if self.priority[s] == p) for p in ("P1", "P2", "P3", "P4")}
-        total = sum(per.values())
-        out.write(
-            f"{total} event(s): "
-            + ", ".join(f"{p} {n}" for p, n in per.items())
-            + (f"; {self.overdue} overdue" if self.overdue else "")
-            + "\n"
-        )
-        if self.fired:
-            out.write("fired: " + ", ".join(f"{s} ({n})" if n > 1 else s for s, n in sorted(self.fired.items())) + "\n")
+def table_zone(args, config: Config) -> tzinfo | None:
+    """The one zone of a replay's table: ``--timezone``, else the zone the config's sources
+    share (the logs' own), else this machine's (None)."""
+    if args.local_time:
+        return None
+    if args.timezone:
+        return get_zone(args.timezone)
+    zones = {src.timezone for src in config.sources if src.timezone}
+    return get_zone(zones.pop()) if len(zones) == 1 else None
 
 
 def _compare(expect: str, events: list[dict], args=None) -> int:
@@ -273,7 +214,7 @@ def _compare(expect: str, events: list[dict], args=None) -> int:
     if diff:
         sys.stderr.write(diff)
         return 1
-    print(f"ok: {len(events)} events as expected", file=sys.stderr)
+    print(f"ok: {len(events)} reports as expected", file=sys.stderr)
     return 0
 
 

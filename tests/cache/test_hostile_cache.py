@@ -39,7 +39,7 @@ def _replay_samples(cache):
 
 def _as_expected(res) -> None:
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
-    assert "events as expected" in res.stderr and "Traceback" not in res.stderr
+    assert "reports as expected" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_a_foreign_scan_database_or_edited_facts_change_nothing(tmp_path):
