@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, replay, run, validate, outbox, status, ack, resolve, service)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, list, replay, run, validate, outbox, status, ack, resolve, service)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ COMMANDS = {
     "test-sinks": "testsinks",
     "ack": "operate",
     "resolve": "operate",
+    "list": "catalogue",
 }
 _GLOBAL_WITH_VALUE = {"--log-format"}
 

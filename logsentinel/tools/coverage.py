@@ -47,6 +47,30 @@ def can_fire(sig: Signature, config: Config) -> bool:
     return bool(readable)
 
 
+def reads(sig: Signature) -> str:
+    """What one signature reads, for people: the event-log events it selects, the probe its
+    regexes name, or the logs (its sources, or any)."""
+    if sig.sources and PROBE_SOURCE in sig.sources:
+        kinds = sorted({t for rx in sig.match for t in _PROBE_TYPE.findall(rx.source)})
+        others = [s for s in sig.sources if s != PROBE_SOURCE]
+        probe = f"the {'/'.join(kinds)} probe" if kinds else "a probe"
+        return probe + (f" or the sources {', '.join(others)}" if others else "")
+    if sig.event is not None:
+        sel = sig.event
+        parts = []
+        if sel.channels:
+            parts.append("/".join(sorted(c.title() for c in sel.channels)))
+        if sel.provider_names:
+            parts.append(" or ".join(sel.provider_names))
+        if sel.ids:
+            parts.append(", ".join(str(i) for i in sorted(sel.ids)))
+        return "the Windows event log: " + " ".join(parts)
+    if sig.absent is not None and not sig.match:
+        where = f"the sources {', '.join(sig.sources)}" if sig.sources else "any log"
+        return f"{where}: the records whose absence it watches"
+    return f"the sources {', '.join(sig.sources)}" if sig.sources else "the suite's logs or the event log (any source)"
+
+
 def _needs(sigs: list[Signature]) -> str:
     if any(s.sources and PROBE_SOURCE in s.sources for s in sigs):
         kinds = sorted({t for s in sigs for rx in s.match for t in _PROBE_TYPE.findall(rx.source)})
