@@ -45,3 +45,11 @@ def read_library(config: Config, checked: bool = False) -> Library | None:
             print(prob, file=sys.stderr)
         return None
     return lib
+
+
+ELLIPSIS = "…"
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: a cut is shown by an ellipsis."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + ELLIPSIS

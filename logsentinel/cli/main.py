@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, list, replay, run, validate, outbox, status, ack, resolve, service)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, list, replay, run, validate, outbox, status, ack, resolve, silence, silences, service)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ COMMANDS = {
     "ack": "operate",
     "resolve": "operate",
     "list": "catalogue",
+    "silence": "silence",
+    "silences": "silence",
 }
 _GLOBAL_WITH_VALUE = {"--log-format"}
 

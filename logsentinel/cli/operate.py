@@ -27,7 +27,7 @@ def add_parsers(sub) -> None:
         p.set_defaults(func=cmd_action, kind=name)
 
 
-def _login() -> str:
+def login_name() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no login name in this environment (a service account without one)
@@ -49,7 +49,7 @@ def cmd_action(args) -> int:
             raise SystemExit(2)  # its errors are printed
         return library.signatures
 
-    by = (args.by or _login()).strip() or "unknown"
+    by = (args.by or login_name()).strip() or "unknown"
     note = config.redactor().text(args.note)  # a pasted password is masked before it is stored or sent
     action = OperatorAction(args.kind, args.event, by[:100], int(SYSTEM.time() * 1000), note)
     try:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
+from logsentinel.cli.common import fit
 from logsentinel.records.eventxml import SYSTEM_FIELDS as EVENT_SYSTEM_FIELDS
 
-ELLIPSIS = "…"
 REPORTS = ("fired", "repeated", "overdue", "acknowledged", "resolved", "closed", "updated")
 LEGEND = (
     "REPORT: fired = a new event; repeated = still happening (new count); overdue = its response "
@@ -19,11 +19,6 @@ LEGEND = (
     "TIME: when the report was made (fired: detected; overdue: the deadline; resolved: the resolve; "
     "else the last record); COUNT: records folded into the event so far."
 )
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` in at most ``width`` characters: a cut is shown by an ellipsis."""
-    return text if len(text) <= width else text[: max(width - 1, 0)] + ELLIPSIS
 
 
 def zone_label(zone: tzinfo | None) -> str:

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 
-from logsentinel.cli.common import read_config
+from logsentinel.cli.common import fit, read_config
 from logsentinel.clock import SYSTEM
 from logsentinel.units import format_duration
 
@@ -54,30 +54,61 @@ def render_table(status: dict) -> str:
         f"sidecar: {'running since ' + local(side['since']) + ' (pid ' + str(side['pid']) + ')' if side['running'] else 'not running'}"
         + (f"; last seen alive {local(side['alive_at'])}" if side.get("alive_at") and not side["running"] else "")
     )
+    for problem in status.get("problems", []):
+        lines.append(f"PROBLEM: {problem}")
     events = status["events"]
     lines.append("")
     lines.append(f"open events: {len(events)}" + ("" if events else " (nothing open)"))
-    rows = [
-        ("ID", "PRI", "SIGNATURE", "FIELDS", "COUNT", "FIRST SEEN", "LAST SEEN", "DEADLINE", "TIME LEFT", "TAKEN BY")
-    ]
+    rows = [("ID", "PRI", "EVENT", "SIGNATURE", "FIELDS", "COUNT", "LAST SEEN", "DEADLINE", "TIME LEFT", "TAKEN BY")]
     for e in events:
-        fields = ", ".join(f"{k}={v}" for k, v in e["fields"].items() if len(str(v)) <= 40 and "\n" not in str(v))
+        fields = ", ".join(f"{k}={' '.join(str(v).split())}" for k, v in e["fields"].items())
+        taken = e.get("acknowledged_by") or "-"
+        if e.get("silenced_by"):
+            taken = f"{taken} (silenced by {e['silenced_by']})"
         rows.append(
             (
                 e["id"][:8],  # logsentinel ack / resolve take it
                 e["priority"] + ("!" if e.get("overdue") else ""),
+                fit(e["title"], 40),
                 e["signature"],
-                fields[:40],
+                fit(fields, 40),
                 str(e["count"]),
-                local(e["first_seen"]),
                 local(e["last_seen"]),
                 local(e["deadline"]),
                 time_left(e["seconds_to_deadline"]),
-                e.get("acknowledged_by") or "-",
+                taken,
             )
         )
     if events:
         lines += _table(rows)
+    if status.get("silences"):
+        lines.append("")
+        lines.append("silences:")
+        lines += _table(
+            [("ID", "MATCHERS", "STATE", "ENDS", "BY", "REASON")]
+            + [
+                (s["id"], ", ".join(s["matchers"]), s["state"], local(s["ends_at"]), s["by"], fit(s["reason"], 60))
+                for s in status["silences"]
+            ]
+        )
+    if status.get("recently_resolved"):
+        lines.append("")
+        lines.append("resolved in the last 24 h:")
+        lines += _table(
+            [("ID", "PRI", "EVENT", "SIGNATURE", "ENDED", "HOW", "BY")]
+            + [
+                (
+                    r["id"][:8],
+                    r["priority"],
+                    fit(r["title"], 40),
+                    r["signature"],
+                    local(r.get("resolved_at") or r["last_seen"]),
+                    r["report"],
+                    r.get("resolved_by") or "-",
+                )
+                for r in status["recently_resolved"]
+            ]
+        )
     lines.append("")
     lines.append("sinks:")
     lines += (

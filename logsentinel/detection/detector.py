@@ -297,6 +297,8 @@ class Detector:
             fields=dict(fields),
             dedup_key=key,
             kind=kind,
+            description=sig.description,
+            runbook=sig.runbook,
         )
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1
@@ -369,6 +371,8 @@ class Detector:
             fields={"last_heartbeat": last or ""},
             dedup_key=key,
             kind="absent",
+            description=sig.description,
+            runbook=sig.runbook,
         )
         self.open[key] = ev
         self.fired[sig.id] = self.fired.get(sig.id, 0) + 1

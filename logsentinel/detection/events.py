@@ -46,6 +46,8 @@ class Event:
     acknowledged_at: int | None = None
     resolved_by: str | None = None  # who resolved it by hand (None: a record or quiet time did)
     note: str = ""  # the operator's note with the last action
+    description: str = ""  # the signature's: what the event means
+    runbook: str | None = None  # the signature's link to what to do
     dirty: bool = field(default=False, compare=False)
 
     @property
@@ -89,6 +91,8 @@ class Event:
             "acknowledged_at": iso(self.acknowledged_at),
             "resolved_by": self.resolved_by,
             "note": self.note or None,
+            "description": self.description or None,
+            "runbook": self.runbook,
         }
 
 

@@ -1,5 +1,6 @@
 """The commit of one batch: file positions (and files forgotten), the detector's snapshot and
-the reports it made (into every sink's outbox queue), in one transaction."""
+the reports it made (into every sink's outbox queue, unless an active silence keeps one back:
+then it is recorded as silenced), in one transaction."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from logsentinel.detection.actions import ActionOutcome
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
 from logsentinel.dispatch.outbox import Outbox
+from logsentinel.dispatch.silences import silencing
 from logsentinel.signatures.model import Signature
-from logsentinel.state.database import State
+from logsentinel.state.database import State, read_silences
 from logsentinel.state.detector import build_detector
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("logsentinel.run")
 
 PRUNE_EVERY_S = 3600.0  # delivered reports older than a day are deleted this often
+SILENCED_KEPT_S = 7 * 86400.0  # silenced reports and ended silences are kept this long
 
 
 def load_detector(state: State, signatures: list[Signature], config: Config) -> Detector:
@@ -46,6 +49,7 @@ class RunStats:
     records_set_aside: int = 0  # records the detector failed on, in a batch that failed twice
     dropped: int = 0  # reports set aside by a full outbox (max_pending)
     reports: dict = field(default_factory=dict)  # (signature, report) -> count
+    silenced: int = 0  # reports kept back by a silence
 
 
 class Checkpoint:
@@ -89,25 +93,41 @@ class Checkpoint:
             for at, result in probes:
                 state.save_probe(db, result.probe, at, result.text, result.ok, result.value)
             state.save_detector(db, detector)
-            self._enqueue(db, events, now)
+            silenced = self._enqueue(db, events, now)
             for action_id, outcome in actions:
                 state.finish_action(db, action_id, outcome, int(now * 1000))
             state.set_meta(db, "started", "1")
             if mono >= self._next_prune:
                 self._next_prune = mono + PRUNE_EVERY_S
                 Outbox.prune_delivered(db, now)
+                State.prune_silenced(db, int((now - SILENCED_KEPT_S) * 1000))
         for tail in tails:
             tail.mark_clean()
         for log_tail in eventlogs:
             log_tail.mark_clean()
         self.stats.commits += 1
-        self._count(events)
+        self._count(events, silenced)
         for action_id, outcome in actions:
             log.info("operator action %d: %s", action_id, outcome.text)  # the command says it, too
         return True
 
-    def _enqueue(self, db, events: list[Event], now: float) -> None:
-        dropped = Outbox.enqueue_many(db, self.sinks, [ev.to_dict() for ev in events], now, self.max_pending)
+    def _enqueue(self, db, events: list[Event], now: float) -> dict[str, str]:
+        """Queue the reports for every sink, except those an active silence takes (recorded in
+        ``silenced``); returns {event id + report: silence id} of these."""
+        now_ms = int(now * 1000)
+        silences = read_silences(db, now_ms) if events else []
+        reports, silenced = [], {}
+        for ev in events:
+            report = ev.to_dict()
+            if ev.report in ("resolved", "closed"):
+                State.record_ended(db, report, now_ms)
+            silence = silencing(report, silences, now_ms) if silences else None
+            if silence is None:
+                reports.append(report)
+            else:
+                State.record_silenced(db, silence.id, report, now_ms)
+                silenced[ev.id + ev.report] = silence.id
+        dropped = Outbox.enqueue_many(db, self.sinks, reports, now, self.max_pending)
         if dropped:
             self.stats.dropped += dropped
             self._unsaid_drops += dropped
@@ -118,16 +138,19 @@ class Checkpoint:
                     min(now - self._drops_said_at, DROPS_SAID_EVERY_S),
                 )
                 self._drops_said_at, self._unsaid_drops = now, 0
+        return silenced
 
-    def _count(self, events: list[Event]) -> None:
+    def _count(self, events: list[Event], silenced: dict[str, str]) -> None:
         self.stats.events += len(events)
+        self.stats.silenced += len(silenced)
         for ev in events:
             key = (ev.signature, ev.report)
             self.stats.reports[key] = self.stats.reports.get(key, 0) + 1
             # the report's kind (fired, overdue, resolved...), not the event's status: an overdue
             # report of a firing event said "firing" a second time
+            silence = silenced.get(ev.id + ev.report)
             log.info(
-                "event %s %s %s id=%s count=%d %s:%s",
+                "event %s %s %s id=%s count=%d %s:%s%s",
                 ev.report,
                 ev.priority,
                 ev.signature,
@@ -135,4 +158,5 @@ class Checkpoint:
                 ev.count,
                 ev.path,
                 ev.line,
+                f" (silenced by {silence}: recorded, not sent)" if silence else "",
             )

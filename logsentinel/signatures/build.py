@@ -351,6 +351,7 @@ def build_signature(
     at_least = _at_least(col, match)
     auto_resolve = _duration(col, data, "auto_resolve", "auto_resolve")
     repeat = _duration(col, data, "repeat", "repeat")
+    runbook = _runbook(col, data)
     examples = _all_examples(col)
     if sig_id is None or any(p.level == "error" for p in col.problems):
         return None, col.problems
@@ -376,6 +377,7 @@ def build_signature(
         auto_resolve_s=auto_resolve,
         repeat_s=repeat,
         at_least=at_least,
+        runbook=runbook,
         examples_match=examples[0],
         examples_no_match=examples[1],
         examples_resolve=examples[2],
@@ -383,6 +385,21 @@ def build_signature(
         line=getattr(data, "line", None),
     )
     return sig, col.problems
+
+
+def _runbook(col: _Collector, data: dict[str, Any]) -> str | None:
+    """``runbook:``: an http(s) link (a wiki page, a KB article) to what to do."""
+    value = data.get("runbook")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _std_re.match(r"^https?://[^\s/]+\S*$", value.strip()):
+        col.error(
+            "runbook",
+            f"expected an http(s) link (e.g. https://wiki.example/ucx/crash), got {value!r}",
+            col.line(data, "runbook"),
+        )
+        return None
+    return value.strip()
 
 
 def _identity(col: _Collector, data: dict[str, Any]) -> str | None:

@@ -40,6 +40,7 @@ TOP_KEYS = {
     "repeat",
     "event",
     "at_least",
+    "runbook",
 }
 NESTED_KEYS = {
     "dedup": {"by", "window"},
@@ -194,6 +195,7 @@ class Signature:
     repeat_s: float | None = None
     # (field, seconds): a hit that captures the field needs a time span at least this long there
     at_least: tuple[tuple[str, float], ...] = ()
+    runbook: str | None = None  # a link to what to do (every report and sink carries it)
     examples_match: tuple[Example, ...] = ()
     examples_no_match: tuple[Example, ...] = ()
     examples_resolve: tuple[Example, ...] = ()

@@ -112,6 +112,11 @@ _PROPERTIES = {
         "description": "field: duration; a hit that captures the named group needs a time span at least this long in it (config: limits)",
         "additionalProperties": _DURATION,
     },
+    "runbook": {
+        "type": "string",
+        "pattern": "^https?://",
+        "description": "a link to what to do (a wiki page, a KB article): carried into every report and sink",
+    },
 }
 
 

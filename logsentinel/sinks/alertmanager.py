@@ -76,7 +76,8 @@ def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
         "annotations": {
             "summary": f"{event['title']} on {event['host']}"
             + (f" ({event['count']} times)" if event["count"] > 1 else ""),
-            "description": (event.get("message") or "")[:2000],
+            # what it means (the signature's description), then the record
+            "description": "\n\n".join(t for t in (event.get("description"), event.get("message")) if t)[:2000],
             "deadline": event["deadline"],
             "count": str(event["count"]),
             "event_id": event["id"],
@@ -87,6 +88,8 @@ def alert(event: dict, ends_at: str, generator_url: str | None = None) -> dict:
     for key in ("acknowledged_by", "resolved_by", "note"):  # annotations: the label set stays the alert's
         if event.get(key):
             out["annotations"][key] = str(event[key])[:500]
+    if event.get("runbook"):
+        out["annotations"]["runbook_url"] = event["runbook"]  # the name Prometheus alerting rules use
     if url:
         out["generatorURL"] = url
     return out

@@ -63,8 +63,19 @@ def slack_body(event: dict) -> dict:
                     "text": _cut("```" + _first_line(event).replace("```", "'''") + "```", SLACK_TEXT_MAX),
                 },
             },
+            *_slack_more(event),
         ],
     }
+
+
+def _slack_more(event: dict) -> list[dict]:
+    """What the event means and the runbook link, when the signature gives them."""
+    parts = []
+    if event.get("description"):
+        parts.append(_escape(_cut(event["description"], 1000)))
+    if event.get("runbook"):
+        parts.append(f"<{_escape(event['runbook'])}|Runbook>")
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": p} for p in parts]}] if parts else []
 
 
 def teams_body(event: dict) -> dict:
@@ -92,8 +103,15 @@ def teams_body(event: dict) -> dict:
                 ],
             },
             {"type": "TextBlock", "text": _first_line(event), "wrap": True, "fontType": "Monospace", "isSubtle": True},
-        ],
+        ]
+        + (
+            [{"type": "TextBlock", "text": _cut(event["description"], 1000), "wrap": True, "isSubtle": True}]
+            if event.get("description")
+            else []
+        ),
     }
+    if event.get("runbook"):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Runbook", "url": event["runbook"]}]
     return {
         "type": "message",
         "attachments": [

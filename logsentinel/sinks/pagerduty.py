@@ -62,8 +62,11 @@ def pagerduty_event(event: dict, routing_key: str) -> dict | None:
                 "path": event.get("path"),
                 "line": event.get("line"),
                 "event_id": event["id"],
+                "description": event.get("description"),
             },
         }
+        if event.get("runbook"):
+            body["links"] = [{"href": event["runbook"], "text": "Runbook"}]
     return body
 
 

@@ -1,6 +1,6 @@
 """The sidecar's state: one SQLite database (WAL) holding file offsets, the detector's state and
 the outbox of event reports not yet delivered (``dispatch.outbox``), and the operator's actions
-(acknowledge, resolve) with who, when and why.
+(acknowledge, resolve) and silences with who, when and why, and the reports silences kept back.
 
 Everything that one batch of log data changes is written in one transaction: the offsets (and
 the bytes read but not yet made into records), the detector's state and the reports it made.
@@ -19,6 +19,7 @@ from logsentinel.detection.actions import ActionOutcome, OperatorAction
 from logsentinel.detection.detector import Detector
 from logsentinel.dispatch.outbox import PRIORITY_RANK, Connection, StateError, connect
 from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
+from logsentinel.dispatch.silences import Matcher, Silence
 from logsentinel.sources.eventlog.follow import BookmarkRow
 from logsentinel.sources.files.position import FileRow
 from logsentinel.state.migrate import SCHEMA_VERSION, upgrade_schema
@@ -73,6 +74,32 @@ CREATE TABLE IF NOT EXISTS actions (
     outcome TEXT,                    -- what was done, or why not
     event_id TEXT                    -- the event it changed
 );
+CREATE TABLE IF NOT EXISTS silences (
+    id TEXT PRIMARY KEY,             -- 8 hex characters (logsentinel silences --expire takes it)
+    matchers TEXT NOT NULL,          -- JSON list of {name, value, regex}
+    starts_at INTEGER NOT NULL,      -- epoch ms
+    ends_at INTEGER NOT NULL,        -- epoch ms (set to the time it was expired by hand)
+    by TEXT NOT NULL,                -- who
+    reason TEXT NOT NULL,            -- why
+    created_at INTEGER NOT NULL,
+    expired_by TEXT                  -- who expired it early
+);
+CREATE INDEX IF NOT EXISTS silences_end ON silences (ends_at);
+CREATE TABLE IF NOT EXISTS silenced (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,             -- epoch ms the report was made
+    silence_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    report TEXT NOT NULL,            -- fired, repeated, overdue...
+    data TEXT NOT NULL               -- the report, JSON (as a sink would have had it)
+);
+CREATE INDEX IF NOT EXISTS silenced_event ON silenced (event_id);
+CREATE TABLE IF NOT EXISTS ended (
+    event_id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,             -- epoch ms it was resolved or closed
+    data TEXT NOT NULL               -- its last report, JSON (the page lists the recently resolved)
+);
+CREATE INDEX IF NOT EXISTS ended_at ON ended (at);
 """
     + OUTBOX_SCHEMA
 )
@@ -232,6 +259,59 @@ class State(Connection):
             (at, int(outcome.ok), outcome.text, outcome.event_id, action_id),
         )
 
+    # ---- silences ------------------------------------------------------------------------
+    def add_silence(self, silence: Silence) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO silences VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    silence.id,
+                    json.dumps([m.to_dict() for m in silence.matchers]),
+                    silence.starts_at,
+                    silence.ends_at,
+                    silence.by,
+                    silence.reason,
+                    silence.created_at,
+                ),
+            )
+
+    def silences(self, ending_after: int) -> list[Silence]:
+        """The silences that end after ``ending_after`` (epoch ms), oldest first."""
+        return read_silences(self.db, ending_after)
+
+    def expire_silence(self, prefix: str, by: str, now_ms: int) -> tuple[Silence | None, str]:
+        """End the silence whose id starts with ``prefix`` now: (it, "") or (None, why not)."""
+        with self.transaction() as db:
+            found = [s for s in read_silences(db, now_ms) if s.id.startswith(prefix.lower())]
+            if len(found) != 1:
+                return None, (
+                    f"no active or pending silence {prefix!r} (logsentinel silences lists them)"
+                    if not found
+                    else f"{prefix!r} names {len(found)} silences: give more of its id"
+                )
+            db.execute("UPDATE silences SET ends_at = ?, expired_by = ? WHERE id = ?", (now_ms, by, found[0].id))
+        return found[0], ""
+
+    @staticmethod
+    def record_silenced(db, silence_id: str, report: dict, at: int) -> None:
+        db.execute(
+            "INSERT INTO silenced (at, silence_id, event_id, report, data) VALUES (?, ?, ?, ?, ?)",
+            (at, silence_id, report["id"], report["report"], json.dumps(report, ensure_ascii=False)),
+        )
+
+    @staticmethod
+    def prune_silenced(db, before_ms: int) -> None:
+        """Forget silenced reports, ended silences and ended events older than ``before_ms``."""
+        db.execute("DELETE FROM silenced WHERE at < ?", (before_ms,))
+        db.execute("DELETE FROM silences WHERE ends_at < ?", (before_ms,))
+        db.execute("DELETE FROM ended WHERE at < ?", (before_ms,))
+
+    @staticmethod
+    def record_ended(db, report: dict, at: int) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO ended VALUES (?, ?, ?)", (report["id"], at, json.dumps(report, ensure_ascii=False))
+        )
+
     # ---- detector -----------------------------------------------------------------------
     def load_detector(self) -> tuple[dict | None, bool]:
         """(the detector's snapshot, whether its open events are this table's rows). A snapshot
@@ -261,3 +341,18 @@ class State(Connection):
                 for ev in changes.upserts
             ],
         )
+
+
+def read_silences(db, ending_after: int) -> list[Silence]:
+    """The silences of a state database (any connection: the page reads it read-only) that end
+    after ``ending_after`` (epoch ms), oldest first."""
+    rows = db.execute(
+        "SELECT id, matchers, starts_at, ends_at, by, reason, created_at, expired_by FROM silences "
+        "WHERE ends_at > ? ORDER BY created_at, id",
+        (ending_after,),
+    ).fetchall()
+    out = []
+    for r in rows:
+        matchers = tuple(Matcher(m["name"], m["value"], bool(m.get("regex"))) for m in json.loads(r[1]))
+        out.append(Silence(r[0], matchers, r[2], r[3], r[4], r[5], r[6], r[7]))
+    return out

@@ -13,6 +13,9 @@ commit.
 
 Schema 4 adds the operator's actions (``actions``: acknowledge and resolve, with who, when and
 why), created empty when an earlier database is opened.
+
+Schema 5 adds silences (``silences``), the reports they kept back (``silenced``) and the
+events that ended lately (``ended``: the page's "recently resolved"), created empty the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from logsentinel.detection.detector import SNAPSHOT_VERSION
 from logsentinel.detection.events import EventKey
 from logsentinel.signatures.model import Signature
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def upgrade_schema(db, found: int) -> None:

@@ -1,11 +1,14 @@
 """What is open right now, read from the state database (read-only: it works while the sidecar
-runs and when it is stopped): the open events sorted by deadline with the time left, each sink's
-queue, each source's position, the probes' last results, and whether a sidecar is running.
+runs and when it is stopped): the open events sorted by deadline with the time left (and the
+silence that holds each back, if one does), the silences, the events resolved in the last 24 h,
+each sink's queue, each source's position, the probes' last results, whether a sidecar is
+running, and the problems an operator must see first (``problems``: the page's red banner).
 
 ``collect`` gives the one object that ``logsentinel status --json``, ``/api/status`` and the
-status page all show: ``{"events", "events_total", "events_overdue", "events_offset", "sinks",
-"sources", "probes", "sidecar"}``. ``events`` is a page of the open events (``limit`` from
-``offset``, in deadline order) when a limit is given: 100k open events are 87 MB of JSON.
+status page all show: ``{"events", "events_total", "events_overdue", "events_offset",
+"silences", "recently_resolved", "problems", "sinks", "sources", "probes", "sidecar"}``.
+``events`` is a page of the open events (``limit`` from ``offset``, in deadline order) when a
+limit is given: 100k open events are 87 MB of JSON.
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ from pathlib import Path
 
 from logsentinel.config.load import Config
 from logsentinel.detection.events import Event
+from logsentinel.dispatch.silences import silenced_by
 from logsentinel.sinks.base import sink_name
+from logsentinel.state.database import read_silences
 from logsentinel.timefmt import iso
+from logsentinel.units import format_duration
 
 ALIVE_WITHIN_S = 30.0  # a sidecar that has not said it is alive for longer is taken as gone
+SINK_LATE_S = 60.0  # a sink whose oldest pending report waits longer is shown as failing
+RESOLVED_WINDOW_S = 86400.0  # "recently resolved": ended within this long
+RESOLVED_SHOWN = 50
 PRIORITY_ORDER = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
@@ -33,26 +42,39 @@ def collect(config: Config, now: float, limit: int | None = None, offset: int = 
         "events_total": 0,
         "events_overdue": 0,
         "events_offset": offset,
+        "silences": [],
+        "recently_resolved": [],
+        "problems": [],
         "sinks": [],
         "sources": [],
         "probes": [],
         "sidecar": {"running": False, "since": None, "pid": None, "alive_at": None},
     }
     if not Path(config.state).exists():
+        empty["problems"] = problems(empty)
         return empty
     db = sqlite3.connect(f"file:{Path(config.state).as_posix()}?mode=ro", uri=True, timeout=5)
     try:
         events, total, overdue = _events(db, now, limit, offset)
-        return {
+        now_ms = int(now * 1000)
+        silences = read_silences(db, now_ms) if _has_table(db, "silences") else []
+        for ev in events:
+            silence = silenced_by(ev, silences, now_ms)
+            ev["silenced_by"] = silence.id if silence else None
+        status = {
             "events": events,
             "events_total": total,
             "events_overdue": overdue,
             "events_offset": offset,
+            "silences": [s.to_dict(now_ms) for s in silences],
+            "recently_resolved": _recently_resolved(db, now_ms),
             "sinks": _sinks(db, config, now),
             "sources": _sources(db, config),
             "probes": _probes(db),
             "sidecar": _sidecar(db, now),
         }
+        status["problems"] = problems(status)
+        return status
     finally:
         db.close()
 
@@ -96,6 +118,47 @@ def _events(db, now: float, limit: int | None, offset: int) -> tuple[list[dict],
     return out, total, overdue
 
 
+def problems(status: dict) -> list[str]:
+    """What the operator must see first (the page's red banner, the top of ``status``): a sink
+    that fails or lags, a source or channel that cannot be read, a sidecar that does not run."""
+    out = []
+    side = status["sidecar"]
+    if not side["running"]:
+        out.append("the sidecar is not running: nothing is read and nothing is sent")
+    for s in status["sinks"]:
+        late = s["oldest_pending_seconds"] is not None and s["oldest_pending_seconds"] > SINK_LATE_S
+        if s["pending"] and (late or s.get("last_error")):
+            waited = f", the oldest for {format_duration(s['oldest_pending_seconds'])}" if late else ""
+            error = f"; last error: {s['last_error']}" if s.get("last_error") else ""
+            out.append(f"sink {s['name']} is failing: {s['pending']} report(s) waiting{waited}{error}")
+        if s["dead"]:
+            out.append(f"sink {s['name']}: {s['dead']} report(s) given up (logsentinel outbox retry)")
+    for src in status["sources"]:
+        for c in src.get("channels", []):
+            if side["running"] and c["state"] != "open":
+                out.append(f"source {src['name']}: channel {c['channel']} cannot be read ({c['state']}): {c['error']}")
+        if side["running"] and src["type"] == "files" and src["files"] == 0:
+            out.append(f"source {src['name']}: no file matches its paths")
+    for p in status["probes"]:
+        if not p["ok"]:
+            out.append(f"probe {p['name']} fails: {p['text'][:200]}")
+    return out
+
+
+def _recently_resolved(db, now_ms: int) -> list[dict]:
+    if not _has_table(db, "ended"):
+        return []
+    rows = db.execute(
+        "SELECT data FROM ended WHERE at >= ? ORDER BY at DESC LIMIT ?",
+        (now_ms - int(RESOLVED_WINDOW_S * 1000), RESOLVED_SHOWN),
+    ).fetchall()
+    out = []
+    for (text,) in rows:
+        with contextlib.suppress(ValueError):
+            out.append(json.loads(text))
+    return out
+
+
 def _deadline(data: dict) -> float:
     return (data.get("detected_at") or 0) + (data.get("response_time_s") or 0) * 1000
 
@@ -114,6 +177,13 @@ def _sinks(db, config: Config, now: float) -> list[dict]:
     oldest = {
         r[0]: r[1] for r in db.execute("SELECT sink, MIN(created) FROM outbox WHERE status = 'pending' GROUP BY sink")
     }
+    errors = {
+        r[0]: r[1]
+        for r in db.execute(
+            "SELECT sink, last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL "
+            "AND seq IN (SELECT MAX(seq) FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL GROUP BY sink)"
+        )
+    }
     names = []
     for i, cfg in enumerate(config.sinks):
         name = sink_name(cfg, i)
@@ -127,6 +197,7 @@ def _sinks(db, config: Config, now: float) -> list[dict]:
             "dead": counts.get((name, "dead"), 0),
             "set_aside": counts.get((name, "dropped"), 0),
             "delivered": counts.get((name, "delivered"), 0),
+            "last_error": (errors.get(name) or "")[:300] or None,
         }
         for name in names
     ]

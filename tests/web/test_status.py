@@ -67,12 +67,17 @@ def test_status_table_and_json_while_the_sidecar_runs(tmp_path):
             "events_total",
             "events_overdue",
             "events_offset",
+            "silences",
+            "recently_resolved",
+            "problems",
             "sinks",
             "sources",
             "probes",
             "sidecar",
         }
         assert status["sidecar"]["running"] and status["sidecar"]["pid"] == os.getpid()
+        assert status["problems"] == []  # a sink that delivers, a file that is read
+        assert all(e["silenced_by"] is None for e in status["events"])
         first, second = status["events"]  # sorted by deadline: the overdue P2 first
         assert (first["signature"], first["overdue"], first["report"]) == ("demo.slow_answer", True, "overdue")
         assert first["seconds_to_deadline"] < 0 < second["seconds_to_deadline"] <= 8 * 3600
@@ -85,6 +90,7 @@ def test_status_table_and_json_while_the_sidecar_runs(tmp_path):
         stop_sidecar(side, thread)
     stopped = json.loads(run_cli("status", "-c", cfg, "--json").stdout)
     assert not stopped["sidecar"]["running"] and len(stopped["events"]) == 2  # it works stopped too
+    assert stopped["problems"] == ["the sidecar is not running: nothing is read and nothing is sent"]
 
 
 def _get(url: str, context=None, auth: str | None = None) -> tuple[int, str, str]:
