@@ -7,7 +7,6 @@ and ``status`` show the events as silenced."""
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from datetime import datetime
 
@@ -54,20 +53,6 @@ def add_parsers(sub) -> None:
     q.set_defaults(func=cmd_silences)
 
 
-def new_silence(config, matchers, ends_at_ms: int, reason: str, by: str, now_ms: int):
-    """A silence from checked parts (the command and the page share it); ValueError if wrong."""
-    from logsentinel.dispatch.silences import Silence
-
-    if not matchers:
-        raise ValueError("say what to silence: --signature ID or --match FIELD=VALUE")
-    if ends_at_ms <= now_ms:
-        raise ValueError("the silence would end before it starts: give a time in the future")
-    reason = config.redactor().text(reason.strip())[:500]  # a pasted password is masked before it is stored
-    if not reason:
-        raise ValueError("say why (--reason): the next engineer reads it")
-    return Silence(secrets.token_hex(4), tuple(matchers), now_ms, ends_at_ms, by[:100], reason, now_ms)
-
-
 def parse_until(text: str) -> int:
     """Epoch ms of an ISO 8601 time (without a zone: this machine's)."""
     try:
@@ -83,7 +68,7 @@ def parse_until(text: str) -> int:
 
 def cmd_silence(args) -> int:
     from logsentinel.dispatch.outbox import StateError
-    from logsentinel.dispatch.silences import parse_matcher
+    from logsentinel.dispatch.silences import new_silence, parse_matcher
     from logsentinel.state.database import State
 
     config = read_config(args.config)
@@ -94,9 +79,8 @@ def cmd_silence(args) -> int:
         matchers = [parse_matcher(f"signature={args.signature}")] if args.signature else []
         matchers += [parse_matcher(m) for m in args.match]
         ends = now_ms + int(parse_duration(args.duration) * 1000) if args.duration else parse_until(args.until)
-        silence = new_silence(
-            config, matchers, ends, args.reason, (args.by or login_name()).strip() or "unknown", now_ms
-        )
+        by = (args.by or login_name()).strip() or "unknown"
+        silence = new_silence(matchers, ends, args.reason, by, now_ms, config.redactor().text)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,8 @@ the event open learns it ended, whatever was silenced since.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from logsentinel.timefmt import iso
@@ -95,6 +96,21 @@ class Silence:
             "expired_by": self.expired_by,
             "state": self.state(now_ms),
         }
+
+
+def new_silence(
+    matchers: list[Matcher], ends_at_ms: int, reason: str, by: str, now_ms: int, redact: Callable[[str], str]
+) -> Silence:
+    """A silence from checked parts (the command and the page make them so); ValueError if
+    something is missing. ``redact`` masks a secret pasted into the reason before it is stored."""
+    if not matchers:
+        raise ValueError("say what to silence: --signature ID or --match FIELD=VALUE")
+    if ends_at_ms <= now_ms:
+        raise ValueError("the silence would end before it starts: give a time in the future")
+    reason = redact(reason.strip())[:500]
+    if not reason:
+        raise ValueError("say why (--reason): the next engineer reads it")
+    return Silence(secrets.token_hex(4), tuple(matchers), now_ms, ends_at_ms, by[:100], reason, now_ms)
 
 
 def silencing(event: dict, silences: Iterable[Silence], now_ms: int) -> Silence | None:

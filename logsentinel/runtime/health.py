@@ -16,7 +16,7 @@ from logsentinel.dispatch.outbox import Outbox
 from logsentinel.dispatch.worker import SinkWorker
 
 ALIVE_WITHIN_S = 15.0
-SINK_RECENT_S = 300.0  # a sink with reports waiting behind errors for longer is not ready
+SINK_RECENT_S = 60.0  # a sink with reports waiting behind errors for longer is not ready (the page's banner too)
 FAILING_AFTER = 3  # the loop failing this many times in a row (on the same batch) is not healthy
 MIN_FREE_BYTES = 64 * 1024 * 1024  # less free space than this beside the state database: not ready
 

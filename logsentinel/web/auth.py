@@ -22,28 +22,32 @@ class BasicAuth:
         self._lock = threading.Lock()
 
     def allows(self, header: str | None) -> bool:
+        return self.user(header) is not None
+
+    def user(self, header: str | None) -> str | None:
+        """The signed-in user's name, or None."""
         if not header or not header.startswith("Basic "):
-            return False
+            return None
         try:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
-            return False
+            return None
         hashed = self.users.get(user)
         known = hashed is not None
         hashed = hashed if hashed is not None else _DUMMY  # an unknown user costs what a known one does
         digest = hashlib.sha256(hashed + b"\0" + password.encode("utf-8")).digest()
         with self._lock:
             if known and digest in self._passed:
-                return True
+                return user
         import bcrypt
 
         secret = password.encode("utf-8")[:MAX_BCRYPT_BYTES]  # bcrypt reads 72 bytes; newer ones refuse more
         try:
             ok = bcrypt.checkpw(secret, hashed)
         except ValueError:  # a malformed hash in the config: nobody gets in with it
-            return False
+            return None
         if not (ok and known):
-            return False
+            return None
         with self._lock:
             self._passed.add(digest)
-        return True
+        return user

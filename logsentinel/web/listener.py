@@ -1,7 +1,8 @@
 """The sidecar's HTTP listener (127.0.0.1 by default): ``/metrics`` (``web.metrics``),
 ``/healthz`` (the loop is alive), ``/readyz`` (the state database is writable and every sink
 delivered recently, or has nothing to deliver), ``/`` the status page (``web.page``) and
-``/api/status`` its JSON (``web.status``). Beyond loopback, optional TLS and basic auth with
+``/api/status`` its JSON (``web.status``), and with basic auth the page's actions (``POST
+/actions/...``: ``web.actions``). Beyond loopback, optional TLS and basic auth with
 bcrypt-hashed passwords (``web.auth``), as Prometheus exporters' web config offers them.
 
 Nothing a client asks for is unbounded: ``/api/status`` gives a page of the open events
@@ -16,8 +17,9 @@ import logging
 import ssl
 import sys
 import threading
+from http import HTTPStatus
 from socketserver import ThreadingMixIn
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
@@ -25,6 +27,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from logsentinel.config.load import Config
 from logsentinel.runtime.health import Health
 from logsentinel.runtime.telemetry import Telemetry
+from logsentinel.web.actions import WAIT_FOR_SIDECAR_S, Refused, Tokens, handle
 from logsentinel.web.auth import BasicAuth
 from logsentinel.web.metrics import SidecarCollector
 from logsentinel.web.status import collect
@@ -64,6 +67,8 @@ class MetricsServer:
         registry.register(SidecarCollector(telemetry))
         self.metrics_app = make_wsgi_app(registry)
         self.auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
+        self.tokens = Tokens.fresh()  # the page's forms carry a token bound to the user
+        self._never = threading.Event()  # waited on for a pause
         self.httpd = make_server(web.host, web.port, self.app, server_class=_Server, handler_class=_QuietHandler)
         self.scheme = "http"
         if web.tls_cert_file:
@@ -93,7 +98,8 @@ class MetricsServer:
 
     def app(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if self.auth is not None and not self.auth.allows(environ.get("HTTP_AUTHORIZATION")):
+        user = self.auth.user(environ.get("HTTP_AUTHORIZATION")) if self.auth is not None else None
+        if self.auth is not None and user is None:
             start_response(
                 "401 Unauthorized",
                 [
@@ -103,6 +109,8 @@ class MetricsServer:
                 ],
             )
             return [b"unauthorized\n"]
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return self._post(path, environ, start_response, user)
         if path in ("/", "/api/status"):
             if not self._building.acquire(blocking=False):
                 start_response(
@@ -111,7 +119,7 @@ class MetricsServer:
                 )
                 return [b"busy\n"]
             try:
-                return self._status(path, environ, start_response)
+                return self._status(path, environ, start_response, user)
             finally:
                 self._building.release()
         if path == "/healthz":
@@ -125,14 +133,48 @@ class MetricsServer:
             return _text(start_response, 200 if not problems else 503, "".join(p + "\n" for p in problems) or "ready\n")
         return self.metrics_app(environ, start_response)
 
-    def _status(self, path: str, environ, start_response):
+    def _post(self, path: str, environ, start_response, user: str | None):
+        if not path.startswith("/actions/"):
+            return _text(start_response, 405, "only the page's actions take a POST\n")
+        if user is None:
+            return _text(
+                start_response, 403, "read-only: the page acts for a signed-in user (set metrics.basic_auth_users)\n"
+            )
+        try:
+            location = handle(
+                environ,
+                path[len("/actions/") :],
+                user,
+                self.tokens,
+                self.scheme,
+                self.config,
+                int(self.clock.time() * 1000),
+                self._wait_for_sidecar,
+            )
+        except Refused as exc:
+            return _text(start_response, exc.status, exc.text + "\n")
+        log.info("page: %s by %s", unquote(location.partition("done=")[2]), user)
+        start_response(
+            "303 See Other", [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store")]
+        )
+        return [b""]
+
+    def _wait_for_sidecar(self, requests, action_id: int):
+        """The action's outcome once the loop took it (within a few seconds), else None."""
+        deadline = self.clock.monotonic() + WAIT_FOR_SIDECAR_S
+        while (result := requests.action_result(action_id)) is None and self.clock.monotonic() < deadline:
+            self.clock.wait(self._never, 0.1)  # another thread's commit: polled, as ``logsentinel ack`` does
+        return result
+
+    def _status(self, path: str, environ, start_response, user: str | None):
         if path == "/":
-            from logsentinel.web.page import render
+            from logsentinel.web.page import Session, render
 
             status = collect(self.config, self.clock.time(), limit=PAGE_EVENTS)
-            return _send(
-                start_response, 200, "text/html; charset=utf-8", render(status, self.config.host).encode("utf-8")
-            )
+            session = Session(user, self.tokens.of(user)) if user is not None else None
+            done = parse_qs(environ.get("QUERY_STRING", "")).get("done", [""])[-1][:300]
+            page = render(status, self.config.host, session, flash=done)
+            return _send(start_response, 200, "text/html; charset=utf-8", page.encode("utf-8"))
         query = parse_qs(environ.get("QUERY_STRING", ""))
         limit, offset = _number(query, "limit", DEFAULT_LIMIT), _number(query, "offset", 0)
         if limit is None or offset is None:
@@ -154,9 +196,16 @@ def _text(start_response, status: int, body: str):
 
 
 def _send(start_response, status: int, content_type: str, data: bytes):
-    reason = {200: "OK", 400: "Bad Request", 503: "Service Unavailable"}[status]
     start_response(
-        f"{status} {reason}",
-        [("Content-Type", content_type), ("Content-Length", str(len(data))), ("Cache-Control", "no-store")],
+        f"{status} {HTTPStatus(status).phrase}",
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "no-store"),
+            # the page is never framed by another site (clickjacking), and tells no other site where it was
+            ("X-Frame-Options", "DENY"),
+            ("Content-Security-Policy", "frame-ancestors 'none'"),
+            ("Referrer-Policy", "same-origin"),
+        ],
     )
     return [data]

@@ -101,7 +101,7 @@ def test_a_burst_is_written_as_it_changes_and_listed_a_page_at_a_time(tmp_path):
         assert code == 200 and len(json.loads(body)["events"]) == 30
         assert _get(f"{base}/api/status?limit=lots")[0] == 400
         code, page, _ = _get(f"{base}/")
-        assert code == 200 and page.count("<tr class=event") == listener.PAGE_EVENTS
+        assert code == 200 and page.count("<tr class='event") == listener.PAGE_EVENTS
         assert f"Open events: {BURST}" in page and f"{BURST - listener.PAGE_EVENTS} more" in page
 
         # two answers being built: a third is told to come back, the others still answer

@@ -126,30 +126,52 @@ def test_page_api_and_metrics(tmp_path):
 
 
 def test_a_page_shows_a_log_line_escaped(tmp_path):
-    from logsentinel.web.page import render
+    from logsentinel.web.page import Session, render
 
     status = {
         "events": [
             {
-                "signature": "s",
+                "id": "<id>",
+                "signature": "s'><script>",
                 "title": "<b>t</b>",
                 "priority": "P1",
                 "fields": {"x": "<script>"},
                 "message": "<script>alert(1)</script>",
+                "description": "<script>d</script>",
+                "runbook": "https://x/'><script>r</script>",
+                "path": "<p>",
+                "line": 1,
                 "count": 1,
                 "first_seen": None,
                 "last_seen": None,
                 "deadline": "2026-11-27T10:00:00.000Z",
                 "seconds_to_deadline": 5,
+                "acknowledged_by": "<script>who",
+                "note": "<script>note",
+                "silenced_by": "<script>",
             }
         ],
+        "silences": [
+            {
+                "id": "<s>",
+                "matchers": ["a=<script>"],
+                "state": "active",
+                "ends_at": None,
+                "by": "<b>",
+                "reason": "<script>why",
+            }
+        ],
+        "recently_resolved": [],
+        "problems": ["sink <script>x</script> is failing"],
         "sinks": [],
         "sources": [],
         "probes": [],
         "sidecar": {"running": False, "since": None, "pid": None},
     }
-    page = render(status, "h")
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
+    for session in (None, Session("<script>u", "<t>")):
+        page = render(status, "h", session, flash="<script>flash")
+        assert page.count("<script") == 1 and page.count("</script>") == 1  # the page's own script only
+        assert "&lt;script&gt;alert(1)" in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
 
 def _self_signed(tmp_path) -> tuple[Path, Path]:
