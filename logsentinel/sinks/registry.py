@@ -10,11 +10,12 @@ from logsentinel.sinks.alertmanager import AlertmanagerSink
 from logsentinel.sinks.base import Sink, SinkSettings, sink_name
 from logsentinel.sinks.jsonl import JsonlSink
 from logsentinel.sinks.pagerduty import PagerDutySink
+from logsentinel.sinks.smtp import EmailSink
 from logsentinel.sinks.stdout import StdoutSink
 from logsentinel.sinks.webhook import WebhookSink
 
 SINK_TYPES: dict[str, type[Sink]] = {
-    cls.type: cls for cls in (JsonlSink, StdoutSink, WebhookSink, AlertmanagerSink, PagerDutySink)
+    cls.type: cls for cls in (JsonlSink, StdoutSink, WebhookSink, AlertmanagerSink, PagerDutySink, EmailSink)
 }
 
 

@@ -56,7 +56,7 @@ def test_validate_names_every_problem(tmp_path):
             start_at: middle
             multiline: {{start: '(', flush_after: soon}}
         sinks:
-          - {{type: email, to: support}}
+          - {{type: carrier-pigeon, to: support}}
           - {{type: jsonl}}
           - {{type: jsonl, path: a.jsonl, pth: b}}
     """,
@@ -66,7 +66,7 @@ def test_validate_names_every_problem(tmp_path):
     err = res.stderr
     assert "cfg.yaml:7: start_at" in err and "'middle'" in err
     assert "multiline.start: bad regex" in err and "multiline.flush_after" in err
-    assert "unknown sink type 'email'" in err
+    assert "unknown sink type 'carrier-pigeon'" in err
     assert "a jsonl sink needs 'path'" in err
     assert "pth" in err and "did you mean 'path'" in err
     assert "Traceback" not in err

@@ -14,13 +14,13 @@ import subprocess
 import textwrap
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import run_cli
 from support.httpserver import free_port
 from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
 from support.signatures import slow_answer
+from support.tls import self_signed
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LINES = [
@@ -174,39 +174,11 @@ def test_a_page_shows_a_log_line_escaped(tmp_path):
         assert "&lt;script&gt;alert(1)" in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
 
-def _self_signed(tmp_path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return cert, key
-
-
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test certificate")
 def test_tls_and_basic_auth(tmp_path, caplog):
     import bcrypt
 
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
     caplog.set_level(logging.DEBUG)
     side, thread, _cfg, port = _sidecar(
