@@ -42,6 +42,7 @@ class Health:
         self.workers = workers
         self.clock = clock
         self.last_loop = clock.monotonic()
+        self.last_loop_wall = clock.time()  # the same moment on the wall clock (a metric)
         self.failures_in_row = 0
         self.last_failure = ""
         self.state_identity = _identity(state_path)  # the file the sidecar opened
@@ -51,6 +52,7 @@ class Health:
     def beat(self) -> None:
         """The main loop is going round."""
         self.last_loop = self.clock.monotonic()
+        self.last_loop_wall = self.clock.time()
 
     def loop_failed(self, error: BaseException) -> None:
         self.failures_in_row += 1

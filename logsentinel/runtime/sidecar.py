@@ -214,6 +214,7 @@ class Sidecar:
                 self.detector,
                 self.ignored_times,
                 self.eventlogs,
+                self.health,
             )
             self.telemetry = telemetry
             self.metrics = self.make_listener(telemetry, self.health, self.config)

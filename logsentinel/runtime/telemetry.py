@@ -29,3 +29,4 @@ class Telemetry:
     detector: Detector  # replaced on reload and recovery
     ignored_times: IgnoredTimes | None = None
     eventlogs: list = field(default_factory=list)  # EventLogTail: .channel_states(), .stats (replaced on recovery)
+    health: object | None = None  # runtime.health.Health: .last_loop_wall (the heartbeat metric)

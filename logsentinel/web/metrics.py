@@ -19,6 +19,12 @@ class SidecarCollector:
     def collect(self):
         yield from self._tails()
         yield CounterMetricFamily("logsentinel_commits", "State transactions committed", value=self.t.run.commits)
+        if self.t.health is not None:
+            yield GaugeMetricFamily(
+                "logsentinel_heartbeat_timestamp_seconds",
+                "When the main loop last went round (a dead man's switch: alert when it is old)",
+                value=getattr(self.t.health, "last_loop_wall", 0.0),
+            )
         ignored = CounterMetricFamily(
             "logsentinel_record_times_ignored",
             "Record times not believed (a day ahead of this machine's clock, or before 2000), per source",
