@@ -49,7 +49,18 @@ TARGET = {
     "platform_python_implementation": "CPython",
     "implementation_name": "cpython",
 }
-DOCS = ["windows.md", "operations.md", "configuration.md", "sinks.md", "events.md", "patterns.md"]
+DOCS = [
+    "README.md",
+    "quickstart.md",
+    "windows.md",
+    "operators-guide.md",
+    "status-page-actions.png",
+    "operations.md",
+    "configuration.md",
+    "sinks.md",
+    "events.md",
+    "patterns.md",
+]
 STAMP = (2026, 1, 1, 0, 0, 0)  # every entry's time: the same bytes for the same inputs
 
 

@@ -238,7 +238,7 @@ def test_the_page_in_a_real_browser(tmp_path):
     assert times and not any(re.match(r"\d{4}-", t) for t in times), times  # the script showed the reader's time
     assert any("GMT+1" in t or "CET" in t for t in times), times
     assert shot.is_file() and shot.stat().st_size > 10_000
-    if os.environ.get("LOGSENTINEL_SCREENSHOT_TO"):  # to refresh docs/status-page.png
+    if os.environ.get("LOGSENTINEL_SCREENSHOT_TO"):  # a picture of the read-only page
         shutil.copy(shot, os.environ["LOGSENTINEL_SCREENSHOT_TO"])
 
 
