@@ -9,14 +9,13 @@ import json
 import re
 import shutil
 import subprocess
-import textwrap
 import urllib.request
 
 import pytest
-from conftest import PATTERNS, ROOT
+from conftest import ROOT
 from prometheus_client.parser import text_string_to_metric_families
 from support.httpserver import free_port
-from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until
+from support.sidecar import start_sidecar, stop_sidecar, utc_stamp, wait_following, wait_until, write_config
 
 RULES = ROOT / "contrib" / "prometheus" / "logsentinel-rules.yml"
 DASHBOARD = ROOT / "contrib" / "grafana" / "logsentinel.json"
@@ -66,17 +65,7 @@ def _served_metrics(tmp_path) -> set[str]:
     log = tmp_path / "app.log"
     log.write_text("")
     port = free_port()
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(
-        textwrap.dedent(f"""
-        host: h
-        patterns: ['{PATTERNS}']
-        state: state.db
-        sources: [{{name: app, paths: ['{log}'], timezone: UTC}}]
-        sinks: [{{type: jsonl, path: out.jsonl}}]
-        metrics: {{listen: '127.0.0.1:{port}'}}
-    """)
-    )
+    cfg = write_config(tmp_path, log, source="app", metrics_port=port)
     side, thread = start_sidecar(cfg)
     try:
         wait_following(side)

@@ -36,7 +36,9 @@ def _anchors(page: Path) -> set[str]:
 
 def test_the_index_lists_every_page_and_keeps_developer_pages_apart():
     index = (DOCS / "README.md").read_text(encoding="utf-8")
-    linked = {(DOCS / target.split("#")[0]).resolve() for target in LINK.findall(index) if not target.startswith("http")}
+    linked = {
+        (DOCS / target.split("#")[0]).resolve() for target in LINK.findall(index) if not target.startswith("http")
+    }
     pages = {p.resolve() for p in DOCS.rglob("*.md") if p.name != "README.md"}
     assert pages <= linked, sorted(str(p) for p in pages - linked)
     user, dev = index.split("## For developers", 1)

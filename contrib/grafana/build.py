@@ -31,6 +31,23 @@ def _thresholds(*steps: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
     )
 
 
+def _stat(title: str, description: str, query: prometheus.Dataquery, thresholds, unit: str = "") -> stat.Panel:
+    """A big number on a coloured background: its last value."""
+    panel = (
+        stat.Panel()
+        .title(title)
+        .description(description)
+        .with_target(query)
+        .graph_mode(BigValueGraphMode.NONE)
+        .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
+        .color_mode(BigValueColorMode.BACKGROUND)
+        .thresholds(thresholds)
+        .span(8)
+        .height(5)
+    )
+    return panel.unit(unit) if unit else panel
+
+
 def build() -> dict:
     d = (
         dashboard.Dashboard("logsentinel")
@@ -52,45 +69,31 @@ def build() -> dict:
         )
         .with_row(dashboard.Row("Events"))
         .with_panel(
-            stat.Panel()
-            .title("Open events by priority")
-            .description("Events open now (logsentinel_open_events), per priority")
-            .with_target(_query(f"sum by (priority) (logsentinel_open_events{{{SEL}}})", "{{priority}}"))
-            .graph_mode(BigValueGraphMode.NONE)
-            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
-            .color_mode(BigValueColorMode.BACKGROUND)
-            .thresholds(_thresholds((None, "green"), (1, "orange")))
-            .span(8)
-            .height(5)
+            _stat(
+                "Open events by priority",
+                "Events open now (logsentinel_open_events), per priority",
+                _query(f"sum by (priority) (logsentinel_open_events{{{SEL}}})", "{{priority}}"),
+                _thresholds((None, "green"), (1, "orange")),
+            )
         )
         .with_panel(
-            stat.Panel()
-            .title("Time to the earliest deadline")
-            .description("The earliest response deadline of an open event not yet overdue")
-            .with_target(
+            _stat(
+                "Time to the earliest deadline",
+                "The earliest response deadline of an open event not yet overdue",
                 _query(
                     f"min(logsentinel_earliest_deadline_timestamp_seconds{{{SEL}}} > 0) - time()", "earliest deadline"
-                )
+                ),
+                _thresholds((None, "red"), (900, "orange"), (3600, "green")),
+                unit="s",
             )
-            .unit("s")
-            .graph_mode(BigValueGraphMode.NONE)
-            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
-            .color_mode(BigValueColorMode.BACKGROUND)
-            .thresholds(_thresholds((None, "red"), (900, "orange"), (3600, "green")))
-            .span(8)
-            .height(5)
         )
         .with_panel(
-            stat.Panel()
-            .title("Overdue")
-            .description("Open events past their response time (logsentinel_overdue_events)")
-            .with_target(_query(f"sum by (priority) (logsentinel_overdue_events{{{SEL}}})", "{{priority}}"))
-            .graph_mode(BigValueGraphMode.NONE)
-            .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]))
-            .color_mode(BigValueColorMode.BACKGROUND)
-            .thresholds(_thresholds((None, "green"), (1, "red")))
-            .span(8)
-            .height(5)
+            _stat(
+                "Overdue",
+                "Open events past their response time (logsentinel_overdue_events)",
+                _query(f"sum by (priority) (logsentinel_overdue_events{{{SEL}}})", "{{priority}}"),
+                _thresholds((None, "green"), (1, "red")),
+            )
         )
         .with_panel(
             timeseries.Panel()

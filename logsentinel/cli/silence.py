@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from logsentinel.cli.common import read_config, read_library
 from logsentinel.cli.operate import login_name
 from logsentinel.clock import SYSTEM
+from logsentinel.state.database import State
 from logsentinel.units import format_duration, parse_duration
 
 
@@ -66,10 +69,24 @@ def parse_until(text: str) -> int:
     return int(dt.timestamp() * 1000)
 
 
-def cmd_silence(args) -> int:
+@contextmanager
+def _state(config) -> Iterator[State]:
+    """The config's state database for a moment (a StateError ends the command with one line)."""
     from logsentinel.dispatch.outbox import StateError
+
+    try:
+        state = State(config.state)
+    except StateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    try:
+        yield state
+    finally:
+        state.close()
+
+
+def cmd_silence(args) -> int:
     from logsentinel.dispatch.silences import new_silence, parse_matcher
-    from logsentinel.state.database import State
 
     config = read_config(args.config)
     if config is None:
@@ -90,15 +107,8 @@ def cmd_silence(args) -> int:
             print(
                 f"warning: no signature {args.signature!r} in this config's library (logsentinel list)", file=sys.stderr
             )
-    try:
-        state = State(config.state)
-        try:
-            state.add_silence(silence)
-        finally:
-            state.close()
-    except StateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    with _state(config) as state:
+        state.add_silence(silence)
     print(
         f"silence {silence.id}: {', '.join(str(m) for m in silence.matchers)} for "
         f"{format_duration((silence.ends_at - now_ms) / 1000)} (until {_local(silence.ends_at)}), by {silence.by}: "
@@ -108,29 +118,19 @@ def cmd_silence(args) -> int:
 
 
 def cmd_silences(args) -> int:
-    from logsentinel.dispatch.outbox import StateError
-    from logsentinel.state.database import State
-
     config = read_config(args.config)
     if config is None:
         return 2
     now_ms = int(SYSTEM.time() * 1000)
-    try:
-        state = State(config.state)
-        try:
-            if args.expire:
-                ended, why = state.expire_silence(args.expire, (args.by or login_name()).strip() or "unknown", now_ms)
-                if ended is None:
-                    print(f"error: {why}", file=sys.stderr)
-                    return 1
-                print(f"silence {ended.id} expired: its events' reports are sent again")
-                return 0
-            silences = state.silences(now_ms)
-        finally:
-            state.close()
-    except StateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    with _state(config) as state:
+        if args.expire:
+            ended, why = state.expire_silence(args.expire, (args.by or login_name()).strip() or "unknown", now_ms)
+            if ended is None:
+                print(f"error: {why}", file=sys.stderr)
+                return 1
+            print(f"silence {ended.id} expired: its events' reports are sent again")
+            return 0
+        silences = state.silences(now_ms)
     if args.json:
         print(json.dumps([s.to_dict(now_ms) for s in silences], ensure_ascii=False, indent=2))
         return 0

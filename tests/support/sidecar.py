@@ -40,9 +40,11 @@ def write_config(
     sinks: str = "[{type: jsonl, path: out.jsonl}]",
     patterns: Path | None = None,
     bundled: bool = True,
+    metrics_port: int | None = None,
 ) -> Path:
     """A sidecar config in ``tmp_path``: one source tailing ``log`` (UTC), the given sinks;
-    ``patterns`` with the bundled library, or alone (``bundled=False``)."""
+    ``patterns`` with the bundled library, or alone (``bundled=False``); a listener on
+    ``metrics_port`` if given."""
     from conftest import PATTERNS
 
     cfg = tmp_path / "cfg.yaml"
@@ -55,6 +57,7 @@ def write_config(
         sinks: """)
         + sinks
         + "\n"
+        + (f"metrics: {{listen: '127.0.0.1:{metrics_port}'}}\n" if metrics_port else "")
     )
     return cfg
 
