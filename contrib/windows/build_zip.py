@@ -61,6 +61,9 @@ DOCS = [
     "events.md",
     "patterns.md",
 ]
+# dependencies published as a source distribution only (pure Python): built into a wheel here,
+# which pip then installs like the others (--only-binary stays on for everything else)
+PURE_SDISTS = ("drain3",)
 STAMP = (2026, 1, 1, 0, 0, 0)  # every entry's time: the same bytes for the same inputs
 
 
@@ -119,6 +122,14 @@ def stage(python: str, cache: Path, staging: Path) -> Path:
     wheels = cache / "wheel"
     shutil.rmtree(wheels, ignore_errors=True)
     run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, ROOT)
+    pure = cache / "pure"
+    shutil.rmtree(pure, ignore_errors=True)
+    for line in reqs.read_text(encoding="utf-8").splitlines():
+        if Requirement(line).name in PURE_SDISTS:
+            run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", pure, line)
+    built = sorted(pure.glob("*.whl"))
+    if any(not w.name.endswith("-none-any.whl") for w in built):
+        raise SystemExit(f"a dependency built here is not pure Python: {[w.name for w in built]}")
     common = [
         "--target",
         lib,
@@ -130,6 +141,8 @@ def stage(python: str, cache: Path, staging: Path) -> Path:
         "cp",
         "--only-binary=:all:",
         "--no-compile",
+        "--find-links",
+        pure,
     ]
     run(sys.executable, "-m", "pip", "install", "-q", *common, "-r", reqs)
     run(sys.executable, "-m", "pip", "install", "-q", *common, "--no-deps", *sorted(wheels.glob("*.whl")))

@@ -57,6 +57,19 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--engine", choices=ENGINES, default="auto", help="matching engine (default: hyperscan when installed)"
     )
+    p.add_argument(
+        "--radar",
+        action="store_true",
+        help="the new-error radar: error records no signature knows, mined into templates; a template not "
+        "seen while learning raises radar.new_error (P4)",
+    )
+    p.add_argument(
+        "--baseline",
+        nargs="+",
+        metavar="FILE",
+        help="with --radar: learn the templates of these known-good logs first (end the list with --: "
+        "--baseline old/*.log -- new/*.log)",
+    )
     p.set_defaults(func=cmd_replay)
 
 
@@ -74,13 +87,29 @@ def cmd_replay(args) -> int:
     if missing:
         print(f"no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
+    radar = None
+    signatures = list(lib.signatures)
+    if args.baseline and not args.radar:
+        print("--baseline is for the radar: add --radar", file=sys.stderr)
+        return 2
+    baseline = tuple(Path(f) for f in args.baseline or ())
+    missing = [str(f) for f in baseline if not f.is_file()]
+    if missing:
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.radar:
+        from logsentinel.detection.radar import Radar, RadarSettings, radar_signature
+
+        settings = RadarSettings()
+        radar = Radar(settings)
+        signatures.append(radar_signature(settings))
     try:
-        matcher = build_matcher(lib.signatures, args.engine)
+        matcher = build_matcher(signatures, args.engine)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     try:
-        stats, events = _run(args, config, matcher, files, stdin_copy)
+        stats, events = _run(args, config, matcher, files, stdin_copy, radar, baseline)
     except UnknownFormat as exc:
         print(f"replay refused: {exc}", file=sys.stderr)
         return 1
@@ -132,7 +161,13 @@ def _stdin_file() -> Path:
 
 
 def _run(
-    args, config: Config, matcher: Matcher, files: list[Path], stdin_copy: Path | None = None
+    args,
+    config: Config,
+    matcher: Matcher,
+    files: list[Path],
+    stdin_copy: Path | None = None,
+    radar=None,
+    baseline: tuple[Path, ...] = (),
 ) -> tuple[ReplayStats, list[dict]]:
     """Replay and write the events; returns the stats and, for --expect, the events."""
     collected: list[dict] = []
@@ -158,7 +193,9 @@ def _run(
 
     progress = Progress([f.stat().st_size for f in files])
     try:
-        stats = replay(files, config, matcher, emit, timezone=args.timezone, progress=progress)
+        stats = replay(
+            files, config, matcher, emit, timezone=args.timezone, progress=progress, radar=radar, baseline=baseline
+        )
     finally:
         progress.close()
         if writer is not None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from logsentinel.detection.events import MESSAGE_MAX_CHARS, Event, EventKey, cut_message, event_id
 from logsentinel.detection.openevents import OpenEvents
+from logsentinel.detection.radar import Radar
 from logsentinel.detection.redact import DEFAULT as DEFAULT_REDACTOR
 from logsentinel.detection.redact import Redactor
 from logsentinel.matching.model import MatchedRecord
@@ -68,8 +69,10 @@ class Detector:
         host: str,
         redactor: Redactor = DEFAULT_REDACTOR,
         escalation_repeat_s: float | None = None,
+        radar: Radar | None = None,
     ) -> None:
         self.host = host
+        self.radar = radar  # the new-error radar: mines the records the radar's rule found unmatched
         self.escalation_repeat_ms = int(escalation_repeat_s * 1000) if escalation_repeat_s else None
         self.redactor = redactor
         self.signatures = {s.id: s for s in signatures}
@@ -230,6 +233,11 @@ class Detector:
             elif m.kind == "resolve":
                 out.extend(self._resolve(m.signature, m.fields, t))
                 continue
+            elif m.kind == "radar":
+                fields = (
+                    self.radar.observe(rec.source, rec.text, t, rec.attrs, self.redactor.text) if self.radar else None
+                )
+                ev = self._hit(m.signature, fields, rec, t) if fields is not None else None
             else:
                 ev = self._heartbeat(m.signature, rec, t)
             if ev is not None:

@@ -176,7 +176,7 @@ class Matcher:
         sigs = self.plan(block.spec.name).sigs
         out = []
         for rec in iter_records(block):
-            found = self._confirm(rec, _every(range(len(sigs))), sigs)
+            found = settle(self._confirm(rec, _every(range(len(sigs))), sigs))
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
         return out
@@ -212,7 +212,7 @@ class Matcher:
             # confirmed on its text first: only a record that matches is dated
             text = record_text(block, bounds[0], bounds[1])
             probe = Record(text, None, line, block.spec.name, block.path, False)
-            found = self._confirm(probe, sorted(candidates[bounds].items()), plan.sigs)
+            found = settle(self._confirm(probe, sorted(candidates[bounds].items()), plan.sigs))
             if found:
                 rec = make_record(block, bounds[0], bounds[1], line)
                 for m in found:
@@ -241,6 +241,7 @@ class Matcher:
             if chosen:
                 found += self._confirm(rec, _every(range(len(chosen))), chosen)
                 found.sort(key=lambda m: self._order[m.signature.id])
+            found = settle(found)
             if found:
                 out.append(MatchedRecord(rec, tuple(found)))
         return out
@@ -401,3 +402,14 @@ def _every(indexes: Any) -> list[tuple[int, None]]:
 
 def _all_bounds(block: Block) -> list[tuple[int, int]]:
     return [(rs, re_) for rs, re_, _line in record_spans(block)]
+
+
+def settle(found: list[Match]) -> list[Match]:
+    """A record's matches, with the hits of ``only_unmatched`` signatures (the radar's level
+    rule) kept only when no other signature took the record, then as ``radar`` matches."""
+    if not any(m.signature.only_unmatched for m in found):
+        return found
+    others = [m for m in found if not m.signature.only_unmatched]
+    if others:
+        return others
+    return [Match(m.signature, "radar", m.fields) for m in found if m.kind == "hit"]

@@ -15,7 +15,7 @@ from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 @dataclass(frozen=True)
 class Match:
     signature: Signature
-    kind: str  # "hit", "resolve" or "heartbeat"
+    kind: str  # "hit", "resolve", "heartbeat", or "radar" (an error record no signature took)
     fields: dict[str, Any]
 
 

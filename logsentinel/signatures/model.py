@@ -196,6 +196,8 @@ class Signature:
     # (field, seconds): a hit that captures the field needs a time span at least this long there
     at_least: tuple[tuple[str, float], ...] = ()
     runbook: str | None = None  # a link to what to do (every report and sink carries it)
+    # only a record no other signature takes (the radar's level rule): its hits become "radar" matches
+    only_unmatched: bool = False
     examples_match: tuple[Example, ...] = ()
     examples_no_match: tuple[Example, ...] = ()
     examples_resolve: tuple[Example, ...] = ()

@@ -16,6 +16,7 @@ from pathlib import Path
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.config.load import Config
 from logsentinel.detection.events import Event
+from logsentinel.detection.radar import Radar
 from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.matching.matcher import Matcher
 from logsentinel.records.blocks import AHEAD_MS
@@ -96,14 +97,18 @@ def replay(
     timezone: str | None = None,
     progress=None,
     clock: Clock = SYSTEM,
+    radar: Radar | None = None,
+    baseline: tuple[Path, ...] = (),
 ) -> ReplayStats:
     """Replay ``paths`` and call ``emit`` for every event report, in order. Record times more
-    than a day ahead of ``clock`` are not believed."""
+    than a day ahead of ``clock`` are not believed. With ``radar`` (the matcher then holds its
+    signature), unmatched error records are mined; ``baseline`` files are replayed first, with
+    the radar learning and their reports dropped, so that the templates of ``paths`` not seen
+    there are new."""
     stats = ReplayStats()
     ceiling = int(clock.time() * 1000) + AHEAD_MS
     if host:
         config.host = host
-    detector = build_detector(matcher.signatures, config)
     t0 = time.perf_counter()
 
     def on_progress(n: int) -> None:
@@ -111,13 +116,26 @@ def replay(
         if progress is not None:
             progress(stats.bytes_read)
 
-    kinds = check_formats(paths)
-    streams = [
-        _event_stream(p, kinds[p], config, matcher, stats, on_progress)
-        if kinds[p] in ("evtx", "xml")
-        else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling)
-        for p in paths
-    ]
+    def streams_of(files: list[Path]) -> list:
+        kinds = check_formats(files)
+        return [
+            _event_stream(p, kinds[p], config, matcher, stats, on_progress)
+            if kinds[p] in ("evtx", "xml")
+            else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling)
+            for p in files
+        ]
+
+    if radar is not None and baseline:
+        radar.learning = True
+        learner = build_detector(matcher.signatures, config)
+        learner.radar = radar
+        for _ev in feed(learner, streams_of(list(baseline))):
+            pass  # the baseline's own events are not this replay's
+        radar.finish_learning()
+    detector = build_detector(matcher.signatures, config)
+    detector.radar = radar
+
+    streams = streams_of(paths)
 
     def set_aside(item, error: Exception) -> None:
         where = place(item)

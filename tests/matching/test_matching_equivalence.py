@@ -68,22 +68,31 @@ def test_superset_pattern_never_misses(source, text):
         assert hits, (source, hpf.pattern, text)
 
 
-def test_engines_agree_on_the_samples(library):
-    """On real logs with the real library, every engine finds the same matches."""
+@pytest.mark.parametrize("radar", [False, True])
+def test_engines_agree_on_the_samples(library, radar):
+    """On real logs with the real library, every engine finds the same matches; with the
+    radar's level rule too (its records: those no signature took)."""
     from conftest import SAMPLES
 
     from logsentinel.config.load import load_config
+    from logsentinel.detection.radar import RadarSettings, radar_signature
     from logsentinel.sources.files.capture import read_blocks
 
     config = load_config(SAMPLES / "logsentinel.yaml")
+    sigs = [*library.signatures, radar_signature(RadarSettings())] if radar else library.signatures
+    kinds = set()
     for path in sorted((SAMPLES / "logs").iterdir()):
         src = config.source_for(path)
         blocks = list(read_blocks(path, src.spec(), src.encoding))
-        ref = [r for b in blocks for r in Matcher(library.signatures, "naive", timeout=None).naive(b)]
+        ref = [r for b in blocks for r in Matcher(sigs, "naive", timeout=None).naive(b)]
         assert ref, path
+        kinds |= {m.kind for r in ref for m in r.matches}
         for engine in ENGINES:
-            m = Matcher(library.signatures, engine, timeout=None)
+            m = Matcher(sigs, engine, timeout=None)
             assert _key([r for b in blocks for r in m.scan(b)]) == _key(ref), (engine, path)
+    assert ("radar" in kinds) is radar
+    if radar:  # a record a signature took is never the radar's
+        assert all(len({m.kind == "radar" for m in r.matches}) == 1 for r in ref)
 
 
 def test_slow_regex_is_counted_not_fatal():

@@ -1,0 +1,252 @@
+"""The new-error radar: error records no signature knows, mined into templates per source as
+they stream (Drain, logpai's streaming log parser, through ``drain3``), and reported when a
+template appears that was not seen while the radar learnt (the ``radar.new_error`` event).
+
+Pure, as the rest of detection: time comes with the records. Per host and source:
+
+* the record's first line after its level word (the time, thread and level columns off),
+  secrets masked by the detector's redactor, then numbers, GUIDs, IPs, hex, paths, e-mail
+  addresses, quoted values and times masked (``RadarSettings.masks``), is added to the source's
+  Drain tree;
+* a template first seen within ``learn_s`` of the source's first record (or during a baseline:
+  ``learning``) is known; one first seen after is new; ``ignored`` ones are never reported;
+* each occurrence of a new template is a hit of the ``radar.new_error`` signature, keyed by the
+  source and the template's id (the detector's threshold, dedup and ``auto_resolve`` do the
+  rest: ``count`` within ``within_s``, quiet for ``quiet_s``); past ``burst_count`` new
+  templates of one source within ``burst_within_s``, the next fold into one ``burst`` key;
+* at most ``max_templates`` per source are kept: Drain forgets the least recently seen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from drain3.drain import Drain, LogCluster
+
+from logsentinel.signatures.model import Rx, Signature, Threshold
+
+RADAR_ID = "radar.new_error"
+PARAM = "<*>"
+# (name, regex): applied in this order, each occurrence replaced by <NAME>
+DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
+    ("DATETIME", r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"),
+    ("TIME", r"(?<![\w:])\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d+)?(?![\w:])"),
+    ("GUID", r"(?i)(?<![\w-])\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?(?![\w-])"),
+    ("EMAIL", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
+    ("QUOTED", r"\"[^\"\n]*\"|'[^'\n]*'"),
+    ("PATH", r"(?:(?<![\w])[A-Za-z]:\\|\\\\|(?<![\w.:/])/)[^\s\"'<>|,;]*"),
+    (
+        "HEX",
+        r"(?i)(?<![\w])(?:0x[0-9a-f]+|[0-9a-f]*\d[0-9a-f]*[a-f][0-9a-f]*|[0-9a-f]*[a-f][0-9a-f]*\d[0-9a-f]*)(?![\w])",
+    ),
+    ("NUM", r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?![\w])"),
+)
+# a level word near the start of a line (its layout's level column): ^ and not \A, so that the
+# block scan finds it in any record; the radar then wants it on the record's first line
+LEVEL = r"(?im)^[^\n]{0,80}?\b(?:WARN|WARNING|ERROR|ERR|FATAL|FTL|CRIT|CRITICAL|SEVERE|EMERG|ALERT)\b"
+EVENTLOG_LEVELS = ("Error", "Critical")  # the Windows event log's levels the radar reads
+TEMPLATE_MAX_CHARS = 500
+LONG_AGO = -(10**15)  # a source's start once a baseline was learnt: its learning period is over
+RECORD_MAX_CHARS = 1000  # of a record's first line, mined
+FIRST_RECORD_CHARS = 300  # of the first record a template keeps
+
+
+@dataclass(frozen=True)
+class RadarSettings:
+    learn_s: float = 7 * 86400.0
+    count: int = 1
+    within_s: float = 3600.0
+    quiet_s: float = 86400.0
+    burst_count: int = 5
+    burst_within_s: float = 600.0
+    max_templates: int = 10000
+    similarity: float = 0.4
+    masks: tuple[tuple[str, str], ...] = DEFAULT_MASKS
+    level: str = LEVEL
+
+
+def radar_signature(settings: RadarSettings) -> Signature:
+    """The radar's own signature: its level regex finds the records to mine; its threshold,
+    dedup and auto-resolve are the radar's rules."""
+    from logsentinel.signatures.model import PRIORITY_RESPONSE_S
+
+    return Signature(
+        id=RADAR_ID,
+        title="A new kind of error",
+        priority="P4",
+        response_time_s=PRIORITY_RESPONSE_S["P4"],
+        category="anomaly",
+        application="",
+        description="An error or warning no signature knows, of a kind (template) not seen while the radar learnt "
+        "this source: read the record, then ignore the template (logsentinel radar ignore) or promote it to "
+        "a signature (logsentinel radar promote).",
+        match=(Rx(settings.level, key="radar.level"),),
+        dedup_by=("source", "template_id"),
+        dedup_window_s=settings.quiet_s,
+        threshold=Threshold(settings.count, settings.within_s) if settings.count > 1 else None,
+        auto_resolve_s=settings.quiet_s,
+        only_unmatched=True,
+        file="(radar)",
+    )
+
+
+@dataclass(slots=True)
+class Template:
+    id: int
+    status: str  # known, new or ignored
+    first_seen: int
+    last_seen: int
+    count: int
+    first_record: str
+    text: str = ""
+
+
+@dataclass
+class SourceMiner:
+    drain: Drain
+    started: int | None = None
+    templates: dict[int, Template] = field(default_factory=dict)
+    new_firsts: list[tuple[int, int]] = field(default_factory=list)  # (first seen, id) of new templates
+
+
+class Radar:
+    """Template mining and novelty for one host's sources."""
+
+    def __init__(self, settings: RadarSettings = RadarSettings()) -> None:
+        self.settings = settings
+        self.masks = [(re.compile(rx), f"<{name}>") for name, rx in settings.masks]
+        self.level = re.compile(settings.level)
+        self.sources: dict[str, SourceMiner] = {}
+        self.learning = False  # a baseline is being replayed: everything seen is known
+        self.learnt = False  # a baseline was replayed: no source learns any more, even a new one
+        self.changed: set[tuple[str, int]] = set()  # templates changed since taken (the state's rows)
+
+    def mask(self, line: str) -> str:
+        for rx, token in self.masks:
+            line = rx.sub(token, line)
+        return line
+
+    def _miner(self, source: str) -> SourceMiner:
+        miner = self.sources.get(source)
+        if miner is None:
+            drain = Drain(sim_th=self.settings.similarity, max_clusters=self.settings.max_templates, param_str=PARAM)
+            miner = self.sources[source] = SourceMiner(drain)
+        return miner
+
+    def observe(
+        self, source: str, text: str, t: int, attrs: dict[str, Any] | None, redact: Callable[[str], str]
+    ) -> dict[str, Any] | None:
+        """Mine one unmatched error record; the ``radar.new_error`` hit's fields if its template
+        is new (None otherwise)."""
+        if attrs is not None and attrs.get("level") not in EVENTLOG_LEVELS:
+            return None
+        first_line = redact(text.split("\n", 1)[0])[:RECORD_MAX_CHARS]
+        level = self.level.search(first_line)
+        if level is None:
+            return None  # the level word was on a later line of the record (a stack trace's)
+        miner = self._miner(source)
+        if miner.started is None:
+            miner.started = LONG_AGO if self.learnt else t
+        message = first_line[level.end() :]  # the time, thread and level columns off
+        cluster, _change = miner.drain.add_log_message(self.mask(message))
+        tpl = miner.templates.get(cluster.cluster_id)
+        if tpl is None:
+            learning = self.learning or t - miner.started < self.settings.learn_s * 1000
+            tpl = Template(cluster.cluster_id, "known" if learning else "new", t, t, 0, first_line[:FIRST_RECORD_CHARS])
+            miner.templates[tpl.id] = tpl
+            if tpl.status == "new":
+                miner.new_firsts.append((t, tpl.id))
+            self._forget_evicted(miner)
+        tpl.count += 1
+        tpl.last_seen = max(tpl.last_seen, t)
+        tpl.text = cluster.get_template()[:TEMPLATE_MAX_CHARS]
+        self.changed.add((source, tpl.id))
+        if tpl.status != "new":
+            return None
+        return {"source": source, "template_id": self._key(miner, tpl), "template": tpl.text}
+
+    def _key(self, miner: SourceMiner, tpl: Template) -> str:
+        """The template's id, or ``burst`` past ``burst_count`` new templates of the source
+        first seen within ``burst_within_s`` before it."""
+        horizon = tpl.first_seen - self.settings.burst_within_s * 1000
+        before = [i for at, i in miner.new_firsts if horizon <= at <= tpl.first_seen and i != tpl.id]
+        return "burst" if len(before) >= self.settings.burst_count else str(tpl.id)
+
+    def _forget_evicted(self, miner: SourceMiner) -> None:
+        if len(miner.templates) <= self.settings.max_templates:
+            return
+        alive = miner.drain.id_to_cluster
+        for tid in [tid for tid in miner.templates if tid not in alive]:
+            del miner.templates[tid]
+        horizon = max((at for at, _ in miner.new_firsts), default=0) - self.settings.burst_within_s * 1000
+        miner.new_firsts = [(at, i) for at, i in miner.new_firsts if at >= horizon]
+
+    def finish_learning(self) -> None:
+        """A baseline has been replayed: from now on every source's unseen templates are new."""
+        self.learning, self.learnt = False, True
+        for miner in self.sources.values():
+            miner.started = LONG_AGO
+
+    # ---- state --------------------------------------------------------------------------
+    def templates(self) -> list[tuple[str, Template]]:
+        return [(source, tpl) for source, miner in sorted(self.sources.items()) for tpl in miner.templates.values()]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every source's start and templates (the Drain tree is rebuilt from the templates)."""
+        return {
+            source: {
+                "started": miner.started,
+                "templates": [_tpl_dict(t, miner) for t in miner.templates.values()],
+            }
+            for source, miner in self.sources.items()
+        }
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        for source, data in snap.items():
+            miner = self._miner(source)
+            miner.started = data.get("started")
+            for d in data.get("templates", []):
+                self.restore_template(source, d)
+
+    def restore_template(self, source: str, d: dict[str, Any]) -> None:
+        miner = self._miner(source)
+        tokens = tuple(d["tokens"])
+        cluster = LogCluster(tokens, int(d["id"]))
+        cluster.size = int(d.get("count", 1))
+        miner.drain.id_to_cluster[cluster.cluster_id] = cluster
+        miner.drain.add_seq_to_prefix_tree(miner.drain.root_node, cluster)
+        miner.drain.clusters_counter = max(miner.drain.clusters_counter, cluster.cluster_id)
+        tpl = Template(
+            cluster.cluster_id, d["status"], d["first_seen"], d["last_seen"], d["count"], d["first_record"], d["text"]
+        )
+        miner.templates[tpl.id] = tpl
+        if tpl.status == "new":
+            miner.new_firsts.append((tpl.first_seen, tpl.id))
+            miner.new_firsts.sort()
+
+    def set_status(self, source: str, template_id: int, status: str) -> bool:
+        tpl = self.sources.get(source, SourceMiner(Drain())).templates.get(template_id)
+        if tpl is None:
+            return False
+        tpl.status = status
+        self.changed.add((source, template_id))
+        return True
+
+
+def _tpl_dict(tpl: Template, miner: SourceMiner) -> dict[str, Any]:
+    cluster = miner.drain.id_to_cluster.get(tpl.id)
+    tokens = list(cluster.log_template_tokens) if cluster is not None else tpl.text.split()
+    return {
+        "id": tpl.id,
+        "status": tpl.status,
+        "first_seen": tpl.first_seen,
+        "last_seen": tpl.last_seen,
+        "count": tpl.count,
+        "first_record": tpl.first_record,
+        "text": tpl.text,
+        "tokens": tokens,
+    }
