@@ -39,16 +39,90 @@ def run(log: Path, radar: bool) -> float:
     return time.perf_counter() - t0
 
 
-def template_memory(n: int) -> tuple[int, int]:
-    """(bytes held by a radar with ``n`` templates of one source, templates kept)."""
+VOCABULARY = [
+    "call",
+    "recording",
+    "queue",
+    "trunk",
+    "channel",
+    "licence",
+    "license",
+    "database",
+    "connection",
+    "socket",
+    "timeout",
+    "refused",
+    "failed",
+    "cannot",
+    "unable",
+    "invalid",
+    "missing",
+    "expired",
+    "rejected",
+    "stream",
+    "codec",
+    "payload",
+    "mailbox",
+    "attendant",
+    "menu",
+    "agent",
+    "webex",
+    "token",
+    "presence",
+    "user",
+    "sync",
+    "download",
+    "cdr",
+    "report",
+    "storage",
+    "file",
+    "folder",
+    "disk",
+    "share",
+    "service",
+    "host",
+    "engine",
+    "worker",
+    "thread",
+    "request",
+    "response",
+    "header",
+    "session",
+    "transaction",
+    "register",
+    "invite",
+    "bye",
+    "media",
+    "rtp",
+    "sip",
+    "gateway",
+    "proxy",
+    "cluster",
+    "replica",
+    "node",
+    "backup",
+    "export",
+    "import",
+    "schedule",
+    "job",
+    "task",
+]
+
+
+def template_memory(n: int, seed: int = 7) -> tuple[int, int]:
+    """(bytes held by a radar given ``n`` distinct kinds of error of one source, templates kept).
+    The kinds are made of a UCX-like vocabulary (the words repeat across kinds, as a host's
+    errors do), 3 to 14 words long, with numbers the masks take."""
+    import random
+
+    rng = random.Random(seed)
     tracemalloc.start()
     radar = Radar(RadarSettings(learn_s=0, max_templates=n))
     radar.learning = True
     before = tracemalloc.get_traced_memory()[0]
     for i in range(n):
-        # distinct kinds: the word count and the words change (Drain groups by length, then tokens)
-        words = " ".join(f"w{i}x{j}" for j in range(2 + i % 9))
-        radar.observe("app", f"2026-11-27 10:00:00,000 [1] ERROR Part{i % 50} - {words} failed", i, None, str)
+        words = " ".join(rng.choice(VOCABULARY) for _ in range(3 + i % 12))
+        radar.observe("app", f"2026-11-27 10:00:00,000 [1] ERROR Part{i % 40}.Worker - {words} {i}", i, None, str)
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held, sum(len(m.templates) for m in radar.sources.values())

@@ -1,4 +1,4 @@
-"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, list, replay, run, validate, outbox, status, ack, resolve, silence, silences, service)."""
+"""logsentinel: detect UCX Suite proactive-support events in logs (check, test, show, new, list, replay, run, validate, outbox, status, ack, resolve, silence, silences, radar, service)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ COMMANDS = {
     "list": "catalogue",
     "silence": "silence",
     "silences": "silence",
+    "radar": "radar",
 }
 _GLOBAL_WITH_VALUE = {"--log-format"}
 

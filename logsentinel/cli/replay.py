@@ -98,9 +98,9 @@ def cmd_replay(args) -> int:
         print(f"no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
     if args.radar:
-        from logsentinel.detection.radar import Radar, RadarSettings, radar_signature
+        from logsentinel.detection.radar import Radar, radar_signature
 
-        settings = RadarSettings()
+        settings = config.radar.settings()  # the config's rules (learning period, masks...), or the defaults
         radar = Radar(settings)
         signatures.append(radar_signature(settings))
     try:

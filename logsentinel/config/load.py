@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logsentinel.config.radar import RadarSection
 from logsentinel.config.sections import parse_section
 from logsentinel.detection.redact import Redactor
 from logsentinel.sinks.base import SinkSettings, sink_name
@@ -117,6 +118,7 @@ class Config:
     eventlogs: list[EventLogConfig] = field(default_factory=list)  # sources of type eventlog
     bundled_patterns: bool = True  # the bundled library under ``patterns`` (false: only those folders)
     escalation_repeat_s: float | None = None  # report an overdue event again this often (default: once)
+    radar: RadarSection = field(default_factory=RadarSection)  # the new-error radar's rules
     warnings: list[str] = field(default_factory=list)  # not errors, but worth a line at start
 
     @property
@@ -458,6 +460,18 @@ def _limits(r: _Reader, value) -> Limits:
     return Limits(out, str(r.path))
 
 
+def _radar(r: _Reader, value) -> RadarSection:
+    if value is None:
+        return RadarSection()
+    if not isinstance(value, dict):
+        r.err(r.data, "radar", "expected a mapping (enabled, learn, count, within, quiet, ...: docs/radar.md)")
+        return RadarSection()
+    section, problems = parse_section(RadarSection, value, "radar")
+    for key, message in problems:
+        r.err(value if key in value else r.data, key if key in value else "radar", f"radar.{key}: {message}")
+    return section if isinstance(section, RadarSection) else RadarSection()
+
+
 # YAML key -> (Config field, reader); the one list of top-level keys
 _SECTIONS = {
     "host": ("host", _host),
@@ -474,4 +488,5 @@ _SECTIONS = {
     "log": ("log", _log),
     "defaults": ("defaults", _defaults),
     "limits": ("limits", _limits),
+    "radar": ("radar", _radar),
 }

@@ -1,5 +1,6 @@
 """An operator's actions on open events: acknowledge (someone took it: no more escalation) and
-resolve (closed by hand: every sink gets a resolve). Pure, like the detector they change: an
+resolve (closed by hand: every sink gets a resolve); and on the new-error radar's templates:
+ignore (a known kind from now on; its open event, if any, is resolved). Pure, like the detector they change: an
 action arrives as data with its own time, whether the live sidecar or a command applies it."""
 
 from __future__ import annotations
@@ -8,16 +9,17 @@ from dataclasses import dataclass, field
 
 from logsentinel.detection.detector import Detector
 from logsentinel.detection.events import Event
+from logsentinel.detection.radar import RADAR_ID
 
-KINDS = ("ack", "resolve")
+KINDS = ("ack", "resolve", "ignore")
 MIN_PREFIX = 6  # an event id may be given by its first characters, as status prints them
 NOTE_MAX = 500
 
 
 @dataclass(frozen=True)
 class OperatorAction:
-    kind: str  # "ack" or "resolve"
-    target: str  # an event id, or its first characters
+    kind: str  # "ack", "resolve" or "ignore"
+    target: str  # an event id, or its first characters; for ignore, a template: SOURCE:ID
     by: str
     at: int  # epoch ms the operator asked
     note: str = ""
@@ -48,6 +50,8 @@ def apply_action(detector: Detector, action: OperatorAction) -> ActionOutcome:
     """Apply one action; the reports it makes go to the sinks like any other."""
     if action.kind not in KINDS:
         return ActionOutcome(False, f"unknown action {action.kind!r}")
+    if action.kind == "ignore":
+        return _ignore(detector, action)
     ev, why = find_event(detector, action.target)
     if ev is None:
         return ActionOutcome(False, why)
@@ -69,3 +73,22 @@ def apply_action(detector: Detector, action: OperatorAction) -> ActionOutcome:
         detector.rearm_absent(ev.signature, at)
     detector.reschedule()
     return ActionOutcome(True, f"resolved {what} as {action.by}", [ev.snapshot("resolved", ev.resolved_at)], ev.id)
+
+
+def _ignore(detector: Detector, action: OperatorAction) -> ActionOutcome:
+    """A radar template (``SOURCE:ID``) is ignored: never new again; its open event resolved."""
+    source, _, tid = action.target.strip().rpartition(":")
+    if detector.radar is None:
+        return ActionOutcome(False, "the new-error radar is off in this config (radar: {enabled: false})")
+    if not source or not tid.isdigit() or not detector.radar.set_status(source, int(tid), "ignored"):
+        return ActionOutcome(False, f"no radar template {action.target!r} (logsentinel radar lists them as SOURCE:ID)")
+    reports = []
+    for ev in list(detector.open.values()):
+        if ev.signature == RADAR_ID and ev.fields.get("source") == source and ev.fields.get("template_id") == tid:
+            ev.status, ev.resolved_at, ev.resolved_by = "resolved", max(action.at, ev.last_seen), action.by
+            if action.note.strip():
+                ev.note = action.note.strip()[:NOTE_MAX]
+            del detector.open[ev.dedup_key]
+            reports.append(ev.snapshot("resolved", ev.resolved_at))
+    detector.reschedule()
+    return ActionOutcome(True, f"radar template {source}:{tid} ignored by {action.by}", reports)

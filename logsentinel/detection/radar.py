@@ -20,6 +20,7 @@ Pure, as the rest of detection: time comes with the records. Per host and source
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,14 @@ TEMPLATE_MAX_CHARS = 500
 LONG_AGO = -(10**15)  # a source's start once a baseline was learnt: its learning period is over
 RECORD_MAX_CHARS = 1000  # of a record's first line, mined
 FIRST_RECORD_CHARS = 300  # of the first record a template keeps
+
+
+class _Drain(Drain):  # type: ignore[misc]  # drain3 ships no type hints
+    """Drain with its tokens interned: templates share their words (a logger's name, "failed",
+    "<NUM>") instead of holding a copy each."""
+
+    def get_content_as_tokens(self, content: str) -> list[str]:
+        return [sys.intern(t) for t in super().get_content_as_tokens(content)]
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,7 @@ class Template:
     first_seen: int
     last_seen: int
     count: int
-    first_record: str
-    text: str = ""
+    first_record: str  # the first record of a new template; known ones keep none (memory)
 
 
 @dataclass
@@ -133,7 +141,7 @@ class Radar:
     def _miner(self, source: str) -> SourceMiner:
         miner = self.sources.get(source)
         if miner is None:
-            drain = Drain(sim_th=self.settings.similarity, max_clusters=self.settings.max_templates, param_str=PARAM)
+            drain = _Drain(sim_th=self.settings.similarity, max_clusters=self.settings.max_templates, param_str=PARAM)
             miner = self.sources[source] = SourceMiner(drain)
         return miner
 
@@ -156,18 +164,19 @@ class Radar:
         tpl = miner.templates.get(cluster.cluster_id)
         if tpl is None:
             learning = self.learning or t - miner.started < self.settings.learn_s * 1000
-            tpl = Template(cluster.cluster_id, "known" if learning else "new", t, t, 0, first_line[:FIRST_RECORD_CHARS])
+            status = "known" if learning else "new"
+            sample = first_line[:FIRST_RECORD_CHARS] if status == "new" else ""
+            tpl = Template(cluster.cluster_id, status, t, t, 0, sample)
             miner.templates[tpl.id] = tpl
             if tpl.status == "new":
                 miner.new_firsts.append((t, tpl.id))
-            self._forget_evicted(miner)
+            self._forget_evicted(source, miner)
         tpl.count += 1
         tpl.last_seen = max(tpl.last_seen, t)
-        tpl.text = cluster.get_template()[:TEMPLATE_MAX_CHARS]
         self.changed.add((source, tpl.id))
         if tpl.status != "new":
             return None
-        return {"source": source, "template_id": self._key(miner, tpl), "template": tpl.text}
+        return {"source": source, "template_id": self._key(miner, tpl), "template": _text(miner, tpl)}
 
     def _key(self, miner: SourceMiner, tpl: Template) -> str:
         """The template's id, or ``burst`` past ``burst_count`` new templates of the source
@@ -176,12 +185,13 @@ class Radar:
         before = [i for at, i in miner.new_firsts if horizon <= at <= tpl.first_seen and i != tpl.id]
         return "burst" if len(before) >= self.settings.burst_count else str(tpl.id)
 
-    def _forget_evicted(self, miner: SourceMiner) -> None:
+    def _forget_evicted(self, source: str, miner: SourceMiner) -> None:
         if len(miner.templates) <= self.settings.max_templates:
             return
         alive = miner.drain.id_to_cluster
         for tid in [tid for tid in miner.templates if tid not in alive]:
             del miner.templates[tid]
+            self.changed.add((source, tid))  # gone from the state too
         horizon = max((at for at, _ in miner.new_firsts), default=0) - self.settings.burst_within_s * 1000
         miner.new_firsts = [(at, i) for at, i in miner.new_firsts if at >= horizon]
 
@@ -205,6 +215,22 @@ class Radar:
             for source, miner in self.sources.items()
         }
 
+    def take_changes(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, int]]]:
+        """The templates changed since the last call (as rows) and those forgotten (source, id)."""
+        rows, gone = [], []
+        for source, tid in sorted(self.changed):
+            miner = self.sources.get(source)
+            tpl = miner.templates.get(tid) if miner is not None else None
+            if tpl is None or miner is None:
+                gone.append((source, tid))
+            else:
+                rows.append((source, _tpl_dict(tpl, miner)))
+        self.changed.clear()
+        return rows, gone
+
+    def starts(self) -> dict[str, int | None]:
+        return {source: miner.started for source, miner in self.sources.items()}
+
     def restore(self, snap: dict[str, Any]) -> None:
         for source, data in snap.items():
             miner = self._miner(source)
@@ -214,15 +240,13 @@ class Radar:
 
     def restore_template(self, source: str, d: dict[str, Any]) -> None:
         miner = self._miner(source)
-        tokens = tuple(d["tokens"])
+        tokens = tuple(sys.intern(t) for t in d["tokens"])
         cluster = LogCluster(tokens, int(d["id"]))
         cluster.size = int(d.get("count", 1))
         miner.drain.id_to_cluster[cluster.cluster_id] = cluster
         miner.drain.add_seq_to_prefix_tree(miner.drain.root_node, cluster)
         miner.drain.clusters_counter = max(miner.drain.clusters_counter, cluster.cluster_id)
-        tpl = Template(
-            cluster.cluster_id, d["status"], d["first_seen"], d["last_seen"], d["count"], d["first_record"], d["text"]
-        )
+        tpl = Template(cluster.cluster_id, d["status"], d["first_seen"], d["last_seen"], d["count"], d["first_record"])
         miner.templates[tpl.id] = tpl
         if tpl.status == "new":
             miner.new_firsts.append((tpl.first_seen, tpl.id))
@@ -237,9 +261,15 @@ class Radar:
         return True
 
 
+def _text(miner: SourceMiner, tpl: Template) -> str:
+    """The template as text (its tokens: kept once, by the Drain tree)."""
+    cluster = miner.drain.id_to_cluster.get(tpl.id)
+    return " ".join(cluster.log_template_tokens)[:TEMPLATE_MAX_CHARS] if cluster is not None else ""
+
+
 def _tpl_dict(tpl: Template, miner: SourceMiner) -> dict[str, Any]:
     cluster = miner.drain.id_to_cluster.get(tpl.id)
-    tokens = list(cluster.log_template_tokens) if cluster is not None else tpl.text.split()
+    tokens = list(cluster.log_template_tokens) if cluster is not None else []
     return {
         "id": tpl.id,
         "status": tpl.status,
@@ -247,6 +277,6 @@ def _tpl_dict(tpl: Template, miner: SourceMiner) -> dict[str, Any]:
         "last_seen": tpl.last_seen,
         "count": tpl.count,
         "first_record": tpl.first_record,
-        "text": tpl.text,
+        "text": _text(miner, tpl),
         "tokens": tokens,
     }

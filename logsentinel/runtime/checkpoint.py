@@ -33,7 +33,10 @@ SILENCED_KEPT_S = 7 * 86400.0  # silenced reports and ended silences are kept th
 def load_detector(state: State, signatures: list[Signature], config: Config) -> Detector:
     """The detector as the state database holds it."""
     snapshot, from_rows = state.load_detector()
-    return build_detector(signatures, config, snapshot, from_rows)
+    detector = build_detector(signatures, config, snapshot, from_rows)
+    if config.radar.enabled:
+        detector.radar = state.load_radar(config.radar.settings())
+    return detector
 
 
 DROPS_SAID_EVERY_S = 60.0  # a full outbox is said at most this often, with the count
@@ -93,6 +96,8 @@ class Checkpoint:
             for at, result in probes:
                 state.save_probe(db, result.probe, at, result.text, result.ok, result.value)
             state.save_detector(db, detector)
+            if detector.radar is not None:
+                state.save_radar(db, detector.radar)
             silenced = self._enqueue(db, events, now)
             for action_id, outcome in actions:
                 state.finish_action(db, action_id, outcome, int(now * 1000))

@@ -21,6 +21,7 @@ from typing import Any
 from logsentinel.cache.matcher import build_matcher
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.config.load import Config
+from logsentinel.detection.radar import radar_signature
 from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.dispatch.worker import Dispatcher
 from logsentinel.records.blocks import Block, SourceSpec
@@ -32,6 +33,7 @@ from logsentinel.runtime.reading import read_batch
 from logsentinel.runtime.reload import Reloader, library_changes
 from logsentinel.runtime.telemetry import Telemetry
 from logsentinel.signatures.load import Library
+from logsentinel.signatures.model import Signature
 from logsentinel.sinks.registry import build_sinks
 from logsentinel.sources.eventlog.follow import EventLogTail
 from logsentinel.sources.eventlog.query import default_query
@@ -74,8 +76,8 @@ class Sidecar:
         self.state = State(config.state)
         if self.state.reset_note:
             log.warning("%s", self.state.reset_note)
-        self.matcher = build_matcher(library.signatures, engine, [src.name for src in config.sources])
-        self.detector = load_detector(self.state, library.signatures, config)
+        self.matcher = build_matcher(self._signatures(library), engine, [src.name for src in config.sources])
+        self.detector = load_detector(self.state, self._signatures(library), config)
         first_start = self.state.get_meta("started") is None
         self.tails = self._open_tails(first_start)
         self.eventlogs = self._open_eventlogs(first_start)
@@ -246,6 +248,12 @@ class Sidecar:
         self.state.close()
         log.info("logsentinel stopped")
 
+    def _signatures(self, library: Library) -> list[Signature]:
+        """The library's signatures, and the new-error radar's when the config runs it."""
+        if not self.config.radar.enabled:
+            return list(library.signatures)
+        return [*library.signatures, radar_signature(self.config.radar.settings())]
+
     def recover(self) -> None:
         """Forget what was read and detected since the last commit: the tails and the detector
         start again from the state database, so nothing is lost or reported twice. The new tails
@@ -254,7 +262,7 @@ class Sidecar:
         try:
             tails = self._open_tails(first_start=False)
             eventlogs = self._open_eventlogs(first_start=False)
-            detector = load_detector(self.state, self.library.signatures, self.config)
+            detector = load_detector(self.state, self._signatures(self.library), self.config)
         except Exception:
             log.exception("cannot read the state database yet; will try again")
             self._must_recover = True
@@ -271,8 +279,10 @@ class Sidecar:
         for problem in self.config.limits.apply(library.signatures):
             log.warning("%s", problem)  # the reloaded library dropped a signature the config sets a limit on
         added, removed, changed = library_changes(self.library.signatures, library.signatures)
-        self.matcher = build_matcher(library.signatures, self.engine, [src.name for src in self.config.sources])
-        self.detector = build_detector(library.signatures, self.config, self.detector.snapshot())
+        self.matcher = build_matcher(self._signatures(library), self.engine, [src.name for src in self.config.sources])
+        radar = self.detector.radar  # its templates carry over whole
+        self.detector = build_detector(self._signatures(library), self.config, self.detector.snapshot())
+        self.detector.radar = radar
         self.library = library
         if any(tail.query != (tail.cfg.query or self._query(tail.cfg.name)) for tail in self.eventlogs):
             # the signatures need other events: subscribe again from the committed bookmarks (a

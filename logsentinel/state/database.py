@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from logsentinel.detection.detector import Detector
+from logsentinel.detection.radar import Radar, RadarSettings
 from logsentinel.dispatch.outbox import PRIORITY_RANK, StateError, connect
 from logsentinel.dispatch.outbox import SCHEMA as OUTBOX_SCHEMA
 from logsentinel.sources.eventlog.follow import BookmarkRow
@@ -99,6 +100,13 @@ CREATE TABLE IF NOT EXISTS ended (
     data TEXT NOT NULL               -- its last report, JSON (the page lists the recently resolved)
 );
 CREATE INDEX IF NOT EXISTS ended_at ON ended (at);
+CREATE TABLE IF NOT EXISTS radar_templates (
+    source TEXT NOT NULL,
+    id INTEGER NOT NULL,             -- the template's id in its source's Drain tree
+    status TEXT NOT NULL,            -- known, new or ignored
+    data TEXT NOT NULL,              -- the template: times, count, first record, text and tokens, JSON
+    PRIMARY KEY (source, id)
+);
 """
     + OUTBOX_SCHEMA
 )
@@ -234,6 +242,28 @@ class State(Requests):
             return snap, False
         snap["open"] = [json.loads(r[0]) for r in self.db.execute("SELECT data FROM open_events")]
         return snap, True
+
+    def load_radar(self, settings: RadarSettings) -> Radar:
+        """The new-error radar as the state holds it: each source's start and templates."""
+        radar = Radar(settings)
+        starts = json.loads(self.get_meta("radar_started") or "{}")
+        radar.restore({source: {"started": started, "templates": []} for source, started in starts.items()})
+        for source, text in self.db.execute("SELECT source, data FROM radar_templates ORDER BY source, id"):
+            radar.restore_template(source, json.loads(text))
+        radar.changed.clear()
+        return radar
+
+    @staticmethod
+    def save_radar(db, radar: Radar) -> None:
+        """The radar's templates that changed since the last commit, in the caller's transaction."""
+        rows, gone = radar.take_changes()
+        db.executemany("DELETE FROM radar_templates WHERE source = ? AND id = ?", gone)
+        db.executemany(
+            "INSERT OR REPLACE INTO radar_templates VALUES (?, ?, ?, ?)",
+            [(source, d["id"], d["status"], json.dumps(d, ensure_ascii=False)) for source, d in rows],
+        )
+        if rows or gone:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('radar_started', ?)", (json.dumps(radar.starts()),))
 
     @staticmethod
     def save_detector(db, detector: Detector) -> None:

@@ -14,8 +14,9 @@ commit.
 Schema 4 adds the operator's actions (``actions``: acknowledge and resolve, with who, when and
 why), created empty when an earlier database is opened.
 
-Schema 5 adds silences (``silences``), the reports they kept back (``silenced``) and the
-events that ended lately (``ended``: the page's "recently resolved"), created empty the same way.
+Schema 5 adds silences (``silences``), the reports they kept back (``silenced``), the
+events that ended lately (``ended``: the page's "recently resolved") and the new-error radar's
+templates (``radar_templates``), created empty the same way.
 """
 
 from __future__ import annotations

@@ -110,6 +110,7 @@ def render(status: dict, host: str, session: Session | None = None, flash: str =
         parts.append("<p>Nothing open.</p>")
     parts.append(_silences(status.get("silences", []), session))
     parts.append(_resolved(status.get("recently_resolved", [])))
+    parts.append(_new_errors(status.get("new_errors", [])))
     parts.append(_health(status))
     parts.append(f"<script>{_SCRIPT}{_REFRESH_SCRIPT % (REFRESH_S * 1000) if session else ''}</script></body></html>")
     return "".join(parts)
@@ -246,6 +247,33 @@ def _resolved(events: list[dict]) -> str:
     ]
     return "<h2 id=resolved>Resolved in the last 24 h</h2>" + _simple(
         ["Priority", "Event", "Signature", "Ended", "How"], rows, table_id="resolved-list"
+    )
+
+
+def _new_errors(templates: list[dict]) -> str:
+    rows = [
+        [
+            t["id"],
+            t["template"],
+            t["count"],
+            _Raw(_time(t["first_seen"])),
+            _Raw(_time(t["last_seen"])),
+            t["first_record"],
+        ]
+        for t in templates
+    ]
+    hint = (
+        "<p class=meta>Kinds of error no signature knows, first seen after the radar learnt the host: "
+        "<code>logsentinel radar ignore ID</code> or <code>radar promote ID --to NEW_SIGNATURE</code>.</p>"
+        if rows
+        else ""
+    )
+    return (
+        "<h2 id=new-errors>New errors</h2>"
+        + _simple(
+            ["ID", "Template", "Count", "First seen", "Last seen", "First record"], rows, table_id="new-error-list"
+        )
+        + hint
     )
 
 

@@ -6,7 +6,8 @@ running, and the problems an operator must see first (``problems``: the page's r
 
 ``collect`` gives the one object that ``logsentinel status --json``, ``/api/status`` and the
 status page all show: ``{"events", "events_total", "events_overdue", "events_offset",
-"silences", "recently_resolved", "problems", "sinks", "sources", "probes", "sidecar"}``.
+"silences", "recently_resolved", "new_errors", "problems", "sinks", "sources", "probes",
+"sidecar"}`` (``new_errors``: the new-error radar's new templates).
 ``events`` is a page of the open events (``limit`` from ``offset``, in deadline order) when a
 limit is given: 100k open events are 87 MB of JSON.
 """
@@ -32,6 +33,7 @@ ALIVE_WITHIN_S = 30.0  # a sidecar that has not said it is alive for longer is t
 SINK_LATE_S = 60.0  # a sink whose oldest pending report waits longer is shown as failing
 RESOLVED_WINDOW_S = 86400.0  # "recently resolved": ended within this long
 RESOLVED_SHOWN = 50
+NEW_ERRORS_SHOWN = 50  # the radar's new templates on the page
 PRIORITY_ORDER = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
@@ -44,6 +46,7 @@ def collect(config: Config, now: float, limit: int | None = None, offset: int = 
         "events_offset": offset,
         "silences": [],
         "recently_resolved": [],
+        "new_errors": [],
         "problems": [],
         "sinks": [],
         "sources": [],
@@ -68,6 +71,7 @@ def collect(config: Config, now: float, limit: int | None = None, offset: int = 
             "events_offset": offset,
             "silences": [s.to_dict(now_ms) for s in silences],
             "recently_resolved": _recently_resolved(db, now_ms),
+            "new_errors": _new_errors(db),
             "sinks": _sinks(db, config, now),
             "sources": _sources(db, config),
             "probes": _probes(db),
@@ -142,6 +146,32 @@ def problems(status: dict) -> list[str]:
     for p in status["probes"]:
         if not p["ok"]:
             out.append(f"probe {p['name']} fails: {p['text'][:200]}")
+    return out
+
+
+def _new_errors(db) -> list[dict]:
+    """The radar's new templates (not ignored), the latest seen first."""
+    if not _has_table(db, "radar_templates"):
+        return []
+    out = []
+    for source, text in db.execute(
+        "SELECT source, data FROM radar_templates WHERE status = 'new' "
+        "ORDER BY json_extract(data, '$.last_seen') DESC LIMIT ?",
+        (NEW_ERRORS_SHOWN,),
+    ):
+        with contextlib.suppress(ValueError, KeyError):
+            d = json.loads(text)
+            out.append(
+                {
+                    "id": f"{source}:{d['id']}",
+                    "source": source,
+                    "template": d["text"],
+                    "first_record": d["first_record"],
+                    "first_seen": iso(d["first_seen"]),
+                    "last_seen": iso(d["last_seen"]),
+                    "count": d["count"],
+                }
+            )
     return out
 
 

@@ -69,6 +69,7 @@ def test_status_table_and_json_while_the_sidecar_runs(tmp_path):
             "events_offset",
             "silences",
             "recently_resolved",
+            "new_errors",
             "problems",
             "sinks",
             "sources",
