@@ -51,9 +51,26 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
 LEVEL = r"(?im)^[^\n]{0,80}?\b(?:WARN|WARNING|ERROR|ERR|FATAL|FTL|CRIT|CRITICAL|SEVERE|EMERG|ALERT)\b"
 EVENTLOG_LEVELS = ("Error", "Critical")  # the Windows event log's levels the radar reads
 TEMPLATE_MAX_CHARS = 500
+MEMO_MAX = 50_000  # lines remembered per source (then forgotten at once)
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 LONG_AGO = -(10**15)  # a source's start once a baseline was learnt: its learning period is over
 RECORD_MAX_CHARS = 1000  # of a record's first line, mined
 FIRST_RECORD_CHARS = 300  # of the first record a template keeps
+
+
+def _one_pass(masks: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[int, str]] | None:
+    """The masks as one alternation (a mask's leading inline flags scoped to it), and the
+    replacement of each alternative's group."""
+    if not masks:
+        return None
+    parts, names = [], {}
+    for i, (name, rx) in enumerate(masks, start=1):
+        flags = re.match(r"^\(\?([aiLmsux]+)\)", rx)
+        body = rx[flags.end() :] if flags else rx
+        body = re.sub(r"\((?!\?)", "(?:", body)  # a mask's own groups do not count
+        parts.append(f"({f'(?{flags.group(1)}:' if flags else '(?:'}{body}))")
+        names[i] = f"<{name}>"
+    return re.compile("|".join(parts)), names
 
 
 class _Drain(Drain):  # type: ignore[misc]  # drain3 ships no type hints
@@ -119,6 +136,7 @@ class SourceMiner:
     started: int | None = None
     templates: dict[int, Template] = field(default_factory=dict)
     new_firsts: list[tuple[int, int]] = field(default_factory=list)  # (first seen, id) of new templates
+    memo: dict[int, int] = field(default_factory=dict)  # hash of a first line without its digits -> template id
 
 
 class Radar:
@@ -126,7 +144,7 @@ class Radar:
 
     def __init__(self, settings: RadarSettings = RadarSettings()) -> None:
         self.settings = settings
-        self.masks = [(re.compile(rx), f"<{name}>") for name, rx in settings.masks]
+        self.masks = _one_pass(settings.masks)
         self.level = re.compile(settings.level)
         self.sources: dict[str, SourceMiner] = {}
         self.learning = False  # a baseline is being replayed: everything seen is known
@@ -134,9 +152,12 @@ class Radar:
         self.changed: set[tuple[str, int]] = set()  # templates changed since taken (the state's rows)
 
     def mask(self, line: str) -> str:
-        for rx, token in self.masks:
-            line = rx.sub(token, line)
-        return line
+        """Every masked value replaced by ``<NAME>``, in one pass: at each place the first mask
+        (in the settings' order) that matches takes it."""
+        if self.masks is None:
+            return line
+        rx, names = self.masks
+        return rx.sub(lambda m: names[m.lastindex or 0], line)
 
     def _miner(self, source: str) -> SourceMiner:
         miner = self.sources.get(source)
@@ -152,18 +173,39 @@ class Radar:
         is new (None otherwise)."""
         if attrs is not None and attrs.get("level") not in EVENTLOG_LEVELS:
             return None
-        first_line = redact(text.split("\n", 1)[0])[:RECORD_MAX_CHARS]
-        level = self.level.search(first_line)
+        raw = text.split("\n", 1)[0][:RECORD_MAX_CHARS]
+        level = self.level.search(raw)
         if level is None:
             return None  # the level word was on a later line of the record (a stack trace's)
         miner = self._miner(source)
         if miner.started is None:
             miner.started = LONG_AGO if self.learnt else t
-        message = first_line[level.end() :]  # the time, thread and level columns off
+        # a line seen before but for its digits is the same template: no redaction, masking or
+        # Drain again (the key stays in memory only)
+        key = hash(raw[level.end() :].translate(_NO_DIGITS))  # a hash: the memo holds no log text
+        tid = miner.memo.get(key)
+        tpl = miner.templates.get(tid) if tid is not None else None
+        if tpl is None:
+            tpl = self._mine(source, miner, redact(raw), t)
+            if len(miner.memo) >= MEMO_MAX:
+                miner.memo.clear()
+            miner.memo[key] = tpl.id
+        tpl.count += 1
+        tpl.last_seen = max(tpl.last_seen, t)
+        self.changed.add((source, tpl.id))
+        if tpl.status != "new":
+            return None
+        return {"source": source, "template_id": self._key(miner, tpl), "template": _text(miner, tpl)}
+
+    def _mine(self, source: str, miner: SourceMiner, first_line: str, t: int) -> Template:
+        """The template of a (redacted) first line: Drain's cluster, made a template if new."""
+        level = self.level.search(first_line)
+        message = first_line[level.end() :] if level else first_line  # the time, thread and level columns off
         cluster, _change = miner.drain.add_log_message(self.mask(message))
         tpl = miner.templates.get(cluster.cluster_id)
         if tpl is None:
-            learning = self.learning or t - miner.started < self.settings.learn_s * 1000
+            started = miner.started if miner.started is not None else t
+            learning = self.learning or t - started < self.settings.learn_s * 1000
             status = "known" if learning else "new"
             sample = first_line[:FIRST_RECORD_CHARS] if status == "new" else ""
             tpl = Template(cluster.cluster_id, status, t, t, 0, sample)
@@ -171,12 +213,7 @@ class Radar:
             if tpl.status == "new":
                 miner.new_firsts.append((t, tpl.id))
             self._forget_evicted(source, miner)
-        tpl.count += 1
-        tpl.last_seen = max(tpl.last_seen, t)
-        self.changed.add((source, tpl.id))
-        if tpl.status != "new":
-            return None
-        return {"source": source, "template_id": self._key(miner, tpl), "template": _text(miner, tpl)}
+        return tpl
 
     def _key(self, miner: SourceMiner, tpl: Template) -> str:
         """The template's id, or ``burst`` past ``burst_count`` new templates of the source
