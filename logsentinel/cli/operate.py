@@ -47,7 +47,7 @@ def cmd_action(args) -> int:
         library = read_library(config)
         if library is None:
             raise SystemExit(2)  # its errors are printed
-        return library.signatures
+        return config.with_radar(library.signatures)  # the radar's open events are kept too
 
     by = (args.by or login_name()).strip() or "unknown"
     note = config.redactor().text(args.note)  # a pasted password is masked before it is stored or sent

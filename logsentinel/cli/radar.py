@@ -120,9 +120,7 @@ def cmd_ignore(args) -> int:
         library = read_library(config)
         if library is None:
             raise SystemExit(2)
-        from logsentinel.detection.radar import radar_signature
-
-        return [*library.signatures, radar_signature(config.radar.settings())]
+        return config.with_radar(library.signatures)
 
     by = (args.by or login_name()).strip() or "unknown"
     action = OperatorAction(

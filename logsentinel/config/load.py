@@ -17,7 +17,9 @@ from typing import Any
 
 from logsentinel.config.radar import RadarSection
 from logsentinel.config.sections import parse_section
+from logsentinel.detection.radar import radar_signature
 from logsentinel.detection.redact import Redactor
+from logsentinel.signatures.model import Signature
 from logsentinel.sinks.base import SinkSettings, sink_name
 from logsentinel.sources.eventlog.config import EventLogConfig, parse_eventlog
 from logsentinel.sources.files.config import SourceConfig, parse_source, source_name_from_path
@@ -128,6 +130,14 @@ class Config:
 
     def redactor(self) -> Redactor:
         return Redactor.build(self.redact_rules)
+
+    def with_radar(self, signatures: list[Signature]) -> list[Signature]:
+        """The signatures a sidecar with this config runs: the library's, and the new-error
+        radar's when it is on (every way into the state must know it, or its open events would
+        be dropped as those of a signature that no longer exists)."""
+        if not self.radar.enabled:
+            return list(signatures)
+        return [*signatures, radar_signature(self.radar.settings())]
 
     def source_for(self, path: str | Path) -> SourceConfig:
         """The configured source whose globs match ``path``, else one named after the file."""

@@ -21,7 +21,6 @@ from typing import Any
 from logsentinel.cache.matcher import build_matcher
 from logsentinel.clock import SYSTEM, Clock
 from logsentinel.config.load import Config
-from logsentinel.detection.radar import radar_signature
 from logsentinel.detection.timeline import block_items, feed, place, record_items
 from logsentinel.dispatch.worker import Dispatcher
 from logsentinel.records.blocks import Block, SourceSpec
@@ -250,9 +249,7 @@ class Sidecar:
 
     def _signatures(self, library: Library) -> list[Signature]:
         """The library's signatures, and the new-error radar's when the config runs it."""
-        if not self.config.radar.enabled:
-            return list(library.signatures)
-        return [*library.signatures, radar_signature(self.config.radar.settings())]
+        return self.config.with_radar(library.signatures)
 
     def recover(self) -> None:
         """Forget what was read and detected since the last commit: the tails and the detector

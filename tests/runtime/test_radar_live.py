@@ -69,6 +69,14 @@ def test_templates_survive_a_kill_and_a_new_kind_is_reported_once(tmp_path):
         side.kill()
         side.wait(timeout=15)
     (report,) = _radar(out)
+    # stopped: an ack of another event (the command applies it to the state itself) keeps the
+    # radar's open event (it once dropped it, as the event of an unknown signature)
+    from conftest import run_cli
+
+    demo = next(r for r in read_jsonl(out) if r["signature"] == "demo.slow_answer")
+    assert run_cli("ack", demo["id"], "-c", cfg, "--by", "dave").returncode == 0
+    status = json.loads(run_cli("status", "-c", cfg, "--json").stdout)
+    assert sorted(e["signature"] for e in status["events"]) == ["demo.slow_answer", "radar.new_error"]
     assert report["fields"]["template"] == "Codec.Map - no common payload type with trunk CUCM-<NUM>"
     assert report["message"].endswith("no common payload type with trunk CUCM-2")
     assert sorted(s for s, _t in _templates(db)) == ["known", "new"]
