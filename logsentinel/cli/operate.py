@@ -34,14 +34,12 @@ def login_name() -> str:
         return "unknown"
 
 
-def cmd_action(args) -> int:
+def perform(config, kind: str, target: str, by: str | None, note: str, wait_s: float):
+    """Record one action and see it applied (``runtime.operator.ask``), printing why not on
+    stderr: (exit code, the result when it was applied)."""
     from logsentinel.detection.actions import OperatorAction
     from logsentinel.dispatch.outbox import StateError
     from logsentinel.runtime.operator import ask
-
-    config = read_config(args.config)
-    if config is None:
-        return 2
 
     def signatures():
         library = read_library(config)
@@ -49,17 +47,27 @@ def cmd_action(args) -> int:
             raise SystemExit(2)  # its errors are printed
         return config.with_radar(library.signatures)  # the radar's open events are kept too
 
-    by = (args.by or login_name()).strip() or "unknown"
-    note = config.redactor().text(args.note)  # a pasted password is masked before it is stored or sent
-    action = OperatorAction(args.kind, args.event, by[:100], int(SYSTEM.time() * 1000), note)
+    who = (by or login_name()).strip() or "unknown"
+    masked = config.redactor().text(note)  # a pasted password is masked before it is stored or sent
+    action = OperatorAction(kind, target, who[:100], int(SYSTEM.time() * 1000), masked)
     try:
-        result = ask(config, action, signatures, wait_s=args.wait)
+        result = ask(config, action, signatures, wait_s=wait_s)
     except StateError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 2, None
     if not result.ok:
         print(f"error: {result.text}", file=sys.stderr)
-        return 1
+        return 1, None
+    return 0, result
+
+
+def cmd_action(args) -> int:
+    config = read_config(args.config)
+    if config is None:
+        return 2
+    code, result = perform(config, args.kind, args.event, args.by, args.note, args.wait)
+    if result is None:
+        return code
     where = (
         "the running sidecar"
         if result.applied_by == "sidecar"

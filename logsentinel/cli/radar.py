@@ -19,8 +19,6 @@ from datetime import datetime
 from pathlib import Path
 
 from logsentinel.cli.common import fit, read_config, read_library
-from logsentinel.cli.operate import login_name
-from logsentinel.clock import SYSTEM
 
 STATUS_ORDER = {"new": 0, "ignored": 1, "known": 2}
 
@@ -108,34 +106,15 @@ def cmd_list(args) -> int:
 
 
 def cmd_ignore(args) -> int:
-    from logsentinel.detection.actions import OperatorAction
-    from logsentinel.dispatch.outbox import StateError
-    from logsentinel.runtime.operator import ask
+    from logsentinel.cli.operate import perform
 
     config = _config(args)
     if config is None:
         return 2
-
-    def signatures():
-        library = read_library(config)
-        if library is None:
-            raise SystemExit(2)
-        return config.with_radar(library.signatures)
-
-    by = (args.by or login_name()).strip() or "unknown"
-    action = OperatorAction(
-        "ignore", args.template, by[:100], int(SYSTEM.time() * 1000), config.redactor().text(args.note)
-    )
-    try:
-        result = ask(config, action, signatures, wait_s=args.wait)
-    except StateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not result.ok:
-        print(f"error: {result.text}", file=sys.stderr)
-        return 1
-    print(result.text)
-    return 0
+    code, result = perform(config, "ignore", args.template, args.by, args.note, args.wait)
+    if result is not None:
+        print(result.text)
+    return code
 
 
 def cmd_promote(args) -> int:
