@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,9 @@ def _radar_reports(*args) -> list[dict]:
 
 def _day_with(tmp_path: Path, line_after: str) -> list[Path]:
     day = tmp_path / "day"
-    shutil.copytree(SAMPLES / "logs", day)
+    day.mkdir()
+    for path in SAMPLES.joinpath("logs").iterdir():  # byte for byte (Wine has no CopyFile2 for copytree)
+        (day / path.name).write_bytes(path.read_bytes())
     voip = day / "VoipStack.log"
     lines = voip.read_text(encoding="utf-8").splitlines(keepends=True)
     at = next(i for i, text in enumerate(lines) if text.startswith("2026-11-27 13:5"))
