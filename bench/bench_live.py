@@ -17,6 +17,7 @@ Each part runs ``logsentinel run`` as its own process on a temporary folder:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -131,9 +132,9 @@ def _collect(sink: Path, pos: int, seen: dict) -> int:
     now = time.perf_counter()
     end = data.rfind(b"\n") + 1
     for line in data[:end].splitlines():
-        i = line.find(b"database=DB")
-        if i >= 0:
-            seen.setdefault(line[i + 9 : i + 16].decode(), now)
+        name = json.loads(line).get("fields", {}).get("database")  # the event's dedup field
+        if name:
+            seen.setdefault(name, now)
     return pos + end
 
 
