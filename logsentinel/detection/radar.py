@@ -290,7 +290,8 @@ class Radar:
             miner.new_firsts.sort()
 
     def set_status(self, source: str, template_id: int, status: str) -> bool:
-        tpl = self.sources.get(source, SourceMiner(Drain())).templates.get(template_id)
+        miner = self.sources.get(source)
+        tpl = miner.templates.get(template_id) if miner is not None else None
         if tpl is None:
             return False
         tpl.status = status

@@ -75,8 +75,9 @@ class Sidecar:
         self.state = State(config.state)
         if self.state.reset_note:
             log.warning("%s", self.state.reset_note)
-        self.matcher = build_matcher(self._signatures(library), engine, [src.name for src in config.sources])
-        self.detector = load_detector(self.state, self._signatures(library), config)
+        signatures = self._signatures(library)  # one radar signature for the matcher and the detector
+        self.matcher = build_matcher(signatures, engine, [src.name for src in config.sources])
+        self.detector = load_detector(self.state, signatures, config)
         first_start = self.state.get_meta("started") is None
         self.tails = self._open_tails(first_start)
         self.eventlogs = self._open_eventlogs(first_start)
@@ -276,9 +277,10 @@ class Sidecar:
         for problem in self.config.limits.apply(library.signatures):
             log.warning("%s", problem)  # the reloaded library dropped a signature the config sets a limit on
         added, removed, changed = library_changes(self.library.signatures, library.signatures)
-        self.matcher = build_matcher(self._signatures(library), self.engine, [src.name for src in self.config.sources])
+        signatures = self._signatures(library)
+        self.matcher = build_matcher(signatures, self.engine, [src.name for src in self.config.sources])
         radar = self.detector.radar  # its templates carry over whole
-        self.detector = build_detector(self._signatures(library), self.config, self.detector.snapshot())
+        self.detector = build_detector(signatures, self.config, self.detector.snapshot())
         self.detector.radar = radar
         self.library = library
         if any(tail.query != (tail.cfg.query or self._query(tail.cfg.name)) for tail in self.eventlogs):
