@@ -110,9 +110,11 @@ VOCABULARY = [
 
 
 def template_memory(n: int, seed: int = 7) -> tuple[int, int]:
-    """(bytes held by a radar given ``n`` distinct kinds of error of one source, templates kept).
-    The kinds are made of a UCX-like vocabulary (the words repeat across kinds, as a host's
-    errors do), 3 to 14 words long, with numbers the masks take."""
+    """(bytes held by a radar holding ``n`` templates of one source, templates kept). The
+    kinds of error are made of a UCX-like vocabulary (the words repeat across kinds, as a
+    host's errors do), 3 to 14 words long, with numbers the masks take; kinds are added until
+    Drain holds ``n`` templates (it merges some). Times are epoch milliseconds, as a log's; the
+    changed templates are taken at the end, as the sidecar's checkpoint takes them."""
     import random
 
     rng = random.Random(seed)
@@ -120,9 +122,13 @@ def template_memory(n: int, seed: int = 7) -> tuple[int, int]:
     radar = Radar(RadarSettings(learn_s=0, max_templates=n))
     radar.learning = True
     before = tracemalloc.get_traced_memory()[0]
-    for i in range(n):
+    t0, i = 1_764_230_400_000, 0
+    while sum(len(m.templates) for m in radar.sources.values()) < n and i < 10 * n:
         words = " ".join(rng.choice(VOCABULARY) for _ in range(3 + i % 12))
-        radar.observe("app", f"2026-11-27 10:00:00,000 [1] ERROR Part{i % 40}.Worker - {words} {i}", i, None, str)
+        line = f"2026-11-27 10:00:00,000 [1] ERROR Part{i % 40}.Worker - {words} {i}"
+        radar.observe("app", line, t0 + i * 1000, None, str)
+        i += 1
+    radar.take_changes()
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held, sum(len(m.templates) for m in radar.sources.values())

@@ -158,7 +158,7 @@ def cmd_learn(args) -> int:
     library = read_library(config)
     if library is None:
         return 2
-    settings = config.radar.settings()
+    settings = config.radar_settings()
     lock = StateLock(config.state, role="command")
     try:
         lock.acquire()

@@ -100,7 +100,7 @@ def cmd_replay(args) -> int:
     if args.radar:
         from logsentinel.detection.radar import Radar, radar_signature
 
-        settings = config.radar.settings()  # the config's rules (learning period, masks...), or the defaults
+        settings = config.radar_settings()  # the config's rules (learning period, masks...), or the defaults
         radar = Radar(settings)
         signatures.append(radar_signature(settings))
     try:

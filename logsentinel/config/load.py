@@ -17,7 +17,7 @@ from typing import Any
 
 from logsentinel.config.radar import RadarSection
 from logsentinel.config.sections import parse_section
-from logsentinel.detection.radar import radar_signature
+from logsentinel.detection.radar import RadarSettings, radar_signature
 from logsentinel.detection.redact import Redactor
 from logsentinel.signatures.model import Signature
 from logsentinel.sinks.base import SinkSettings, sink_name
@@ -137,7 +137,11 @@ class Config:
         be dropped as those of a signature that no longer exists)."""
         if not self.radar.enabled:
             return list(signatures)
-        return [*signatures, radar_signature(self.radar.settings())]
+        return [*signatures, radar_signature(self.radar_settings())]
+
+    def radar_settings(self) -> RadarSettings:
+        """The ``radar:`` section's rules, with the level regex of each source that has one."""
+        return self.radar.settings(tuple((src.name, src.level) for src in self.sources if src.level))
 
     def source_for(self, path: str | Path) -> SourceConfig:
         """The configured source whose globs match ``path``, else one named after the file."""

@@ -57,7 +57,9 @@ class RadarSection:
                 out.append(("level", f"bad regex: {exc}"))
         return out
 
-    def settings(self) -> RadarSettings:
+    def settings(self, levels: tuple[tuple[str, str], ...] = ()) -> RadarSettings:
+        """The radar's rules; ``levels``: (source, regex) of the sources that say where their
+        level word is (``level:`` of a source)."""
         masks = dict(DEFAULT_MASKS)
         for name, rx in self.masks.items():
             if rx == "off":
@@ -75,4 +77,5 @@ class RadarSection:
             similarity=self.similarity,
             masks=tuple(masks.items()),
             level=self.level or LEVEL,
+            levels=levels,
         )

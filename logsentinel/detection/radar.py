@@ -19,6 +19,7 @@ Pure, as the rest of detection: time comes with the records. Per host and source
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Callable
@@ -49,10 +50,13 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
 # a level word near the start of a line (its layout's level column): ^ and not \A, so that the
 # block scan finds it in any record; the radar then wants it on the record's first line
 LEVEL = r"(?im)^[^\n]{0,80}?\b(?:WARN|WARNING|ERROR|ERR|FATAL|FTL|CRIT|CRITICAL|SEVERE|EMERG|ALERT)\b"
+# the same for ``re``, twice as fast: the lookahead skips the words' alternation at most places
+# (hyperscan, which scans for ``LEVEL``, has no lookahead)
+FAST_LEVEL = LEVEL.replace(r"\b(?:", r"\b(?=[acefsw])(?:", 1)
 EVENTLOG_LEVELS = ("Error", "Critical")  # the Windows event log's levels the radar reads
 TEMPLATE_MAX_CHARS = 500
-MEMO_MAX = 50_000  # lines remembered per source (then forgotten at once)
-_NO_DIGITS = str.maketrans("", "", "0123456789")
+MEMO_MIN = 1000  # lines remembered per source: as many as templates kept, at least this (then forgotten at once)
+_DIGITS = b"0123456789"
 LONG_AGO = -(10**15)  # a source's start once a baseline was learnt: its learning period is over
 RECORD_MAX_CHARS = 1000  # of a record's first line, mined
 FIRST_RECORD_CHARS = 300  # of the first record a template keeps
@@ -93,6 +97,7 @@ class RadarSettings:
     similarity: float = 0.4
     masks: tuple[tuple[str, str], ...] = DEFAULT_MASKS
     level: str = LEVEL
+    levels: tuple[tuple[str, str], ...] = ()  # (source, regex): where a source's layout has its level
 
 
 def radar_signature(settings: RadarSettings) -> Signature:
@@ -110,7 +115,11 @@ def radar_signature(settings: RadarSettings) -> Signature:
         description="An error or warning no signature knows, of a kind (template) not seen while the radar learnt "
         "this source: read the record, then ignore the template (logsentinel radar ignore) or promote it to "
         "a signature (logsentinel radar promote).",
-        match=(Rx(settings.level, key="radar.level"),),
+        # any level regex finds candidates; the radar then wants its source's own
+        match=(
+            Rx(settings.level, key="radar.level"),
+            *(Rx(rx, key=f"radar.level.{source}") for source, rx in settings.levels if rx != settings.level),
+        ),
         dedup_by=("source", "template_id"),
         dedup_window_s=settings.quiet_s,
         threshold=Threshold(settings.count, settings.within_s) if settings.count > 1 else None,
@@ -120,23 +129,48 @@ def radar_signature(settings: RadarSettings) -> Signature:
     )
 
 
-@dataclass(slots=True)
-class Template:
-    id: int
-    status: str  # known, new or ignored
-    first_seen: int
-    last_seen: int
-    count: int
-    first_record: str  # the first record of a new template; known ones keep none (memory)
+class Template(LogCluster):  # type: ignore[misc]  # drain3 ships no type hints
+    """A Drain cluster (its tokens, id and size) with what the radar knows of it: one object a
+    template, held once (``SourceMiner.templates`` is Drain's own map of clusters)."""
+
+    __slots__ = ("count", "first_record", "first_seen", "last_seen", "status")
+
+    def __init__(
+        self, tokens: Any, cluster_id: int, status: str = "", first_seen: int = 0, last_seen: int = 0, count: int = 0
+    ) -> None:
+        super().__init__(tokens, cluster_id)
+        self.status = status  # known, new or ignored ("": Drain just made it)
+        self.first_seen, self.last_seen, self.count = first_seen, last_seen, count
+        self.first_record = ""  # the first record of a new template; known ones keep none (memory)
+
+    @property
+    def id(self) -> int:
+        return int(self.cluster_id)
+
+
+class _Templates(dict[int, Template]):
+    """Drain's clusters by id, in least recently seen order: a cluster Drain makes is kept as a
+    ``Template`` (its radar fields filled in by the radar)."""
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        if not isinstance(value, Template):
+            value = Template(value.log_template_tokens, value.cluster_id)
+        super().__setitem__(key, value)
+
+
+_put = dict.__setitem__  # a template moved in its map, as it is (no ``_Templates.__setitem__``)
 
 
 @dataclass
 class SourceMiner:
     drain: Drain
     started: int | None = None
-    templates: dict[int, Template] = field(default_factory=dict)
     new_firsts: list[tuple[int, int]] = field(default_factory=list)  # (first seen, id) of new templates
     memo: dict[int, int] = field(default_factory=dict)  # hash of a first line without its digits -> template id
+
+    @property
+    def templates(self) -> _Templates:
+        return self.drain.id_to_cluster  # type: ignore[no-any-return]
 
 
 class Radar:
@@ -145,7 +179,8 @@ class Radar:
     def __init__(self, settings: RadarSettings = RadarSettings()) -> None:
         self.settings = settings
         self.masks = _one_pass(settings.masks)
-        self.level = re.compile(settings.level)
+        self.level = re.compile(FAST_LEVEL if settings.level == LEVEL else settings.level)
+        self.levels = {source: re.compile(rx) for source, rx in settings.levels}  # a source's own
         self.sources: dict[str, SourceMiner] = {}
         self.learning = False  # a baseline is being replayed: everything seen is known
         self.learnt = False  # a baseline was replayed: no source learns any more, even a new one
@@ -162,7 +197,10 @@ class Radar:
     def _miner(self, source: str) -> SourceMiner:
         miner = self.sources.get(source)
         if miner is None:
-            drain = _Drain(sim_th=self.settings.similarity, max_clusters=self.settings.max_templates, param_str=PARAM)
+            # no max_clusters: the radar keeps its own LRU order (``SourceMiner.templates``), so that
+            # a template counted through the memo, which Drain never sees, stays recent
+            drain = _Drain(sim_th=self.settings.similarity, param_str=PARAM)
+            drain.id_to_cluster = _Templates()
             miner = self.sources[source] = SourceMiner(drain)
         return miner
 
@@ -174,7 +212,7 @@ class Radar:
         if attrs is not None and attrs.get("level") not in EVENTLOG_LEVELS:
             return None
         raw = text.split("\n", 1)[0][:RECORD_MAX_CHARS]
-        level = self.level.search(raw)
+        level = self.levels.get(source, self.level).search(raw)
         if level is None:
             return None  # the level word was on a later line of the record (a stack trace's)
         miner = self._miner(source)
@@ -182,14 +220,16 @@ class Radar:
             miner.started = LONG_AGO if self.learnt else t
         # a line seen before but for its digits is the same template: no redaction, masking or
         # Drain again (the key stays in memory only)
-        key = hash(raw[level.end() :].translate(_NO_DIGITS))  # a hash: the memo holds no log text
+        key = _memo_key(raw, level)
         tid = miner.memo.get(key)
         tpl = miner.templates.get(tid) if tid is not None else None
         if tpl is None:
             tpl = self._mine(source, miner, redact(raw), t)
-            if len(miner.memo) >= MEMO_MAX:
+            if len(miner.memo) >= max(MEMO_MIN, self.settings.max_templates):
                 miner.memo.clear()
             miner.memo[key] = tpl.id
+        else:
+            miner.templates[tpl.id] = miner.templates.pop(tpl.id)  # the most recently seen
         tpl.count += 1
         tpl.last_seen = max(tpl.last_seen, t)
         self.changed.add((source, tpl.id))
@@ -197,22 +237,47 @@ class Radar:
             return None
         return {"source": source, "template_id": self._key(miner, tpl), "template": _text(miner, tpl)}
 
+    def gate(self, source: str, first_line: str, about: int | None) -> bool:
+        """The matcher's gate (``Matcher.gate``): True when ``observe`` would raise nothing for a
+        text record with this first line and the radar has done its part already, without the
+        record being dated: the level word is not on the first line, or the line is one the
+        memo knows of a known or ignored template (counted here; last seen ``about``, the time
+        of the block's last dated record)."""
+        raw = first_line[:RECORD_MAX_CHARS]
+        level = self.levels.get(source, self.level).search(raw)
+        if level is None:
+            return True
+        miner = self.sources.get(source)
+        if miner is None:
+            return False
+        tid = miner.memo.get(_memo_key(raw, level))
+        templates = miner.drain.id_to_cluster
+        tpl = templates.get(tid) if tid is not None else None
+        if tid is None or tpl is None or tpl.status == "new":
+            return False
+        _put(templates, tid, templates.pop(tid))  # the most recently seen
+        tpl.count += 1
+        if about is not None and about > tpl.last_seen:
+            tpl.last_seen = about
+        self.changed.add((source, tid))
+        return True
+
     def _mine(self, source: str, miner: SourceMiner, first_line: str, t: int) -> Template:
         """The template of a (redacted) first line: Drain's cluster, made a template if new."""
-        level = self.level.search(first_line)
+        level = self.levels.get(source, self.level).search(first_line)
         message = first_line[level.end() :] if level else first_line  # the time, thread and level columns off
         cluster, _change = miner.drain.add_log_message(self.mask(message))
-        tpl = miner.templates.get(cluster.cluster_id)
-        if tpl is None:
+        tpl = miner.templates.pop(cluster.cluster_id)
+        miner.templates[tpl.id] = tpl  # the most recently seen
+        if not tpl.status:  # Drain just made it
             started = miner.started if miner.started is not None else t
             learning = self.learning or t - started < self.settings.learn_s * 1000
-            status = "known" if learning else "new"
-            sample = first_line[:FIRST_RECORD_CHARS] if status == "new" else ""
-            tpl = Template(cluster.cluster_id, status, t, t, 0, sample)
-            miner.templates[tpl.id] = tpl
+            tpl.status = "known" if learning else "new"
+            tpl.first_seen = tpl.last_seen = t
             if tpl.status == "new":
+                tpl.first_record = first_line[:FIRST_RECORD_CHARS]
                 miner.new_firsts.append((t, tpl.id))
-            self._forget_evicted(source, miner)
+            self._evict(source, miner)
         return tpl
 
     def _key(self, miner: SourceMiner, tpl: Template) -> str:
@@ -222,12 +287,14 @@ class Radar:
         before = [i for at, i in miner.new_firsts if horizon <= at <= tpl.first_seen and i != tpl.id]
         return "burst" if len(before) >= self.settings.burst_count else str(tpl.id)
 
-    def _forget_evicted(self, source: str, miner: SourceMiner) -> None:
-        if len(miner.templates) <= self.settings.max_templates:
+    def _evict(self, source: str, miner: SourceMiner) -> None:
+        """Past ``max_templates``, the least recently seen templates go (from Drain's clusters
+        too; its tree skips an id it no longer has)."""
+        excess = len(miner.templates) - self.settings.max_templates
+        if excess <= 0:
             return
-        alive = miner.drain.id_to_cluster
-        for tid in [tid for tid in miner.templates if tid not in alive]:
-            del miner.templates[tid]
+        for tid in list(itertools.islice(miner.templates, excess)):
+            del miner.templates[tid]  # Drain's tree skips an id its map no longer has
             self.changed.add((source, tid))  # gone from the state too
         horizon = max((at for at, _ in miner.new_firsts), default=0) - self.settings.burst_within_s * 1000
         miner.new_firsts = [(at, i) for at, i in miner.new_firsts if at >= horizon]
@@ -272,19 +339,18 @@ class Radar:
         for source, data in snap.items():
             miner = self._miner(source)
             miner.started = data.get("started")
-            for d in data.get("templates", []):
+            for d in sorted(data.get("templates", []), key=lambda d: d["last_seen"]):  # LRU order
                 self.restore_template(source, d)
 
     def restore_template(self, source: str, d: dict[str, Any]) -> None:
         miner = self._miner(source)
         tokens = tuple(sys.intern(t) for t in d["tokens"])
-        cluster = LogCluster(tokens, int(d["id"]))
-        cluster.size = int(d.get("count", 1))
-        miner.drain.id_to_cluster[cluster.cluster_id] = cluster
-        miner.drain.add_seq_to_prefix_tree(miner.drain.root_node, cluster)
-        miner.drain.clusters_counter = max(miner.drain.clusters_counter, cluster.cluster_id)
-        tpl = Template(cluster.cluster_id, d["status"], d["first_seen"], d["last_seen"], d["count"], d["first_record"])
+        tpl = Template(tokens, int(d["id"]), d["status"], d["first_seen"], d["last_seen"], d["count"])
+        tpl.first_record = d["first_record"]
+        tpl.size = max(int(d.get("count", 1)), 1)
         miner.templates[tpl.id] = tpl
+        miner.drain.add_seq_to_prefix_tree(miner.drain.root_node, tpl)
+        miner.drain.clusters_counter = max(miner.drain.clusters_counter, tpl.id)
         if tpl.status == "new":
             miner.new_firsts.append((tpl.first_seen, tpl.id))
             miner.new_firsts.sort()
@@ -299,15 +365,18 @@ class Radar:
         return True
 
 
+def _memo_key(raw: str, level: re.Match[str]) -> int:
+    """A first line's memo key: what follows its level word, digits out, hashed (the memo holds
+    no log text)."""
+    return hash(raw[level.end() :].encode("utf-8", "surrogatepass").translate(None, _DIGITS))
+
+
 def _text(miner: SourceMiner, tpl: Template) -> str:
-    """The template as text (its tokens: kept once, by the Drain tree)."""
-    cluster = miner.drain.id_to_cluster.get(tpl.id)
-    return " ".join(cluster.log_template_tokens)[:TEMPLATE_MAX_CHARS] if cluster is not None else ""
+    """The template as text (its tokens, shared with Drain's tree)."""
+    return " ".join(tpl.log_template_tokens)[:TEMPLATE_MAX_CHARS]
 
 
 def _tpl_dict(tpl: Template, miner: SourceMiner) -> dict[str, Any]:
-    cluster = miner.drain.id_to_cluster.get(tpl.id)
-    tokens = list(cluster.log_template_tokens) if cluster is not None else []
     return {
         "id": tpl.id,
         "status": tpl.status,
@@ -316,5 +385,5 @@ def _tpl_dict(tpl: Template, miner: SourceMiner) -> dict[str, Any]:
         "count": tpl.count,
         "first_record": tpl.first_record,
         "text": _text(miner, tpl),
-        "tokens": tokens,
+        "tokens": list(tpl.log_template_tokens),
     }

@@ -21,6 +21,7 @@ from logsentinel.matching.wordscan import WordScan
 from logsentinel.records.blocks import (
     Block,
     Record,
+    end_time,
     iter_records,
     make_record,
     record_bounds,
@@ -71,6 +72,9 @@ class _Plan:
         self.sources: list[str] = []  # by pattern id: the exact regex
         self.wordless: re.Pattern[str] | None = None  # the python engine's regex for regexes without words
         self.wordless_ids: list[int] = []
+        # the one ``only_unmatched`` signature (the radar's level rule), which a gate may take
+        gated = [i for i, sig in enumerate(sigs) if sig.only_unmatched]
+        self.gated: int | None = gated[0] if len(gated) == 1 else None
         exprs: list[tuple[int, object]] = []
         dialect = "hyperscan" if engine == "hyperscan" else "python"
         memo = getattr(cache, "forms", None)  # widened forms worked out on earlier starts
@@ -128,7 +132,14 @@ class Matcher:
 
     Pure: the shell hands in the compiled-database ``cache``, a ``timer`` (for the time spent
     per signature; none by default) and ``on_timeout(signature, record, count)`` to hear of a
-    regex that timed out (the record is skipped for that signature)."""
+    regex that timed out (the record is skipped for that signature).
+
+    ``gate(source, first line, time about)``, when set, sees first each record that only the
+    ``only_unmatched`` signature may take; True means the gate took it (the radar counted a
+    template it knows): it is neither confirmed, dated nor returned. ``time about`` is the time
+    of the block's last dated record."""
+
+    gate: Callable[[str, str, int | None], bool] | None = None
 
     def __init__(
         self,
@@ -206,9 +217,19 @@ class Matcher:
                     regexes[i] = None
         out = []
         data, pos, line = block.data, 0, block.first_line
+        gate, gated, about = self.gate, plan.gated, _Later(block)
         for bounds in sorted(candidates):
             line += data.count(b"\n", pos, bounds[0])  # count lines once, walking forward
             pos = bounds[0]
+            regexes = candidates[bounds]
+            if (
+                gate is not None
+                and gated is not None
+                and len(regexes) == 1
+                and gated in regexes
+                and gate(block.spec.name, _first_line(data, bounds), about.time())
+            ):
+                continue  # the radar counted it: a template it knows
             # confirmed on its text first: only a record that matches is dated
             text = record_text(block, bounds[0], bounds[1])
             probe = Record(text, None, line, block.spec.name, block.path, False)
@@ -268,7 +289,7 @@ class Matcher:
         owner = plan.owner
         for to, j in sorted(ends):
             if to > cur_end:
-                bounds = record_bounds(block, max(to - 1, 0))
+                bounds = record_bounds(block, to - 1 if to > 0 else 0)
                 cur_end = bounds[1]
                 cur = candidates.setdefault(bounds, {})
             i, rx_id = owner[j]
@@ -393,6 +414,26 @@ def _superset(source: str, dialect: str, memo: dict[str, Any] | None) -> Prefilt
     pf = superset(source, dialect)
     memo[key] = None if pf is None else [pf.pattern, pf.caseless, pf.dotall]
     return pf
+
+
+class _Later:
+    """The block's end time, worked out once when first asked."""
+
+    def __init__(self, block: Block) -> None:
+        self.block, self.known = block, False
+        self.value: int | None = None
+
+    def time(self) -> int | None:
+        if not self.known:
+            self.value, self.known = end_time(self.block), True
+        return self.value
+
+
+def _first_line(data: bytes, bounds: tuple[int, int]) -> str:
+    """The first line of the record at ``bounds``, as ``record_text`` would give it."""
+    rs, re_ = bounds
+    end = data.find(b"\n", rs, re_)
+    return data[rs : end if end >= 0 else re_].decode("utf-8", "replace")
 
 
 def _every(indexes: Any) -> list[tuple[int, None]]:

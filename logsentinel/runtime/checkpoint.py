@@ -35,7 +35,7 @@ def load_detector(state: State, signatures: list[Signature], config: Config) -> 
     snapshot, from_rows = state.load_detector()
     detector = build_detector(signatures, config, snapshot, from_rows)
     if config.radar.enabled:
-        detector.radar = state.load_radar(config.radar.settings())
+        detector.radar = state.load_radar(config.radar_settings())
     return detector
 
 

@@ -324,6 +324,8 @@ class Sidecar:
         if new_library is not None:
             self.apply_library(new_library)
         batch = read_batch(self.tails)
+        radar = self.detector.radar  # the detector's (a recovery or reload makes a new one)
+        self.matcher.gate = radar.gate if radar is not None else None
         probes = self.probe_runner.drain() if self.probe_runner is not None else []
         blocks = batch.blocks + self._probe_blocks(probes)
         streams, more_events = self._streams(blocks), False

@@ -248,8 +248,11 @@ class State(Requests):
         radar = Radar(settings)
         starts = json.loads(self.get_meta("radar_started") or "{}")
         radar.restore({source: {"started": started, "templates": []} for source, started in starts.items()})
-        for source, text in self.db.execute("SELECT source, data FROM radar_templates ORDER BY source, id"):
-            radar.restore_template(source, json.loads(text))
+        rows = [
+            (source, json.loads(text)) for source, text in self.db.execute("SELECT source, data FROM radar_templates")
+        ]
+        for source, d in sorted(rows, key=lambda row: (row[0], row[1]["last_seen"], row[1]["id"])):
+            radar.restore_template(source, d)  # least recently seen first: the radar's LRU order
         radar.changed.clear()
         return radar
 

@@ -125,6 +125,7 @@ def replay(
             for p in files
         ]
 
+    matcher.gate = radar.gate if radar is not None else None  # known templates counted as scanned
     if radar is not None and baseline:
         radar.learning = True
         learner = build_detector(matcher.signatures, config)

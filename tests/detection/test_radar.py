@@ -246,3 +246,112 @@ def test_the_replay_options_say_what_is_wrong(tmp_path):
     assert res.returncode == 2 and "--baseline is for the radar: add --radar" in res.stderr
     res = run_cli("replay", "--radar", "--baseline", tmp_path / "nope.log", "--", LOGS[1])
     assert res.returncode == 2 and "no such file" in res.stderr and "nope.log" in res.stderr
+
+
+# ---- the matcher's gate: known templates counted as scanned, nothing else changes ------------
+def _replay_day(day: list[Path], gate: bool) -> tuple[list[tuple], dict]:
+    from logsentinel.cache.matcher import build_matcher
+    from logsentinel.config.load import load_config
+    from logsentinel.signatures.load import load_effective
+    from logsentinel.tools.replay import replay
+
+    config = load_config(SAMPLES / "logsentinel.yaml")
+    radar = Radar(RadarSettings())
+    if not gate:
+        radar.gate = lambda *_: False  # type: ignore[method-assign]  # every record the long way
+    lib = load_effective(config.patterns, config.bundled_patterns)
+    matcher = build_matcher(config.with_radar(lib.signatures))
+    reports: list[tuple] = []
+    replay(day, config, matcher, lambda ev: reports.append(_report(ev)), radar=radar, baseline=tuple(LOGS))
+    return reports, radar.snapshot()
+
+
+def _report(ev) -> tuple:
+    d = ev.to_dict()
+    return d["report"], d["signature"], d["id"], d["count"], json.dumps(d["fields"], sort_keys=True), d["line"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_gate_changes_no_report_and_no_count(tmp_path_factory, seed):
+    """A day of the samples' own errors again, with other numbers, ids and times, among new
+    kinds: replayed with the matcher's gate (known templates counted as the block is scanned,
+    the records never dated) and without it, the reports and the templates' counts are the same;
+    a template's last seen may only be later (the block's end), never earlier."""
+    rng = random.Random(seed)
+    day = _day_with(tmp_path_factory.mktemp("gate"), NEW_KIND)
+    recording = next(p for p in day if p.name == "CallRecording.log")
+    errors = [line[24:] for source, line in SAMPLE_ERRORS if source == "callrecording"]
+    lines = recording.read_text(encoding="utf-8").splitlines(keepends=True)
+    for _ in range(40):
+        at = rng.randrange(2, len(lines))
+        if lines[at - 1][:4].isdigit():  # after a record's first line: its time
+            lines.insert(at, lines[at - 1][:24] + _changed(rng.choice(errors), rng) + "\n")
+    recording.write_text("".join(lines), encoding="utf-8")
+    gated, gated_snap = _replay_day(day, gate=True)
+    exact, exact_snap = _replay_day(day, gate=False)
+    assert gated == exact
+    assert any(r[1] == RADAR_ID for r in exact)
+    for source, data in exact_snap.items():
+        mine = {t["id"]: t for t in gated_snap[source]["templates"]}
+        for tpl in data["templates"]:
+            other = mine[tpl["id"]]
+            assert (other["status"], other["count"], other["first_seen"]) == (
+                tpl["status"],
+                tpl["count"],
+                tpl["first_seen"],
+            )
+            assert other["last_seen"] >= tpl["last_seen"]
+
+
+def test_a_template_counted_through_the_memo_stays_recent_when_others_come():
+    """At most ``max_templates`` are kept, the least recently seen going first. A template seen
+    again through the memo (Drain never sees the line) is recent: it is not forgotten, and so
+    never comes back as new. (With Drain's own LRU it was forgotten first: a false new error.)"""
+    radar = Radar(RadarSettings(learn_s=0, max_templates=3))
+    radar.learning = True
+    hot = "ERROR Db - timeout after {} s on the recorder's pool"
+    radar.observe("app", hot.format(30), 0, None, str)
+    radar.finish_learning()
+    kinds = [" ".join([f"word{n}"] * n) for n in range(2, 9)]  # seven kinds Drain never merges
+    for i, text in enumerate(kinds):
+        radar.observe("app", f"ERROR Part - {text}", 10 * i + 1, None, str)
+        assert radar.gate("app", hot.format(31 + i), 10 * i + 2) or not radar.observe(
+            "app", hot.format(31 + i), 10 * i + 2, None, str
+        )
+    assert len(radar.sources["app"].templates) == 3
+    statuses = {tpl.status for tpl in radar.sources["app"].templates.values()}
+    assert "known" in statuses  # the hot one, kept
+    assert radar.observe("app", hot.format(99), 100, None, str) is None
+
+
+def test_a_source_says_where_its_level_is(tmp_path):
+    """A layout whose level is no word the radar knows (``<E>``, syslog-like): its source's
+    ``level:`` regex finds its error records; without it the radar sees none of them; the other
+    sources keep the radar's own."""
+    day = [
+        "2026-11-27 10:00:00 <I> Fax - line 3 ready",
+        "2026-11-27 10:00:05 <E> Fax - modem on line 3 did not answer after 30 s",
+    ]
+    later = ["2026-11-27 12:00:00 <E> Fax - cover page template 'night' is missing"]
+    (tmp_path / "base.log").write_text("\n".join(day) + "\n", encoding="utf-8")
+    (tmp_path / "fax.log").write_text("\n".join(day + later) + "\n", encoding="utf-8")
+
+    def new_errors(level: str | None) -> list[str]:
+        source = {"name": "fax", "paths": ["*.log"], "timezone": "UTC", **({"level": level} if level else {})}
+        cfg = tmp_path / "logsentinel.yaml"
+        cfg.write_text(json.dumps({"sources": [source]}), encoding="utf-8")
+        res = run_cli(
+            "replay", "-c", cfg, "--format", "jsonl", "--radar", "--baseline", tmp_path / "base.log", "--",
+            tmp_path / "fax.log",
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        reports = [json.loads(x) for x in res.stdout.splitlines()]
+        return [r["fields"]["template"] for r in reports if r["signature"] == RADAR_ID]
+
+    assert new_errors(None) == []
+    assert new_errors(r"^\S+ \S+ <[EWF]>") == ["Fax - cover page template <QUOTED> is missing"]
+    cfg = tmp_path / "logsentinel.yaml"
+    cfg.write_text(json.dumps({"sources": [{"name": "fax", "level": "<[E"}]}), encoding="utf-8")
+    res = run_cli("validate", "-c", cfg)
+    assert res.returncode != 0 and "level" in res.stderr + res.stdout and "bad regex" in res.stderr + res.stdout

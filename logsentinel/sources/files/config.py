@@ -26,6 +26,7 @@ SOURCE_KEYS = {
     "start_at",
     "max_line_bytes",
     "exclude_paths",
+    "level",
 }
 MULTILINE_KEYS = {"start", "flush_after", "max_bytes"}
 _ROTATION = re.compile(r"(\.gz|\.\d+|\.\d{4}-?\d{2}-?\d{2}(?:[-_.]\d+)?)+$")
@@ -47,6 +48,7 @@ class SourceConfig:
     start_at: str = "end"
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     exclude_paths: list[str] = field(default_factory=list)
+    level: str | None = None  # the regex that finds a record's level word (the new-error radar)
 
     def spec(self, timezone: str | None = None) -> SourceSpec:
         return SourceSpec.build(
@@ -129,7 +131,19 @@ def _checked(check):
     return keep
 
 
-_TEXT_KEYS = {"encoding": normal_encoding, "timezone": _checked(get_zone), "time_format": _checked(check_time_format)}
+def _regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"bad regex: {exc}") from None
+
+
+_TEXT_KEYS = {
+    "encoding": normal_encoding,
+    "timezone": _checked(get_zone),
+    "time_format": _checked(check_time_format),
+    "level": _checked(_regex),
+}
 
 
 def _globs(item, key, err) -> list[str]:
