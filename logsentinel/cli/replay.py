@@ -13,8 +13,6 @@ from logsentinel.cli.replaytable import EventTable, Summary, in_zone
 from logsentinel.config.load import Config, ConfigError, default_config, load_config
 from logsentinel.matching.matcher import ENGINES, Matcher
 from logsentinel.records.timestamps import get_zone
-from logsentinel.tools.ci_report import Case, github_annotation, junit_xml
-from logsentinel.tools.expect import diff_events, differences, load_expected
 from logsentinel.tools.replay import Progress, ReplayStats, UnknownFormat, replay
 
 
@@ -228,6 +226,9 @@ def table_zone(args, config: Config) -> tzinfo | None:
 
 
 def _compare(expect: str, events: list[dict], args=None) -> int:
+    from logsentinel.tools.ci_report import Case, github_annotation, junit_xml  # only with --expect
+    from logsentinel.tools.expect import diff_events, differences, load_expected
+
     try:
         expected = load_expected(Path(expect))
     except (OSError, ValueError) as exc:

@@ -24,11 +24,12 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from drain3.drain import Drain, LogCluster
+from typing import TYPE_CHECKING, Any
 
 from logsentinel.signatures.model import Rx, Signature, Threshold
+
+if TYPE_CHECKING:  # drain3 (and what it imports) only once a source has an error to mine
+    from logsentinel.detection.templates import Template, Templates
 
 RADAR_ID = "radar.new_error"
 PARAM = "<*>"
@@ -77,14 +78,6 @@ def _one_pass(masks: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict
     return re.compile("|".join(parts)), names
 
 
-class _Drain(Drain):  # type: ignore[misc]  # drain3 ships no type hints
-    """Drain with its tokens interned: templates share their words (a logger's name, "failed",
-    "<NUM>") instead of holding a copy each."""
-
-    def get_content_as_tokens(self, content: str) -> list[str]:
-        return [sys.intern(t) for t in super().get_content_as_tokens(content)]
-
-
 @dataclass(frozen=True)
 class RadarSettings:
     learn_s: float = 7 * 86400.0
@@ -129,47 +122,18 @@ def radar_signature(settings: RadarSettings) -> Signature:
     )
 
 
-class Template(LogCluster):  # type: ignore[misc]  # drain3 ships no type hints
-    """A Drain cluster (its tokens, id and size) with what the radar knows of it: one object a
-    template, held once (``SourceMiner.templates`` is Drain's own map of clusters)."""
-
-    __slots__ = ("count", "first_record", "first_seen", "last_seen", "status")
-
-    def __init__(
-        self, tokens: Any, cluster_id: int, status: str = "", first_seen: int = 0, last_seen: int = 0, count: int = 0
-    ) -> None:
-        super().__init__(tokens, cluster_id)
-        self.status = status  # known, new or ignored ("": Drain just made it)
-        self.first_seen, self.last_seen, self.count = first_seen, last_seen, count
-        self.first_record = ""  # the first record of a new template; known ones keep none (memory)
-
-    @property
-    def id(self) -> int:
-        return int(self.cluster_id)
-
-
-class _Templates(dict[int, Template]):
-    """Drain's clusters by id, in least recently seen order: a cluster Drain makes is kept as a
-    ``Template`` (its radar fields filled in by the radar)."""
-
-    def __setitem__(self, key: int, value: Any) -> None:
-        if not isinstance(value, Template):
-            value = Template(value.log_template_tokens, value.cluster_id)
-        super().__setitem__(key, value)
-
-
-_put = dict.__setitem__  # a template moved in its map, as it is (no ``_Templates.__setitem__``)
+_put = dict.__setitem__  # a template moved in its map, as it is (no ``Templates.__setitem__``)
 
 
 @dataclass
 class SourceMiner:
-    drain: Drain
+    drain: Any  # drain3's Drain (``templates.new_drain``)
     started: int | None = None
     new_firsts: list[tuple[int, int]] = field(default_factory=list)  # (first seen, id) of new templates
     memo: dict[int, int] = field(default_factory=dict)  # hash of a first line without its digits -> template id
 
     @property
-    def templates(self) -> _Templates:
+    def templates(self) -> Templates:
         return self.drain.id_to_cluster  # type: ignore[no-any-return]
 
 
@@ -197,11 +161,9 @@ class Radar:
     def _miner(self, source: str) -> SourceMiner:
         miner = self.sources.get(source)
         if miner is None:
-            # no max_clusters: the radar keeps its own LRU order (``SourceMiner.templates``), so that
-            # a template counted through the memo, which Drain never sees, stays recent
-            drain = _Drain(sim_th=self.settings.similarity, param_str=PARAM)
-            drain.id_to_cluster = _Templates()
-            miner = self.sources[source] = SourceMiner(drain)
+            from logsentinel.detection.templates import new_drain
+
+            miner = self.sources[source] = SourceMiner(new_drain(self.settings.similarity, PARAM))
         return miner
 
     def observe(
@@ -343,6 +305,8 @@ class Radar:
                 self.restore_template(source, d)
 
     def restore_template(self, source: str, d: dict[str, Any]) -> None:
+        from logsentinel.detection.templates import Template
+
         miner = self._miner(source)
         tokens = tuple(sys.intern(t) for t in d["tokens"])
         tpl = Template(tokens, int(d["id"]), d["status"], d["first_seen"], d["last_seen"], d["count"])
