@@ -56,6 +56,13 @@ def add_parser(sub) -> None:
         "--engine", choices=ENGINES, default="auto", help="matching engine (default: hyperscan when installed)"
     )
     p.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="worker processes that scan text files (default: every core for a file of 64 MB or more; "
+        "1: this process only); the events are the same whatever N",
+    )
+    p.add_argument(
         "--radar",
         action="store_true",
         help="the new-error radar: error records no signature knows, mined into templates; a template not "
@@ -69,6 +76,18 @@ def add_parser(sub) -> None:
         "--baseline old/*.log -- new/*.log)",
     )
     p.set_defaults(func=cmd_replay)
+
+
+def _jobs(text: str) -> int:
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, 1 or more, got {text!r}")
+    return n
 
 
 def cmd_replay(args) -> int:
@@ -192,7 +211,15 @@ def _run(
     progress = Progress([f.stat().st_size for f in files])
     try:
         stats = replay(
-            files, config, matcher, emit, timezone=args.timezone, progress=progress, radar=radar, baseline=baseline
+            files,
+            config,
+            matcher,
+            emit,
+            timezone=args.timezone,
+            progress=progress,
+            radar=radar,
+            baseline=baseline,
+            jobs=args.jobs,
         )
     finally:
         progress.close()

@@ -19,7 +19,7 @@ from logsentinel.detection.events import Event
 from logsentinel.records.blocks import Block, Record, end_time
 
 if TYPE_CHECKING:
-    from logsentinel.matching.matcher import Matcher
+    from logsentinel.matching.matcher import MatchedRecord, Matcher
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,14 @@ class Tick:
 Item = tuple[int, object]  # (time, MatchedRecord or Tick)
 
 
-def block_items(block: Block, matcher: Matcher, last: int) -> tuple[list[Item], int]:
+def block_items(
+    block: Block, matcher: Matcher, last: int, matched: list[MatchedRecord] | None = None
+) -> tuple[list[Item], int]:
     """The timeline items of one block, and the latest time seen (records without a time of
-    their own take it)."""
+    their own take it). ``matched``: the block's matched records, when scanned elsewhere (on
+    another core)."""
     items: list[Item] = []
-    for mr in matcher.scan(block):
+    for mr in matcher.scan(block) if matched is None else matched:
         t = mr.record.time if mr.record.time is not None else last
         last = max(last, t)
         items.append((t, mr))

@@ -24,6 +24,7 @@ from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff
 from logsentinel.sources.files.capture import read_blocks
 from logsentinel.sources.files.timehints import IgnoredTimes
 from logsentinel.state.detector import build_detector
+from logsentinel.tools.parallel import PARALLEL_FROM_BYTES, ParallelScan, default_jobs
 from logsentinel.units import format_duration
 
 EVENT_BATCH = 1000  # event-log records matched at once
@@ -72,14 +73,23 @@ def _event_stream(
 
 
 def _file_stream(
-    path: Path, config: Config, matcher: Matcher, timezone: str | None, stats: ReplayStats, on_progress, ceiling: int
+    path: Path,
+    config: Config,
+    matcher: Matcher,
+    timezone: str | None,
+    stats: ReplayStats,
+    on_progress,
+    ceiling: int,
+    parallel: ParallelScan | None = None,
 ) -> Iterator[tuple[int, object]]:
     src = config.source_for(path)
     spec = src.spec(timezone)
     decoders: list = []
     last = 0
-    for block in read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders, ceiling):
-        items, last = block_items(block, matcher, last)
+    blocks = read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders, ceiling)
+    scanned = parallel.scan(blocks) if parallel is not None else ((block, None) for block in blocks)
+    for block, matched in scanned:
+        items, last = block_items(block, matcher, last, matched)
         stats.ignored_times.note(block)
         yield from items
     dec = decoders[0]
@@ -99,12 +109,14 @@ def replay(
     clock: Clock = SYSTEM,
     radar: Radar | None = None,
     baseline: tuple[Path, ...] = (),
+    jobs: int | None = None,
 ) -> ReplayStats:
     """Replay ``paths`` and call ``emit`` for every event report, in order. Record times more
     than a day ahead of ``clock`` are not believed. With ``radar`` (the matcher then holds its
     signature), unmatched error records are mined; ``baseline`` files are replayed first, with
     the radar learning and their reports dropped, so that the templates of ``paths`` not seen
-    there are new."""
+    there are new. ``jobs``: worker processes that scan text files (``tools.parallel``); None:
+    every core for a file of ``PARALLEL_FROM_BYTES`` or more, one otherwise; 1: none."""
     stats = ReplayStats()
     ceiling = int(clock.time() * 1000) + AHEAD_MS
     if host:
@@ -116,39 +128,53 @@ def replay(
         if progress is not None:
             progress(stats.bytes_read)
 
+    workers: list[ParallelScan] = []
+
+    def parallel_for(path: Path) -> ParallelScan | None:
+        n = jobs if jobs is not None else (default_jobs() if path.stat().st_size >= PARALLEL_FROM_BYTES else 1)
+        if n <= 1:
+            return None
+        if not workers:
+            workers.append(ParallelScan(matcher, n))
+        return workers[0]
+
     def streams_of(files: list[Path]) -> list:
         kinds = check_formats(files)
         return [
             _event_stream(p, kinds[p], config, matcher, stats, on_progress)
             if kinds[p] in ("evtx", "xml")
-            else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling)
+            else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling, parallel_for(p))
             for p in files
         ]
 
-    matcher.gate = radar.gate if radar is not None else None  # known templates counted as scanned
-    if radar is not None and baseline:
-        radar.learning = True
-        learner = build_detector(matcher.signatures, config)
-        learner.radar = radar
-        for _ev in feed(learner, streams_of(list(baseline))):
-            pass  # the baseline's own events are not this replay's
-        radar.finish_learning()
-    detector = build_detector(matcher.signatures, config)
-    detector.radar = radar
+    try:
+        matcher.gate = radar.gate if radar is not None else None  # known templates counted as scanned
+        if radar is not None and baseline:
+            radar.learning = True
+            learner = build_detector(matcher.signatures, config)
+            learner.radar = radar
+            for _ev in feed(learner, streams_of(list(baseline))):
+                pass  # the baseline's own events are not this replay's
+            radar.finish_learning()
+        detector = build_detector(matcher.signatures, config)
+        detector.radar = radar
 
-    streams = streams_of(paths)
+        streams = streams_of(paths)
 
-    def set_aside(item, error: Exception) -> None:
-        where = place(item)
-        stats.set_aside.append(f"{where}: {type(error).__name__}: {str(error)[:300]}")
+        def set_aside(item, error: Exception) -> None:
+            where = place(item)
+            stats.set_aside.append(f"{where}: {type(error).__name__}: {str(error)[:300]}")
 
-    for ev in feed(detector, streams, set_aside=set_aside):
-        emit(ev)
-    for ev in detector.finish():
-        emit(ev)
-    stats.events = dict(detector.fired)
-    stats.seconds = time.perf_counter() - t0
-    return stats
+        for ev in feed(detector, streams, set_aside=set_aside):
+            emit(ev)
+        for ev in detector.finish():
+            emit(ev)
+        stats.events = dict(detector.fired)
+        stats.seconds = time.perf_counter() - t0
+        return stats
+    finally:
+        for pool in workers:
+            pool.close()
 
 
 class Progress:
