@@ -17,7 +17,7 @@ from logsentinel.signatures.model import DEFAULT_MATCH_TIMEOUT_S, Signature
 log = logging.getLogger("logsentinel.matching")
 
 
-def log_timeout(timeout: float):
+def log_timeout(timeout: float | None):
     def on_timeout(sig: Signature, rec: Record, count: int) -> None:
         if count <= 5 or count % 1000 == 0:
             log.warning(
@@ -39,7 +39,7 @@ def build_matcher(
     signatures: list[Signature],
     engine: str = "auto",
     sources: Sequence[str] = (),
-    timeout: float = DEFAULT_MATCH_TIMEOUT_S,
+    timeout: float | None = DEFAULT_MATCH_TIMEOUT_S,
 ) -> Matcher:
     """A matcher with the disk cache, a timer and logged timeouts; the plans of ``sources`` are
     compiled now (before anything is read). Says once when the fast engine is missing."""

@@ -30,18 +30,20 @@ class Tick:
 Item = tuple[int, object]  # (time, MatchedRecord or Tick)
 
 
-def block_items(
-    block: Block, matcher: Matcher, last: int, matched: list[MatchedRecord] | None = None
-) -> tuple[list[Item], int]:
+def block_items(block: Block, matcher: Matcher, last: int) -> tuple[list[Item], int]:
     """The timeline items of one block, and the latest time seen (records without a time of
-    their own take it). ``matched``: the block's matched records, when scanned elsewhere (on
-    another core)."""
+    their own take it)."""
+    return timeline_items(matcher.scan(block), end_time(block), last)
+
+
+def timeline_items(matched: list[MatchedRecord], tick: int | None, last: int) -> tuple[list[Item], int]:
+    """The items of a block's matched records and its end time ``tick`` (scanned here, or by a
+    worker process: ``tools.parallel``), and the latest time seen."""
     items: list[Item] = []
-    for mr in matcher.scan(block) if matched is None else matched:
+    for mr in matched:
         t = mr.record.time if mr.record.time is not None else last
         last = max(last, t)
         items.append((t, mr))
-    tick = end_time(block)
     if tick is not None:
         last = max(last, tick)
         items.append((tick, Tick(tick)))

@@ -417,6 +417,6 @@ class Sidecar:
         streams: dict[str, list] = {}
         for block in blocks:
             items, self._last_time[block.path] = block_items(block, self.matcher, self._last_time.get(block.path, 0))
-            self.ignored_times.note(block)
+            self.ignored_times.note(block.spec.name, block.path, block.ignored_times)
             streams.setdefault(block.path, []).extend(items)
         return list(streams.values())

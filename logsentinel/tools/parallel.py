@@ -1,31 +1,40 @@
-"""Replay on several cores: the blocks of a big file are scanned by worker processes, and their
-matched records come back in the file's order, so that the detector (in this process) sees
-exactly what a one-core run gives it.
+"""Replay on several cores: worker processes read, decode, cut and scan pieces of the files (a
+whole file, or a range of a big plain file that starts at a record), and their matched records
+come back in each file's order to the one detector in this process, so that it sees what a
+one-core run gives it.
 
-Each worker holds a matcher of the same signatures and engine (built once, at its start); a
-block goes to it whole and comes back as its matched records (signatures named by their place
-in the list, not pickled again), the times the block did not believe, and the matcher's counts,
-which are added to the main matcher's. The radar's gate stays in this process (it holds the
-radar's memory): records only the radar may take come back as ``radar`` matches and the
-detector mines them, as without the gate.
+Each worker holds a matcher of the same signatures and engine (built once, at its start). A
+piece comes back as its blocks' matched records (signatures named by their place in the list),
+each block's end time (the timeline's tick), the times it did not believe, its line count, the
+decoder's counts and the matcher's, which are added to the main matcher's. A range's line
+numbers count from its start and its first records know no time from before it: this process
+adds the lines of the pieces before it and gives those records the time carried in, as the
+one-core reader would. The radar's gate stays in this process (it holds the radar's memory):
+records only the radar may take come back as ``radar`` matches and the detector mines them, as
+without the gate.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from multiprocessing import Pool
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
 from typing import Any
 
 from logsentinel.matching.matcher import Match, MatchedRecord, Matcher
 from logsentinel.matching.model import MatchStats
-from logsentinel.records.blocks import Block
+from logsentinel.records.blocks import SourceSpec, end_time
+from logsentinel.records.decoding import DEFAULT_MAX_LINE_BYTES
+from logsentinel.sources.files.capture import CHUNK_BYTES, read_blocks
 
-PARALLEL_FROM_BYTES = 64 * 1024 * 1024  # a file this big is scanned on every core by default
-IN_FLIGHT_PER_JOB = 3  # blocks handed out ahead, per worker (memory: a block is at most ~1 MB)
-BLOCK_TIMEOUT_S = 300.0  # a block takes milliseconds: a worker this late is gone (a pool never says so)
+PARALLEL_FROM_BYTES = 64 * 1024 * 1024  # files this big in all are read on every core by default
+RANGE_MIN_BYTES = 16 * 1024 * 1024  # a plain file is cut into ranges of at least this much
+PIECE_TIMEOUT_S = 3600.0  # a worker this late is gone (a pool never says so)
+_SPLIT_WINDOW = 1024 * 1024  # where a range may start: the first record within this much of its place
 
 _worker: Matcher | None = None
 
@@ -38,65 +47,168 @@ def default_jobs() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _start(signatures: list[Any], engine: str) -> None:
+@dataclass
+class ScannedBlock:
+    matched: list[MatchedRecord]
+    tick: int | None  # the time of the block's last dated record (or carried in)
+    ignored_times: list[Any]
+    lines: int
+
+
+@dataclass
+class Piece:
+    """What a worker gives back for a piece."""
+
+    blocks: list[tuple[list[tuple[Any, tuple[tuple[int, str, dict], ...]]], int | None, list[Any], int]]
+    replaced: int
+    cut_lines: int
+    bytes: int
+    stats: MatchStats
+
+
+def _start(signatures: list[Any], engine: str, timeout: float | None) -> None:
     from logsentinel.cache.matcher import build_matcher
 
     global _worker
-    _worker = build_matcher(signatures, engine)
+    _worker = build_matcher(signatures, engine, timeout=timeout)
 
 
-def _scan(block: Block) -> tuple[list[tuple[Any, tuple[tuple[int, str, dict], ...]]], list[Any], MatchStats]:
+def _scan_piece(
+    path: str, span: tuple[int, int, int] | None, spec: SourceSpec, encoding: str, max_line_bytes: int, ceiling: int
+) -> Piece:
     matcher = _worker
     assert matcher is not None
     matcher.stats = MatchStats()
     index = {id(sig): i for i, sig in enumerate(matcher.signatures)}
-    found = [
-        (mr.record, tuple((index[id(m.signature)], m.kind, m.fields) for m in mr.matches)) for mr in matcher.scan(block)
+    decoders: list = []
+    read = [0]
+    blocks = []
+    source = read_blocks(
+        Path(path), spec, encoding, max_line_bytes, lambda n: read.__setitem__(0, read[0] + n), decoders, ceiling, span
+    )
+    for block in source:
+        found = [
+            (mr.record, tuple((index[id(m.signature)], m.kind, m.fields) for m in mr.matches))
+            for mr in matcher.scan(block)
+        ]
+        lines = block.lines if block.lines is not None else block.data.count(b"\n")
+        blocks.append((found, end_time(block), block.ignored_times, lines))
+    dec = decoders[0].stats
+    return Piece(blocks, dec.replaced, dec.cut_lines, read[0], matcher.stats)
+
+
+def split(
+    path: Path, spec: SourceSpec, encoding: str, jobs: int, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> list[tuple[int, int, int]] | None:
+    """Ranges of a plain UTF-8 file for ``read_blocks``' ``span``, about one per job (at least
+    ``RANGE_MIN_BYTES`` each), so that their blocks are those of a whole read: a range ends at
+    the end of a chunk, and the next starts where a whole read cuts a block there (the last
+    record that starts before the last whole line read), and reads on from that chunk's end.
+    None when the file is read whole: compressed, UTF-16 or another encoding, small, or no
+    record start within ``_SPLIT_WINDOW`` before a place to cut."""
+    size = path.stat().st_size
+    if encoding not in ("auto", "utf-8") or jobs < 2 or size < 2 * RANGE_MIN_BYTES:
+        return None
+    chunk = min(CHUNK_BYTES, max(4096, max_line_bytes))  # read_blocks' reads
+    n = min(jobs, size // RANGE_MIN_BYTES)
+    starts = [(0, 0)]  # (where a range starts, the chunk end it reads on from)
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        if head[:2] in (b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+            return None  # gzip, UTF-16
+        for k in range(1, n):
+            end = round(size * k / n / chunk) * chunk
+            if not starts[-1][1] < end < size:
+                continue
+            low = max(end - _SPLIT_WINDOW, 0)
+            fh.seek(low)
+            window = fh.read(end - low)
+            cut = _block_cut(window, low, spec)
+            if cut is not None and cut > starts[-1][0]:
+                starts.append((cut, end))
+    if len(starts) < 2:
+        return None
+    return [
+        (start, first + chunk, stop)
+        for (start, first), stop in zip(starts, [end for _, end in starts[1:]] + [size], strict=True)
     ]
-    return found, block.ignored_times, matcher.stats
+
+
+def _block_cut(window: bytes, low: int, spec: SourceSpec) -> int | None:
+    """Where a whole read that reached the window's end cuts its last block: the start of the
+    last record that begins before the window's last whole line ends (None if not in it)."""
+    whole = window.rfind(b"\n") + 1  # the lines the decoder gave the cutter end here
+    pos = window.rfind(b"\n", 0, max(whole - 1, 0)) + 1
+    while True:
+        if pos == 0 and low > 0:
+            return None  # the window's first line may have begun before it
+        if pos < whole and spec.start.match(window, pos):
+            return low + pos if low + pos > 0 else None
+        if pos == 0:
+            return None
+        pos = window.rfind(b"\n", 0, pos - 1) + 1
 
 
 class ParallelScan:
-    """Worker processes that scan blocks for ``matcher`` (the main one: its signatures, engine
-    and counts)."""
+    """Worker processes that read and scan pieces for ``matcher`` (the main one: its signatures,
+    engine and counts)."""
 
     def __init__(self, matcher: Matcher, jobs: int) -> None:
         self.matcher = matcher
         self.jobs = jobs
         # multiprocessing's Pool, not concurrent.futures': under Wine the executor's wake-up pipe
-        # hangs with several blocks in flight (a poll that says "data" before a read that blocks)
-        self.pool = Pool(jobs, initializer=_start, initargs=(matcher.signatures, matcher.engine))
+        # hangs with several pieces in flight (a poll that says "data" before a read that blocks)
+        self.pool = Pool(jobs, initializer=_start, initargs=(matcher.signatures, matcher.engine, matcher.timeout))
 
-    def scan(self, blocks: Iterator[Block]) -> Iterator[tuple[Block, list[MatchedRecord]]]:
-        """Each block with its matched records, in the order of ``blocks``."""
-        pending: deque[tuple[Block, AsyncResult]] = deque()
-        window = self.jobs * IN_FLIGHT_PER_JOB
-        for block in blocks:
-            pending.append((block, self.pool.apply_async(_scan, (block,))))
-            if len(pending) >= window:
-                yield self._take(*pending.popleft())
-        while pending:
-            yield self._take(*pending.popleft())
-
-    def _take(self, block: Block, result: AsyncResult) -> tuple[Block, list[MatchedRecord]]:
-        try:
-            found, ignored, stats = result.get(BLOCK_TIMEOUT_S)
-        except TimeoutError:
-            raise RuntimeError(
-                f"{block.path}: a scan worker gave no answer for the block at line {block.first_line} in "
-                f"{BLOCK_TIMEOUT_S:.0f} s (was it killed?); replay again with --jobs 1"
-            ) from None
-        block.ignored_times.extend(ignored)
-        _add(self.matcher.stats, stats)
-        sigs = self.matcher.signatures
-        return block, [
-            MatchedRecord(rec, tuple(Match(sigs[i], kind, fields) for i, kind, fields in matches))
-            for rec, matches in found
+    def submit(
+        self, path: Path, spec: SourceSpec, encoding: str, max_line_bytes: int, ceiling: int
+    ) -> list[AsyncResult]:
+        """The file's pieces, handed to the workers now (a file's results are taken in order)."""
+        ranges = split(path, spec, encoding, self.jobs, max_line_bytes)
+        spans: list[tuple[int, int, int] | None] = list(ranges) if ranges is not None else [None]
+        return [
+            self.pool.apply_async(_scan_piece, (str(path), span, spec, encoding, max_line_bytes, ceiling))
+            for span in spans
         ]
+
+    def blocks(self, path: Path, pieces: list[AsyncResult], on_progress: Any) -> Iterator[ScannedBlock | Piece]:
+        """The file's scanned blocks in order, each piece's totals after its blocks: line numbers
+        and the times carried in made the one-core reader's."""
+        lines_before, carried = 0, None
+        sigs = self.matcher.signatures
+        for result in pieces:
+            try:
+                piece: Piece = result.get(PIECE_TIMEOUT_S)
+            except TimeoutError:
+                raise RuntimeError(
+                    f"{path}: a scan worker gave no answer in {PIECE_TIMEOUT_S:.0f} s (was it killed?); "
+                    "replay again with --jobs 1"
+                ) from None
+            for found, tick, ignored, lines in piece.blocks:
+                matched = [
+                    MatchedRecord(
+                        _placed(rec, lines_before, carried),
+                        tuple(Match(sigs[i], kind, fields) for i, kind, fields in matches),
+                    )
+                    for rec, matches in found
+                ]
+                carried = tick if tick is not None else carried
+                yield ScannedBlock(matched, carried, ignored, lines)
+            lines_before += sum(lines for *_, lines in piece.blocks)  # a piece's lines count from its start
+            _add(self.matcher.stats, piece.stats)
+            if on_progress is not None:
+                on_progress(piece.bytes)
+            yield piece
 
     def close(self) -> None:
         self.pool.terminate()
         self.pool.join()
+
+
+def _placed(rec: Any, lines_before: int, carried: int | None) -> Any:
+    if not lines_before and (rec.time is not None or carried is None):
+        return rec
+    return dataclasses.replace(rec, line=rec.line + lines_before, time=rec.time if rec.time is not None else carried)
 
 
 def _add(total: MatchStats, part: MatchStats) -> None:

@@ -17,14 +17,14 @@ from logsentinel.clock import SYSTEM, Clock
 from logsentinel.config.load import Config
 from logsentinel.detection.events import Event
 from logsentinel.detection.radar import Radar
-from logsentinel.detection.timeline import block_items, feed, place, record_items
+from logsentinel.detection.timeline import block_items, feed, place, record_items, timeline_items
 from logsentinel.matching.matcher import Matcher
 from logsentinel.records.blocks import AHEAD_MS
 from logsentinel.sources.eventlog.capture import EventStats, read_events, sniff
 from logsentinel.sources.files.capture import read_blocks
 from logsentinel.sources.files.timehints import IgnoredTimes
 from logsentinel.state.detector import build_detector
-from logsentinel.tools.parallel import PARALLEL_FROM_BYTES, ParallelScan, default_jobs
+from logsentinel.tools.parallel import PARALLEL_FROM_BYTES, ParallelScan, Piece, default_jobs
 from logsentinel.units import format_duration
 
 EVENT_BATCH = 1000  # event-log records matched at once
@@ -84,17 +84,35 @@ def _file_stream(
 ) -> Iterator[tuple[int, object]]:
     src = config.source_for(path)
     spec = src.spec(timezone)
+    if parallel is not None:
+        yield from _pieces_stream(path, src, spec, matcher, stats, on_progress, ceiling, parallel)
+        return
     decoders: list = []
     last = 0
-    blocks = read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders, ceiling)
-    scanned = parallel.scan(blocks) if parallel is not None else ((block, None) for block in blocks)
-    for block, matched in scanned:
-        items, last = block_items(block, matcher, last, matched)
-        stats.ignored_times.note(block)
+    for block in read_blocks(path, spec, src.encoding, src.max_line_bytes, on_progress, decoders, ceiling):
+        items, last = block_items(block, matcher, last)
+        stats.ignored_times.note(block.spec.name, block.path, block.ignored_times)
         yield from items
     dec = decoders[0]
     stats.replaced += dec.stats.replaced
     stats.cut_lines += dec.stats.cut_lines
+    stats.files += 1
+
+
+def _pieces_stream(
+    path: Path, src, spec, matcher: Matcher, stats: ReplayStats, on_progress, ceiling: int, parallel: ParallelScan
+) -> Iterator[tuple[int, object]]:
+    """``_file_stream``'s items, the file read and scanned by the workers (``tools.parallel``)."""
+    pieces = parallel.submit(path, spec, src.encoding, src.max_line_bytes, ceiling)
+    last = 0
+    for part in parallel.blocks(path, pieces, on_progress):
+        if isinstance(part, Piece):
+            stats.replaced += part.replaced
+            stats.cut_lines += part.cut_lines
+            continue
+        items, last = timeline_items(part.matched, part.tick, last)
+        stats.ignored_times.note(spec.name, str(path), part.ignored_times)
+        yield from items
     stats.files += 1
 
 
@@ -130,20 +148,18 @@ def replay(
 
     workers: list[ParallelScan] = []
 
-    def parallel_for(path: Path) -> ParallelScan | None:
-        n = jobs if jobs is not None else (default_jobs() if path.stat().st_size >= PARALLEL_FROM_BYTES else 1)
-        if n <= 1:
-            return None
-        if not workers:
-            workers.append(ParallelScan(matcher, n))
-        return workers[0]
-
     def streams_of(files: list[Path]) -> list:
         kinds = check_formats(files)
+        text = [p for p in files if kinds[p] not in ("evtx", "xml")]
+        big = sum(p.stat().st_size for p in text) >= PARALLEL_FROM_BYTES
+        n = jobs if jobs is not None else (default_jobs() if big else 1)
+        if n > 1 and text and not workers:
+            workers.append(ParallelScan(matcher, n))
+        pool = workers[0] if n > 1 and workers else None
         return [
             _event_stream(p, kinds[p], config, matcher, stats, on_progress)
             if kinds[p] in ("evtx", "xml")
-            else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling, parallel_for(p))
+            else _file_stream(p, config, matcher, timezone, stats, on_progress, ceiling, pool)
             for p in files
         ]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from logsentinel.records.blocks import Block
 from logsentinel.timefmt import iso
 
 log = logging.getLogger("logsentinel.records")
@@ -18,19 +17,20 @@ class IgnoredTimes:
         self.per_source: dict[str, int] = {}
         self._warned: set[str] = set()
 
-    def note(self, block: Block) -> None:
-        if not block.ignored_times:
+    def note(self, source: str, path: str, ignored_times: list) -> None:
+        """The record times a block of ``path`` did not believe (``Block.ignored_times``)."""
+        if not ignored_times:
             return
-        n = len(set(block.ignored_times))  # a line's time may be read more than once
+        n = len(set(ignored_times))  # a line's time may be read more than once
         self.count += n
-        self.per_source[block.spec.name] = self.per_source.get(block.spec.name, 0) + n
-        if block.path not in self._warned:
-            self._warned.add(block.path)
-            line, t = block.ignored_times[0]
+        self.per_source[source] = self.per_source.get(source, 0) + n
+        if path not in self._warned:
+            self._warned.add(path)
+            line, t = ignored_times[0]
             log.warning(
                 "%s: a record dated %s is more than a day ahead of this machine's clock, or before 2000: "
                 "it takes the time of the record before it (said once per file): %s",
-                block.path,
+                path,
                 iso(t),
                 line[:120],
             )
