@@ -29,12 +29,12 @@ from logsentinel.matching.matcher import Match, MatchedRecord, Matcher
 from logsentinel.matching.model import MatchStats
 from logsentinel.records.blocks import SourceSpec, end_time
 from logsentinel.records.decoding import DEFAULT_MAX_LINE_BYTES
-from logsentinel.sources.files.capture import CHUNK_BYTES, read_blocks
+from logsentinel.sources.files.capture import read_blocks, read_size
 
 PARALLEL_FROM_BYTES = 64 * 1024 * 1024  # files this big in all are read on every core by default
 RANGE_MIN_BYTES = 16 * 1024 * 1024  # a plain file is cut into ranges of at least this much
 PIECE_TIMEOUT_S = 3600.0  # a worker this late is gone (a pool never says so)
-_SPLIT_WINDOW = 1024 * 1024  # where a range may start: the first record within this much of its place
+_SPLIT_WINDOW = 1024 * 1024  # where a range may start: a record at most this far before its chunk end
 
 _worker: Matcher | None = None
 
@@ -109,7 +109,7 @@ def split(
     size = path.stat().st_size
     if encoding not in ("auto", "utf-8") or jobs < 2 or size < 2 * RANGE_MIN_BYTES:
         return None
-    chunk = min(CHUNK_BYTES, max(4096, max_line_bytes))  # read_blocks' reads
+    chunk = read_size(max_line_bytes)
     n = min(jobs, size // RANGE_MIN_BYTES)
     starts = [(0, 0)]  # (where a range starts, the chunk end it reads on from)
     with open(path, "rb") as fh:

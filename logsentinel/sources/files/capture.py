@@ -23,6 +23,11 @@ def open_log(path: Path) -> BinaryIO:
     return fh
 
 
+def read_size(max_line_bytes: int) -> int:
+    """The bytes ``read_blocks`` reads at a time (a range of ``tools.parallel`` ends on one)."""
+    return min(CHUNK_BYTES, max(4096, max_line_bytes))
+
+
 def read_blocks(
     path: Path,
     spec: SourceSpec,
@@ -46,7 +51,7 @@ def read_blocks(
         decoder_out.append(decoder)
     cutter = RecordCutter(spec, str(path))
     cutter.ceiling = ceiling
-    chunk = min(CHUNK_BYTES, max(4096, max_line_bytes))
+    chunk = read_size(max_line_bytes)
     ends = False
     with open_log(path) if span is None else open(path, "rb") as fh:
         raw_fh = fh.fileobj if isinstance(fh, gzip.GzipFile) else fh
