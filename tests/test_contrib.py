@@ -73,6 +73,8 @@ def _served_metrics(tmp_path) -> set[str]:
             fh.write(f"{utc_stamp()} [2] WARN StoneVoice.Monitoring - Low database space for database UCX_Analytics\n")
             fh.write(f"{utc_stamp()} [2] INFO StoneVoice.Monitoring - later\n")
         assert wait_until(lambda: len(side.detector.open) == 1)
+        # its report counted (logsentinel_events_total) at the commit after the detector took it
+        assert wait_until(lambda: side.stats.events >= 1)
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     finally:
         stop_sidecar(side, thread)
