@@ -114,14 +114,17 @@ def _trim(items: list[Any]) -> list[Any]:
     for end in (-1, 0):
         while items:
             op, av = items[end]
+            if end == -1 and _end_not(items):
+                break
             if end == -1 and op == C.AT and av == C.AT_BOUNDARY and len(items) > 1 and not _nullable(*items[-2]):
                 items[-1] = (_END_BOUNDARY, None)
                 break
             if _nullable(op, av):
                 items.pop(end)
                 continue
-            if op == C.SUBPATTERN and not (av[1] or av[2]) and depth < 20:
-                items[end : end + 1 if end == 0 else None] = list(av[3])  # unwrap, trim again
+            if ((op == C.SUBPATTERN and not (av[1] or av[2])) or op == _ATOMIC) and depth < 20:
+                # unwrap, trim again (an atomic group's leading [^\n]*? goes like any other)
+                items[end : end + 1 if end == 0 else None] = list(av if op == _ATOMIC else av[3])
                 depth += 1
                 continue
             if op in _REPEATS and av[1] != av[0]:
@@ -131,6 +134,40 @@ def _trim(items: list[Any]) -> list[Any]:
 
 
 _END_BOUNDARY = "end-boundary"  # a word boundary kept at the end of a scan pattern
+_END_NOT = "end-not"  # a final negative lookahead of a literal, kept as "the next characters differ"
+
+
+def _end_not(items: list[Any]) -> bool:
+    r"""A final ``(?! recording)`` (a literal without newlines) after a fixed element, or after
+    ``\b`` when the literal starts with a non-word character, stays at the end of the scan
+    pattern as "then not these characters" (``started\b(?! recording)`` does not take every
+    "Call 7 started recording" as a candidate). Replaces the last items in place; True if so."""
+    op, av = items[-1]
+    if op != C.ASSERT_NOT or av[0] != 1 or len(items) < 2:
+        return False
+    body = list(av[1])
+    if not body or any(o != C.LITERAL or a == 10 for o, a in body):
+        return False
+    text = "".join(chr(a) for _o, a in body)
+    prev_op, prev_av = items[-2]
+    if prev_op == C.AT and prev_av == C.AT_BOUNDARY:
+        if len(items) < 3 or _nullable(*items[-3]) or re.match(r"\w", text[0]):
+            return False
+        items[-2:] = [(_END_NOT, (True, text))]
+        return True
+    if _nullable(prev_op, prev_av):
+        return False
+    items[-1] = (_END_NOT, (False, text))
+    return True
+
+
+def _not_followed(text: str, dialect: str, boundary: bool) -> str:
+    r"""A pattern for "the end of the line, or characters that do not spell ``text``"; with
+    ``boundary``, the first character must also be a non-word one (a word boundary before)."""
+    first = _char(ord(text[0]), dialect)
+    others = r"[^\w\n" + first + "]" if boundary else f"[^\\n{first}]"
+    rest = f"{first}{_not_followed(text[1:], dialect, False)}" if len(text) > 1 else ""
+    return _group("|".join(x for x in ("$", others, rest) if x))
 
 
 # ---- emitting ----------------------------------------------------------------------------
@@ -230,6 +267,11 @@ def _zero_width(seq: Any) -> bool:
 
 
 def _emit(op: Any, av: Any, dialect: str) -> str:
+    if op == _END_NOT:
+        boundary, text = av
+        if dialect != "hyperscan":
+            return (r"\b" if boundary else "") + f"(?!{''.join(_char(ord(c), dialect) for c in text)})"
+        return _not_followed(text, dialect, boundary)
     if op == _END_BOUNDARY:
         # hyperscan approximates \b in Unicode mode: a non-word character (not the newline, which
         # would end the match in the next record) or the end of the line, is the same test here

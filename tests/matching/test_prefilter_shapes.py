@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from logsentinel.matching.prefilter import superset
@@ -46,3 +47,61 @@ def test_the_scan_form_is_a_superset(a, bit1, gap, bit2, b, caseless, text):
     if exact is not None:
         flags = re.MULTILINE | (re.IGNORECASE if pf.caseless else 0)
         assert re.search(pf.pattern, text, flags), (source, pf.pattern, text)
+
+
+# ---- issue 25: the bundled library's cost on a corpus it did not generate ------------------
+
+
+def _hs_finds(pf, text: str) -> bool:
+    from logsentinel.matching import hyperscan as engine
+
+    found: list[int] = []
+    engine.database([(0, pf)]).scan(text.encode("utf-8"), match_event_handler=lambda *a: found.append(1))
+    return bool(found)
+
+
+def test_a_final_negative_lookahead_of_words_stays():
+    # "Call 7 started recording" was a candidate of a resolve regex on nearly every line of a
+    # recording server's log: the lookahead was dropped from the scan form
+    source = r"(?i)\b(?:service|engine)\b[^\n]{0,40}?\bstarted\b(?! recording)"
+    py = superset(source, "python")
+    assert py.pattern.endswith(r"\b(?!\x20recording)")
+    hs = superset(source, "hyperscan")
+    assert "recording" not in hs.pattern and r"\x{20}(?:$|[^\nr]|r" in hs.pattern
+    pytest.importorskip("hyperscan")
+    assert not _hs_finds(hs, "INFO StoneVoice.CallRecording.Engine - Call 611171 started recording (2573 -> 3618)")
+    assert _hs_finds(hs, "INFO Imagicle.Host - Service started (version 2024.3.1)")
+    assert _hs_finds(hs, "INFO Imagicle.Host - service started")
+    assert _hs_finds(hs, "INFO Imagicle.Host - Engine started recorder")
+
+
+def test_a_leading_gap_in_an_atomic_group_is_trimmed():
+    # the level word of (?>[^\n]*?\binfo\b) was scanned with the gap before it: an automaton
+    # state on every byte of every line
+    pf = superset(r"(?im)^(?>[^\n]*?\b(?:info|notice)\b)[^\n]*?\bstarted\b", "hyperscan")
+    assert pf.pattern.startswith("(?:info|notice)"), pf.pattern
+
+
+LITS = st.sampled_from([" recording", " r", "x", "-y", "é", "ab", " "])
+ENDS = st.sampled_from(["", r"\b"])
+LOOK_TEXT = st.text(alphabet=st.sampled_from(list("errorecdingxyab -é\n")), max_size=30)
+
+
+@given(WORDS, ENDS, LITS, st.booleans(), LOOK_TEXT)
+@settings(max_examples=60, deadline=None)
+def test_the_scan_form_of_a_final_lookahead_is_a_superset(a, end, lit, caseless, text):
+    source = ("(?i)" if caseless else "") + rf"\b{a}{end}(?!{re.escape(lit)})"
+    exact = regex.search(source, text)
+    py = superset(source, "python")
+    flags = re.MULTILINE | (re.IGNORECASE if py.caseless else 0)
+    if exact is not None:
+        assert re.search(py.pattern, text, flags), (source, py.pattern, text)
+    hs = superset(source, "hyperscan")
+    if exact is not None and _hyperscan_here():
+        assert _hs_finds(hs, text), (source, hs.pattern, text)
+
+
+def _hyperscan_here() -> bool:
+    from logsentinel.matching import hyperscan as engine
+
+    return engine.hs is not None
