@@ -2,10 +2,12 @@
 code, the same log, only the library differs (issue 12: the reworked signatures may cost at most
 10 % of replay throughput).
 
-    .venv/bin/python bench/bench_library.py [--old REV] [--lines 500000] [--rounds 5]
+    .venv/bin/python bench/bench_library.py [--old REV] [--lines 500000] [--rounds 5] [--corpus ucx]
 
 The earlier library is taken from git (``git archive REV patterns``). The log is the replay
-bench's deterministic corpus (bench/loggen.py). Each round runs ``logsentinel replay`` as a
+bench's deterministic corpus (bench/loggen.py, which dates the library's own examples into its
+noise), or with ``--corpus ucx`` the UCX-like corpus that takes nothing from the library
+(bench/ucxgen.py, issue 25). Each round runs ``logsentinel replay`` as a
 process once per library, alternating; prints the median and best wall time of each, and the
 ratio new / old (under 1.10 meets the goal).
 
@@ -33,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from loggen import generate  # noqa: E402
+from ucxgen import generate as generate_ucx  # noqa: E402
 
 from logsentinel.signatures.load import load_library  # noqa: E402
 
@@ -87,13 +90,19 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=500_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--old-code", action="store_true", help="run the earlier library on the earlier code too")
+    ap.add_argument("--corpus", choices=["loggen", "ucx"], default="loggen", help="the log (default loggen)")
     args = ap.parse_args()
     args.old = args.old or (BEFORE_ISSUE if args.old_code else BEFORE_REWORK)
     out = HERE / "out"
     out.mkdir(exist_ok=True)
-    log = out / f"bench-{args.lines}.log"
-    if not log.exists():
-        generate(log, args.lines, load_library([ROOT / "patterns"]))
+    if args.corpus == "ucx":
+        log = out / f"ucx-{args.lines}.log"
+        if not log.exists():
+            generate_ucx(log, args.lines)
+    else:
+        log = out / f"bench-{args.lines}.log"
+        if not log.exists():
+            generate(log, args.lines, load_library([ROOT / "patterns"]))
     with tempfile.TemporaryDirectory(prefix="ls-oldlib-") as tmp:
         old_root = old_tree(args.old, Path(tmp), args.old_code)
         runs = {"old": (old_root if args.old_code else ROOT, old_root / "patterns"), "new": (ROOT, ROOT / "patterns")}
@@ -106,7 +115,9 @@ def main() -> int:
                 wall, used = run(*runs[name], log)
                 times[name].append(wall)
                 cpu[name].append(used)
-    print(f"replay of {args.lines:,} lines ({log.stat().st_size / 1e6:.0f} MB), {args.rounds} alternating rounds:")
+    print(
+        f"replay of {args.corpus} corpus, {args.lines:,} lines ({log.stat().st_size / 1e6:.0f} MB), {args.rounds} alternating rounds:"
+    )
     for name in ("old", "new"):
         t = times[name]
         what = "library and code" if args.old_code else "library"
