@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,12 +49,25 @@ class Origin:
 
 @dataclass
 class Expansion:
+    """A regex with its fragments expanded. ``spans`` say where its characters were written:
+    (first character in ``source``, fragment or None, offset there, 1 if the characters run on
+    with the text, 0 if all come from that one offset (the ``(?:`` and ``)`` put around a
+    fragment)), in order; ``origin(pos)`` reads them."""
+
     source: str  # the regex to compile
-    origins: list[Origin]  # one per character of ``source``
+    spans: list[tuple[int, str | None, int, int]]
     unknown: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # fragments used that do not compile by themselves
     cycle: list[str] | None = None  # names of a cycle met while expanding
     too_big: bool = False  # stopped at MAX_EXPANDED characters
+
+    def origin(self, pos: int) -> Origin | None:
+        """Where character ``pos`` of ``source`` was written (None if there is no character)."""
+        if not self.source or not 0 <= pos < len(self.source):
+            return None
+        k = bisect_right(self.spans, pos, key=lambda span: span[0]) - 1
+        start, fragment, offset, step = self.spans[k]
+        return Origin(fragment, offset + step * (pos - start))
 
 
 @dataclass
@@ -95,26 +109,26 @@ class Vocabulary:
 
     def expand(self, written: str) -> Expansion:
         out: list[str] = []
-        origins: list[Origin] = []
-        exp = Expansion("", origins)
+        exp = Expansion("", [])
         try:
-            self._expand(written, None, [], out, origins, exp)
+            self._expand(written, None, [], out, exp, 0)
         except _TooBig:
             exp.too_big = True
-            del out[:], origins[:]
+            del out[:], exp.spans[:]
         exp.source = "".join(out)
         return exp
 
-    def _expand(
-        self, text: str, origin: str | None, stack: list[str], out: list[str], origins: list[Origin], exp: Expansion
-    ) -> None:
+    def _expand(self, text: str, origin: str | None, stack: list[str], out: list[str], exp: Expansion, n: int) -> int:
+        """Appends the expansion of ``text`` to ``out`` (``n`` characters so far); the new count."""
+        spans = exp.spans
         pos = 0
         for m in REF.finditer(text):
-            if len(out) + m.start() - pos > MAX_EXPANDED:
+            if n + m.start() - pos > MAX_EXPANDED:
                 raise _TooBig
-            for i in range(pos, m.start()):
-                out.append(text[i])
-                origins.append(Origin(origin, i))
+            if m.start() > pos:
+                spans.append((n, origin, pos, 1))
+                out.append(text[pos : m.start()])
+                n += m.start() - pos
             pos = m.end()
             name = m.group(1)
             frag = self.fragments.get(name)
@@ -127,16 +141,19 @@ class Vocabulary:
             if name in stack:
                 exp.cycle = [*stack[stack.index(name) :], name]
                 continue
+            spans.append((n, origin, m.start(), 0))
             out.append("(?:")
-            origins.extend([Origin(origin, m.start())] * 3)
-            self._expand(frag.text, name, [*stack, name], out, origins, exp)
+            n = self._expand(frag.text, name, [*stack, name], out, exp, n + 3)
+            spans.append((n, origin, m.end() - 1, 0))
             out.append(")")
-            origins.append(Origin(origin, m.end() - 1))
-        if len(out) + len(text) - pos > MAX_EXPANDED:
+            n += 1
+        if n + len(text) - pos > MAX_EXPANDED:
             raise _TooBig
-        for i in range(pos, len(text)):
-            out.append(text[i])
-            origins.append(Origin(origin, i))
+        if len(text) > pos:
+            spans.append((n, origin, pos, 1))
+            out.append(text[pos:])
+            n += len(text) - pos
+        return n
 
     def suggest(self, name: str) -> str:
         close = difflib.get_close_matches(name, sorted(self.fragments), n=1)
@@ -193,15 +210,17 @@ class Vocabulary:
     def caret(self, exp: Expansion, written: str, pos: int | None) -> str:
         """The text an error at ``pos`` of the expanded regex lies in, with a caret under it:
         the regex as written, or the fragment the position came from."""
-        if pos is None or not exp.origins:
+        if pos is None or not exp.source:
             return ""
-        where = exp.origins[min(pos, len(exp.origins) - 1)]
+        where = exp.origin(min(pos, len(exp.source) - 1))
+        if where is None:
+            return ""
         if where.fragment is None:
             text, label = written, ""
         else:
             frag = self.fragments[where.fragment]
             text, label = frag.text, f" (in fragment {{{{{frag.name}}}}}, {frag.file}:{frag.line})"
-        offset = where.offset if pos < len(exp.origins) else len(text)
+        offset = where.offset if pos < len(exp.source) else len(text)
         return f"\n    {text}\n    {' ' * offset}^{label}"
 
 
