@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 MASK = "***"
@@ -69,12 +70,16 @@ DEFAULT_RULES: tuple[tuple[str, Replacement], ...] = (
 
 @dataclass(frozen=True)
 class Redactor:
-    rules: tuple[tuple[re.Pattern[str], Replacement], ...]  # (regex, replacement string or function)
+    pairs: tuple[tuple[str, Replacement], ...]  # (regex, replacement string or function)
 
     @classmethod
     def build(cls, extra: list[tuple[str, str]] | None = None, defaults: bool = True) -> Redactor:
-        pairs: list[tuple[str, Replacement]] = [*(DEFAULT_RULES if defaults else ()), *(extra or ())]
-        return cls(tuple((re.compile(p), r) for p, r in pairs))
+        return cls((*(DEFAULT_RULES if defaults else ()), *(extra or ())))
+
+    @cached_property
+    def rules(self) -> tuple[tuple[re.Pattern[str], Replacement], ...]:
+        """The compiled rules, on first use (a replay that matches nothing never compiles them)."""
+        return tuple((re.compile(p), r) for p, r in self.pairs)
 
     def text(self, value: str) -> str:
         for rx, repl in self.rules:

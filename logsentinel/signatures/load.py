@@ -39,7 +39,29 @@ def signature_files(folder: Path) -> list[Path]:
     )
 
 
-def _read_vocabulary(folder: Path, lib: Library, vocab: Vocabulary) -> Vocabulary:
+def _known_problem(facts: dict[str, Any] | None) -> Any:
+    """``regex_problem`` that skips a fragment found a regex on an earlier start (``facts``)."""
+    if facts is None:
+        return regex_problem
+
+    def problem(source: str) -> tuple[str, int | None] | None:
+        key = FRAGMENT_FACT + source
+        if key in facts:
+            return None
+        found = regex_problem(source)
+        if found is None:
+            facts[key] = [[], False]
+        return found
+
+    return problem
+
+
+FRAGMENT_FACT = "fragment\x00"  # the facts' key of a fragment that compiles by itself
+
+
+def _read_vocabulary(
+    folder: Path, lib: Library, vocab: Vocabulary, facts: dict[str, Any] | None = None, docs: Any = None
+) -> Vocabulary:
     """``vocab`` with the fragments of ``folder``'s vocabulary file added (a new object: the
     signatures of earlier folders keep what they were built with; usage is shared)."""
     path = folder / VOCABULARY_FILE
@@ -48,13 +70,13 @@ def _read_vocabulary(folder: Path, lib: Library, vocab: Vocabulary) -> Vocabular
         return merged
     lib.files.append(path)
     try:
-        data = load_yaml(path)
+        data = load_yaml(path, docs)
     except YamlError as exc:
         lib.problems.append(Problem(display_path(path), exc.line, None, None, exc.message))
         return merged
     own, problems = Vocabulary.build(data, display_path(path))
     merged.merge(own)
-    lib.problems.extend(problems + own.cycles() + merged.compile_each(regex_problem, list(own.fragments)))
+    lib.problems.extend(problems + own.cycles() + merged.compile_each(_known_problem(facts), list(own.fragments)))
     lib.vocabulary.merge(merged)
     return merged
 
@@ -81,19 +103,21 @@ def load_library(
     overridable: int = 0,
     vocabulary_of: Path | None = None,
     facts: dict[str, Any] | None = None,
+    docs: Any = None,
 ) -> Library:
     """Load every signature under ``folders``; problems are collected, never raised. A
     signature of a later folder replaces one with the same id from the first ``overridable``
     folders (the bundled library): listed in ``overrides``. Any other repeated id is an error.
     ``vocabulary_of``: a folder whose fragments (only) come first: the bundled vocabulary, which
     every library may use even when the bundled signatures are left out. ``facts``: regexes
-    compiled on earlier starts (``build.compile_rx``), a dict the shell keeps on disk."""
+    compiled on earlier starts (``build.compile_rx``), a dict the shell keeps on disk. ``docs``:
+    signature files parsed on earlier starts (``yamlload.ParsedDocs``), also the shell's."""
     lib = Library()
     seen: dict[str, Signature] = {}
     replaceable: set[str] = set()
     vocab = Vocabulary(used=lib.vocabulary.used)
     if vocabulary_of is not None:
-        vocab = _read_vocabulary(vocabulary_of, lib, vocab)
+        vocab = _read_vocabulary(vocabulary_of, lib, vocab, facts, docs)
         if lib.files and lib.files[-1].name == VOCABULARY_FILE:
             lib.files.pop()  # not one of this library's files
     definitions: list[Any] = []
@@ -102,7 +126,7 @@ def load_library(
             lib.problems.append(Problem(str(folder), None, None, None, "patterns folder not found"))
             continue
         before = dict(lib.vocabulary.fragments)
-        vocab = _read_vocabulary(folder, lib, vocab)
+        vocab = _read_vocabulary(folder, lib, vocab, facts, docs)
         definitions += [f for name, f in lib.vocabulary.fragments.items() if before.get(name) is not f]
         files = signature_files(folder)
         if not files:
@@ -111,7 +135,7 @@ def load_library(
             lib.files.append(path)
             name = display_path(path)
             try:
-                data = load_yaml(path)
+                data = load_yaml(path, docs)
             except YamlError as exc:
                 lib.problems.append(Problem(name, exc.line, None, None, exc.message))
                 continue
@@ -144,7 +168,9 @@ def load_library(
     return lib
 
 
-def load_effective(folders: list[Path], bundled: bool = True, facts: dict[str, Any] | None = None) -> Library:
+def load_effective(
+    folders: list[Path], bundled: bool = True, facts: dict[str, Any] | None = None, docs: Any = None
+) -> Library:
     """The library a config or a command line names: the bundled one, added to and overridden
     by ``folders``."""
     return load_library(
@@ -152,6 +178,7 @@ def load_effective(folders: list[Path], bundled: bool = True, facts: dict[str, A
         overridable=1 if bundled else 0,
         vocabulary_of=None if bundled else bundled_folder(),
         facts=facts,
+        docs=docs,
     )
 
 

@@ -20,16 +20,17 @@ import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from multiprocessing import Pool
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from logsentinel.matching.matcher import Match, MatchedRecord, Matcher
 from logsentinel.matching.model import MatchStats
 from logsentinel.records.blocks import SourceSpec, end_time
 from logsentinel.records.decoding import DEFAULT_MAX_LINE_BYTES
 from logsentinel.sources.files.capture import read_blocks, read_size
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
 
 PARALLEL_FROM_BYTES = 64 * 1024 * 1024  # files this big in all are read on every core by default
 RANGE_MIN_BYTES = 16 * 1024 * 1024  # a plain file is cut into ranges of at least this much
@@ -158,6 +159,8 @@ class ParallelScan:
         self.jobs = jobs
         # multiprocessing's Pool, not concurrent.futures': under Wine the executor's wake-up pipe
         # hangs with several pieces in flight (a poll that says "data" before a read that blocks)
+        from multiprocessing import Pool  # only a replay that uses workers pays for the import
+
         self.pool = Pool(jobs, initializer=_start, initargs=(matcher.signatures, matcher.engine, matcher.timeout))
 
     def submit(
