@@ -1,12 +1,19 @@
-"""Safe YAML loading that remembers the line of every mapping key, for error messages."""
+"""Safe YAML loading that remembers the line of every mapping key, for error messages.
+
+PyYAML is imported on the first parse: a start whose documents come from a cache of parsed
+documents (``load_yaml``'s ``docs``, kept by ``cache.yamldocs``) never imports it.
+"""
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 
 class LineDict(dict):
@@ -33,17 +40,24 @@ class LineList(list):
         return self.lines[index] if 0 <= index < len(self.lines) else self.line
 
 
-if TYPE_CHECKING:
-    _Base = yaml.SafeLoader
-else:
-    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 5x faster
+@cache
+def _loader_class() -> Any:
+    """The safe loader that builds LineDicts and LineLists (PyYAML imported here, once)."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 5x faster
+
+    class _Loader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    return _Loader
 
 
-class _Loader(_Base):
-    pass
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineDict:
+    import yaml
 
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     out = LineDict()
     out.line = node.start_mark.line + 1
@@ -62,15 +76,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return out
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+def _construct_sequence(loader: Any, node: yaml.SequenceNode) -> LineList:
     out = LineList(loader.construct_object(child, deep=True) for child in node.value)
     out.lines = [child.start_mark.line + 1 for child in node.value]
     out.line = node.start_mark.line + 1
     return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 # A document whose aliases make it bigger than this is refused: nine aliases of nine aliases...
@@ -81,6 +91,8 @@ MAX_EXPANDED_NODES = 100_000
 def _expanded_size(root: yaml.Node) -> int | None:
     """How many nodes the document holds once every alias is followed, or None when that is
     more than MAX_EXPANDED_NODES (or an alias refers to a node holding it)."""
+    import yaml
+
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
 
@@ -113,7 +125,9 @@ def _expanded_size(root: yaml.Node) -> int | None:
 
 
 def _load(text: str):
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -138,14 +152,42 @@ class YamlError(Exception):
         super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
-def load_yaml(path: Path):
-    """Load one YAML document safely, with line numbers on mappings and sequences."""
+class ParsedDocs(Protocol):
+    """Documents parsed on earlier starts, by the digest of their text (``cache.yamldocs``)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def put(self, key: str, encoded: Any) -> None: ...
+
+
+def load_yaml(path: Path, docs: ParsedDocs | None = None):
+    """Load one YAML document safely, with line numbers on mappings and sequences. ``docs``:
+    documents parsed on earlier starts; a file whose text is found there is not parsed again."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise YamlError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() if docs is not None else ""
+    if docs is not None:
+        known = docs.get(key)
+        if known is not None:
+            try:
+                return decode_doc(known)
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+                pass  # a cache entry of another shape: parse the text
+    doc = _parse(path, text)
+    if docs is not None:
+        encoded = encode_doc(doc)
+        if encoded is not None:
+            docs.put(key, encoded)
+    return doc
+
+
+def _parse(path: Path, text: str):
+    import yaml
+
     try:
         return _load(text)
     except yaml.MarkedYAMLError as exc:
@@ -157,6 +199,59 @@ def load_yaml(path: Path):
         raise YamlError(path, mark.line + 1 if mark else None, f"YAML error: {what}{hint}") from None
     except yaml.YAMLError as exc:
         raise YamlError(path, None, f"YAML error: {exc}") from None
+
+
+# ---- parsed documents as JSON (for the cache of parsed documents) --------------------------
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def encode_doc(doc: Any) -> Any:
+    """``doc`` as JSON values, lines included (a mapping {"m": [[key, value, line], ...], "l":
+    line}, a sequence {"s": [...], "ls": [lines], "l": line}), or None when it holds a value
+    JSON does not carry as it is (a date, bytes, a set): such a document is parsed every time."""
+    try:
+        return {"doc": _enc(doc)}
+    except _NotJson:
+        return None
+
+
+class _NotJson(Exception):
+    pass
+
+
+def _enc(value: Any) -> Any:
+    if isinstance(value, LineDict):
+        return {"m": [[_enc(k), _enc(v), value.lines.get(k)] for k, v in value.items()], "l": value.line}
+    if isinstance(value, LineList):
+        return {"s": [_enc(v) for v in value], "ls": list(value.lines), "l": value.line}
+    if isinstance(value, _SCALARS):
+        return value
+    raise _NotJson
+
+
+def decode_doc(encoded: Any) -> Any:
+    """The document ``encode_doc`` gave (raises TypeError, KeyError... on any other shape)."""
+    return _dec(encoded["doc"])
+
+
+def _dec(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "m" in value:
+            out = LineDict()
+            for k, v, line in value["m"]:
+                key = _dec(k)
+                out[key] = _dec(v)
+                if line is not None:
+                    out.lines[key] = line
+            out.line = value["l"]
+            return out
+        seq = LineList(_dec(v) for v in value["s"])
+        seq.lines, seq.line = list(value["ls"]), value["l"]
+        return seq
+    if isinstance(value, _SCALARS):
+        return value
+    raise TypeError(type(value).__name__)
 
 
 def did_you_mean(key, allowed) -> str:

@@ -32,9 +32,10 @@ def read_library(config: Config, checked: bool = False) -> Library | None:
         result = run_check(config.patterns, bundled=config.bundled_patterns)
         lib, errors = result.library, result.errors
     else:
+        from logsentinel.cache import yamldocs
         from logsentinel.cache.regexfacts import shared
 
-        lib = load_effective(config.patterns, config.bundled_patterns, facts=shared().valid)
+        lib = load_effective(config.patterns, config.bundled_patterns, facts=shared().valid, docs=yamldocs.shared())
         errors = lib.errors
     for note in lib.overrides:
         print(f"note: {note}", file=sys.stderr)
