@@ -1,5 +1,6 @@
 """Required words: every match of a regex holds a word of each of its sets, found in the
-record's bytes lower-cased (the python engine's word scan relies on it)."""
+record's bytes lower-cased with the word boundaries the regex asserts around it (the python
+engine's word scan relies on it)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.strategies import matches, regex_source
 
-from logsentinel.matching.literals import required_words
+from logsentinel.matching.literals import Word, required_words
 from logsentinel.matching.wordscan import FOLDS_TO_ASCII
 
 
 @settings(max_examples=800, deadline=None)
 @given(
     source=regex_source,
-    text=st.text(alphabet=st.sampled_from(list("error failed disk token CDR 0ÜΔ\n.-:aAxkKs[]é\u212aſİı")), max_size=60),
+    text=st.text(
+        alphabet=st.sampled_from(list("error failed disk token CDR 0ÜΔ\n.-:_aAxkKs[]é\u212aſİı")), max_size=60
+    ),
 )
 def test_every_match_holds_a_word_of_each_set(source, text):
     if not matches(source, text):
@@ -25,19 +28,28 @@ def test_every_match_holds_a_word_of_each_set(source, text):
         return  # the word scanner leaves such a block to the combined regex
     low = data.lower().decode("latin-1")
     for words in required_words(source) or []:
-        assert any(w in low for w in words), (source, sorted(words), text)
+        assert any(w.within(low) for w in words), (source, sorted(words), text)
 
 
 def test_words_of_the_usual_shapes():
     assert required_words(r"(?i)(?:fail(?:s|ed)?|error)[^\n]{0,80}?\bwebex\b") == [
-        frozenset({"webex"}),
-        frozenset({"fail", "error"}),
+        frozenset({Word("webex", start=True, end=True)}),
+        frozenset({Word("fail"), Word("error")}),
     ]
-    # a lookahead's words are in the record too; an optional part gives none
+    # a lookahead's words are in the record too; an optional part gives none (nor a boundary)
     assert required_words(r"(?im)^(?=[^\n]*\brecord)[^\n]*?\b(?:call )?exhausted") == [
-        frozenset({"exhausted"}),
-        frozenset({"record"}),
+        frozenset({Word("exhausted")}),
+        frozenset({Word("record", start=True)}),
     ]
+    # the boundaries around an alternation hold for each branch; a repeat's copies have none
+    assert required_words(r"\b(?:all|no) channels\b") == [
+        frozenset({Word(" channels", end=True)}),
+        frozenset({Word("all", start=True), Word("no", start=True)}),
+    ]
+    assert required_words(r"\b(?:ab)+\b") == [frozenset({Word("ab")})]
+    # "\bfailed" adds nothing to "\bfail"; "failed" may follow a letter, so "\bfail" stays
+    assert required_words(r"\b(?:fail|failed)") == [frozenset({Word("fail", start=True)})]
+    assert required_words(r"(?:\bfail|failed)") == [frozenset({Word("fail", start=True), Word("failed")})]
     # too short, or an alternation with a branch that needs no word: nothing to look for
     assert required_words(r"(?i)\bdb\b|x+") == []
     assert required_words(r"[") is None
@@ -134,3 +146,43 @@ def test_the_python_engine_keeps_the_scan_that_was_faster_on_a_big_block():
     fast_words, found_too = run([0.0, 0.0, 1.0, 11.0])
     assert fast_words.plan("a").prefer_words is True
     assert [m.record.line for m in found] == [m.record.line for m in found_too] == [big.data.count(b"\n") + 2]
+
+
+def test_the_word_scan_skips_a_word_inside_a_longer_one():
+    """``\\ball channels busy`` needs "all" after a word boundary: "Call 5 on channels busy"
+    holds "all" only inside "call", so the python engine's word scan takes no candidate there
+    (the word-set scan looked for the bare substring and took every "call")."""
+    from logsentinel.matching.wordscan import WordScan
+    from logsentinel.records.blocks import Block, SourceSpec
+
+    scan = WordScan([(0, r"(?i)\ball (?:\S+ )?channels busy")])
+    spec = SourceSpec.build("a", timezone="UTC")
+    text = "2026-11-27 10:00:00 Call 5: all channels busy\n2026-11-27 10:00:01 Call 6 on channels busy\n"
+    found = scan.scan(Block(text.encode(), 1, "a.log", spec, None))
+    assert [text.encode()[s:e].decode() for s, e in found] == ["2026-11-27 10:00:00 Call 5: all channels busy\n"]
+
+
+@given(
+    source=regex_source,
+    text=st.text(alphabet=st.sampled_from(list("error failed disk_token all call\n.-:aA0é")), max_size=80),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_word_scan_takes_every_record_a_regex_matches(source, text):
+    """Every line the regex matches is a candidate of the word scan (boundaries included)."""
+    from logsentinel.matching.wordscan import WordScan
+    from logsentinel.records.blocks import Block, SourceSpec
+
+    lines = [f"2026-11-27 10:00:00 {line}" for line in text.split("\n")]
+    if required_words(source) is None:
+        return
+    spec = SourceSpec.build("a", timezone="UTC")
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    if any(seq in data for seq in FOLDS_TO_ASCII):
+        return
+    scan = WordScan([(0, source)])
+    if 0 in scan.wordless:
+        return
+    found = {data[s:e].decode("utf-8").rstrip("\n") for s, e in scan.scan(Block(data, 1, "a.log", spec, None))}
+    for line in lines:
+        if matches(source, line):
+            assert line in found, (source, line)
