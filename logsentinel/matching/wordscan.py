@@ -4,8 +4,8 @@ Every regex needs one word of each of its word sets. A block is searched, lower-
 set per regex only, the one that is rarest in this log (its words counted over the first block);
 an occurrence counts only with the word boundaries the regex asserts around the word ("all"
 inside "call" is no occurrence of ``\\ball``); a record holding a word of it is then checked for
-the regex's other sets with substring tests, and only then confirmed with the exact regex. The choice of set
-changes the speed, never the result: any set is required.
+the regex's other sets with substring tests, and only then confirmed with the exact regex. The
+choice of set changes the speed, never the result: any set is required.
 
 Blocks holding a character that a case-insensitive regex matches to an ASCII letter from
 outside ASCII (the Kelvin sign, the long s, the dotted and dotless i) are not scanned here:
@@ -128,7 +128,7 @@ class WordScan:
 
     def _choose(self, text: str) -> tuple[Any, dict[int, list[int]]]:
         """Per pattern, the set whose words occur the fewest times in this first block."""
-        seen: dict[tuple[tuple[int, int], ...], int] = {}
+        seen: dict[tuple[Pair, ...], int] = {}
         if self._every is not None:
             for end, value in self._every.iter(text):
                 pairs = value[0] if not value[1] else _served(text, end, value)
@@ -145,7 +145,7 @@ class WordScan:
 
 def _holds(record: str, plain: tuple[str, ...], bounded: tuple[Word, ...]) -> bool:
     """True when ``record`` holds one word of a set (given split by ``WordScan._split``)."""
-    return any(w in record for w in plain) or any(w.text in record and w.within(record) for w in bounded)
+    return any(w in record for w in plain) or any(w.within(record) for w in bounded)
 
 
 def _served(
